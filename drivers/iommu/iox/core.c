@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox core: the registry of IOMMU units that backends discovered.
+ */
+#define pr_fmt(fmt) "iox: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/iox.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+
+#include "iox-internal.h"
+
+/* Protects iox_units and the debugfs directories of the units on it. */
+static DEFINE_MUTEX(iox_units_lock);
+static LIST_HEAD(iox_units);
+
+static struct iox_unit *iox_unit_find_locked(const char *name)
+{
+	struct iox_unit *unit;
+
+	lockdep_assert_held(&iox_units_lock);
+	list_for_each_entry(unit, &iox_units, list)
+		if (!strcmp(unit->name, name))
+			return unit;
+	return NULL;
+}
+
+/**
+ * iox_unit_register() - make a discovered IOMMU unit known to the core
+ * @unit: the unit, with name, ops, page-size bitmap and address width set
+ *
+ * The unit gets a debugfs directory /sys/kernel/debug/iox/<name>/.
+ *
+ * Return: 0 on success, -EINVAL for an unnamed unit, a unit without ops or
+ * without page sizes, -EEXIST if a unit of that name is registered.
+ */
+int iox_unit_register(struct iox_unit *unit)
+{
+	if (!unit->name[0] || !unit->ops || !unit->pgsize_bitmap || !unit->ias)
+		return -EINVAL;
+
+	mutex_lock(&iox_units_lock);
+	if (iox_unit_find_locked(unit->name)) {
+		mutex_unlock(&iox_units_lock);
+		pr_err("unit %s is already registered\n", unit->name);
+		return -EEXIST;
+	}
+	list_add_tail(&unit->list, &iox_units);
+	iox_debugfs_add_unit(unit);
+	mutex_unlock(&iox_units_lock);
+
+	pr_info("%s: registered, %u-bit IOVA, page sizes %#lx\n", unit->name,
+		unit->ias, unit->pgsize_bitmap);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_unit_register);
+
+/**
+ * iox_unit_unregister() - remove a unit registered with iox_unit_register()
+ * @unit: the unit
+ *
+ * Removes the unit's debugfs directory; after this returns the core no
+ * longer references @unit.
+ */
+void iox_unit_unregister(struct iox_unit *unit)
+{
+	mutex_lock(&iox_units_lock);
+	iox_debugfs_remove_unit(unit);
+	list_del(&unit->list);
+	mutex_unlock(&iox_units_lock);
+}
+EXPORT_SYMBOL_GPL(iox_unit_unregister);
+
+/**
+ * iox_unit_find() - look a registered unit up by name
+ * @name: the unit's name
+ *
+ * The result stays valid only while the backend keeps the unit registered;
+ * callers hold a reference on the backend module or run before it unloads.
+ *
+ * Return: the unit, or NULL if no unit of that name is registered.
+ */
+struct iox_unit *iox_unit_find(const char *name)
+{
+	struct iox_unit *unit;
+
+	mutex_lock(&iox_units_lock);
+	unit = iox_unit_find_locked(name);
+	mutex_unlock(&iox_units_lock);
+	return unit;
+}
+EXPORT_SYMBOL_GPL(iox_unit_find);
+
+static int __init iox_init(void)
+{
+	iox_debugfs_init();
+	return 0;
+}
+
+static void __exit iox_exit(void)
+{
+	iox_debugfs_exit();
+}
+
+/* Backends register from device_initcall: be there first when built in. */
+subsys_initcall(iox_init);
+module_exit(iox_exit);
+
+MODULE_DESCRIPTION("iox IOMMU subsystem core");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox VT-d backend: discovery of the remapping units described by the DMAR
+ * table, decoding of their capabilities and registration with the core.
+ *
+ * Discovery only reads registers.  A unit that another driver has already
+ * enabled (translation, queued invalidation or interrupt remapping on) is
+ * left alone: taking it over would pull the tables from under that driver.
+ */
+#define pr_fmt(fmt) "iox-intel: " fmt
+
+#include <linux/acpi.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "vtd.h"
+
+/* Units found at module load; only init and exit touch it, no lock. */
+static LIST_HEAD(iox_vtd_units);
+
+/**
+ * iox_vtd_decode_caps() - decode the version and capability registers
+ * @ver: value of the version register
+ * @cap: value of the capability register
+ * @ecap: value of the extended capability register
+ * @caps: filled with the decoded fields
+ */
+void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps)
+{
+	caps->ver = ver;
+	caps->cap = cap;
+	caps->ecap = ecap;
+	/* ND encodes 2^(4 + 2 * ND) domain ids. */
+	caps->nr_domains = 1U << (4 + 2 * FIELD_GET(VTD_CAP_ND, cap));
+	caps->sagaw = FIELD_GET(VTD_CAP_SAGAW, cap);
+	caps->mgaw = FIELD_GET(VTD_CAP_MGAW, cap) + 1;
+	caps->sllps = FIELD_GET(VTD_CAP_SLLPS, cap);
+	caps->mamv = FIELD_GET(VTD_CAP_MAMV, cap);
+	caps->nr_fault_regs = FIELD_GET(VTD_CAP_NFR, cap) + 1;
+	/* Register offsets are in units of 16 bytes. */
+	caps->fault_reg_offset = FIELD_GET(VTD_CAP_FRO, cap) * 16;
+	caps->iotlb_reg_offset = FIELD_GET(VTD_ECAP_IRO, ecap) * 16;
+	caps->rwbf = cap & VTD_CAP_RWBF;
+	caps->caching_mode = cap & VTD_CAP_CM;
+	caps->psi = cap & VTD_CAP_PSI;
+	caps->coherent = ecap & VTD_ECAP_C;
+	caps->qi = ecap & VTD_ECAP_QI;
+	caps->ir = ecap & VTD_ECAP_IR;
+	caps->pass_through = ecap & VTD_ECAP_PT;
+}
+EXPORT_SYMBOL_GPL(iox_vtd_decode_caps);
+
+/**
+ * iox_vtd_serves() - whether a PCI function is behind a unit
+ * @vtd: the unit
+ * @segment: PCI segment of the function
+ * @bus: bus number of the function
+ * @devfn: device and function number
+ *
+ * Return: true if the unit's device scope names the function as an
+ * endpoint, or the unit includes all devices of the segment.
+ */
+bool iox_vtd_serves(struct iox_vtd_unit *vtd, u16 segment, u8 bus, u8 devfn)
+{
+	unsigned int i;
+
+	if (segment != vtd->segment)
+		return false;
+	if (vtd->include_all)
+		return true;
+	for (i = 0; i < vtd->nr_scopes; i++)
+		if (vtd->scopes[i].type == ACPI_DMAR_SCOPE_TYPE_ENDPOINT &&
+		    vtd->scopes[i].bus == bus && vtd->scopes[i].devfn == devfn)
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(iox_vtd_serves);
+
+/* The widest address width both SAGAW and MGAW allow, or 0. */
+static unsigned int iox_vtd_address_width(const struct iox_vtd_caps *caps)
+{
+	static const unsigned int widths[] = { 57, 48, 39 };
+	static const u8 sagaw_bits[] = { VTD_SAGAW_57, VTD_SAGAW_48, VTD_SAGAW_39 };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(widths); i++)
+		if ((caps->sagaw & sagaw_bits[i]) && widths[i] <= caps->mgaw)
+			return widths[i];
+	return 0;
+}
+
+static const char *const iox_vtd_scope_types[] = {
+	[ACPI_DMAR_SCOPE_TYPE_ENDPOINT] = "endpoint",
+	[ACPI_DMAR_SCOPE_TYPE_BRIDGE] = "bridge",
+	[ACPI_DMAR_SCOPE_TYPE_IOAPIC] = "ioapic",
+	[ACPI_DMAR_SCOPE_TYPE_HPET] = "hpet",
+	[ACPI_DMAR_SCOPE_TYPE_NAMESPACE] = "namespace",
+};
+
+static void iox_vtd_show(struct iox_unit *unit, struct seq_file *m)
+{
+	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
+	const struct iox_vtd_caps *c = &vtd->caps;
+	unsigned int i;
+
+	seq_puts(m, "type: vtd\n");
+	seq_printf(m, "base: %#llx\n", vtd->reg_phys);
+	seq_printf(m, "segment: %u\n", vtd->segment);
+	seq_printf(m, "include_all: %d\n", vtd->include_all);
+	seq_printf(m, "version: %u.%u\n", (c->ver >> 4) & 0xf, c->ver & 0xf);
+	seq_printf(m, "cap: %#018llx\n", c->cap);
+	seq_printf(m, "ecap: %#018llx\n", c->ecap);
+	seq_printf(m, "gsts: %#010x\n", readl(vtd->regs + VTD_GSTS_REG));
+	seq_printf(m, "domains: %u\n", c->nr_domains);
+	seq_printf(m, "sagaw: %#x\n", c->sagaw);
+	seq_printf(m, "mgaw: %u\n", c->mgaw);
+	seq_printf(m, "sllps: %#x\n", c->sllps);
+	seq_printf(m, "psi: %d\n", c->psi);
+	seq_printf(m, "mamv: %u\n", c->mamv);
+	seq_printf(m, "caching_mode: %d\n", c->caching_mode);
+	seq_printf(m, "rwbf: %d\n", c->rwbf);
+	seq_printf(m, "coherent: %d\n", c->coherent);
+	seq_printf(m, "qi: %d\n", c->qi);
+	seq_printf(m, "ir: %d\n", c->ir);
+	seq_printf(m, "pass_through: %d\n", c->pass_through);
+	seq_printf(m, "fault_regs: %u\n", c->nr_fault_regs);
+	seq_printf(m, "fault_reg_offset: %#x\n", c->fault_reg_offset);
+	seq_printf(m, "iotlb_reg_offset: %#x\n", c->iotlb_reg_offset);
+	for (i = 0; i < vtd->nr_scopes; i++) {
+		const struct iox_vtd_scope *s = &vtd->scopes[i];
+		u8 type = s->type;
+
+		seq_printf(m, "scope: %s %04x:%02x:%02x.%d\n",
+			   type < ARRAY_SIZE(iox_vtd_scope_types) &&
+			   iox_vtd_scope_types[type] ? iox_vtd_scope_types[type] : "unknown",
+			   vtd->segment, s->bus, PCI_SLOT(s->devfn), PCI_FUNC(s->devfn));
+	}
+}
+
+static const struct iox_unit_ops iox_vtd_unit_ops = {
+	.show = iox_vtd_show,
+};
+
+/**
+ * struct iox_vtd_probe - state of the DRHD walk at module load
+ * @walk: the DMAR visitor
+ * @index: number given to the next unit found
+ * @nr_owned: units skipped because another driver enabled them
+ * @nr_bad: units skipped because their registers are unusable
+ */
+struct iox_vtd_probe {
+	struct iox_dmar_walk walk;
+	unsigned int index;
+	unsigned int nr_owned;
+	unsigned int nr_bad;
+};
+
+static void iox_vtd_free(struct iox_vtd_unit *vtd)
+{
+	if (vtd->regs)
+		iounmap(vtd->regs);
+	kfree(vtd->scopes);
+	kfree(vtd);
+}
+
+/*
+ * Returns 0 for a unit registered or skipped with a message, an errno
+ * only for failures that should fail the load (no memory, broken table).
+ */
+static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
+			      const struct acpi_dmar_hardware_unit *drhd)
+{
+	struct iox_vtd_probe *probe = container_of(walk, struct iox_vtd_probe, walk);
+	struct iox_vtd_unit *vtd;
+	u32 gsts;
+	u64 cap, ecap;
+	int ret;
+
+	if (!drhd->address) {
+		pr_warn("DRHD without a register base, skipped\n");
+		probe->nr_bad++;
+		return 0;
+	}
+
+	vtd = kzalloc(sizeof(*vtd), GFP_KERNEL);
+	if (!vtd)
+		return -ENOMEM;
+	vtd->reg_phys = drhd->address;
+	vtd->segment = drhd->segment;
+	vtd->include_all = drhd->flags & ACPI_DMAR_INCLUDE_ALL;
+	snprintf(vtd->unit.name, sizeof(vtd->unit.name), "dmar%u", probe->index);
+
+	/*
+	 * No request_mem_region(): the kernel's own DMAR code may keep the
+	 * range reserved even when it was told to stay off.  Ownership is
+	 * decided from the unit's status below.
+	 */
+	vtd->regs = ioremap(drhd->address, VTD_REG_SIZE);
+	if (!vtd->regs) {
+		pr_err("%s: cannot map registers at %#llx\n", vtd->unit.name, drhd->address);
+		iox_vtd_free(vtd);
+		return -ENOMEM;
+	}
+
+	cap = readq(vtd->regs + VTD_CAP_REG);
+	ecap = readq(vtd->regs + VTD_ECAP_REG);
+	if (cap == ~0ULL || ecap == ~0ULL) {
+		pr_warn("%s: registers at %#llx read all-ones, no unit there; skipped\n",
+			vtd->unit.name, drhd->address);
+		probe->nr_bad++;
+		iox_vtd_free(vtd);
+		return 0;
+	}
+
+	gsts = readl(vtd->regs + VTD_GSTS_REG);
+	if (gsts & VTD_GSTS_OWNED) {
+		pr_warn("%s: unit at %#llx is in use by another driver (GSTS %#x:%s%s%s); not touching it, boot with intel_iommu=off intremap=off to give it to iox\n",
+			vtd->unit.name, drhd->address, gsts,
+			gsts & VTD_GSTS_TES ? " translation" : "",
+			gsts & VTD_GSTS_QIES ? " queued-invalidation" : "",
+			gsts & VTD_GSTS_IRES ? " interrupt-remapping" : "");
+		probe->nr_owned++;
+		iox_vtd_free(vtd);
+		return 0;
+	}
+
+	iox_vtd_decode_caps(readl(vtd->regs + VTD_VER_REG), cap, ecap, &vtd->caps);
+	vtd->unit.ias = iox_vtd_address_width(&vtd->caps);
+	if (!vtd->unit.ias) {
+		pr_warn("%s: no supported address width (SAGAW %#x, MGAW %u); skipped\n",
+			vtd->unit.name, vtd->caps.sagaw, vtd->caps.mgaw);
+		probe->nr_bad++;
+		iox_vtd_free(vtd);
+		return 0;
+	}
+	vtd->unit.pgsize_bitmap = SZ_4K;
+	if (vtd->caps.sllps & VTD_SLLPS_2M)
+		vtd->unit.pgsize_bitmap |= SZ_2M;
+	if (vtd->caps.sllps & VTD_SLLPS_1G)
+		vtd->unit.pgsize_bitmap |= SZ_1G;
+	vtd->unit.ops = &iox_vtd_unit_ops;
+
+	ret = iox_dmar_parse_scopes(drhd, &vtd->scopes, &vtd->nr_scopes);
+	if (ret) {
+		iox_vtd_free(vtd);
+		return ret;
+	}
+
+	ret = iox_unit_register(&vtd->unit);
+	if (ret) {
+		iox_vtd_free(vtd);
+		return ret;
+	}
+	list_add_tail(&vtd->list, &iox_vtd_units);
+	probe->index++;
+
+	pr_info("%s: VT-d %u.%u at %#llx, %u-bit, %u domains, %u scope entries%s\n",
+		vtd->unit.name, (vtd->caps.ver >> 4) & 0xf, vtd->caps.ver & 0xf,
+		vtd->reg_phys, vtd->unit.ias, vtd->caps.nr_domains, vtd->nr_scopes,
+		vtd->include_all ? ", all devices of the segment" : "");
+	return 0;
+}
+
+static void iox_vtd_remove_all(void)
+{
+	struct iox_vtd_unit *vtd, *next;
+
+	list_for_each_entry_safe_reverse(vtd, next, &iox_vtd_units, list) {
+		list_del(&vtd->list);
+		iox_unit_unregister(&vtd->unit);
+		iox_vtd_free(vtd);
+	}
+}
+
+static int __init iox_vtd_init(void)
+{
+	struct iox_vtd_probe probe = { .walk.drhd = iox_vtd_probe_drhd };
+	int ret;
+
+	ret = iox_dmar_walk_drhds(&probe.walk);
+	if (ret == -ENODEV) {
+		pr_info("no DMAR table, no VT-d hardware\n");
+		return ret;
+	}
+	if (ret) {
+		iox_vtd_remove_all();
+		return ret;
+	}
+	if (list_empty(&iox_vtd_units)) {
+		pr_warn("no usable VT-d unit (%u in use by another driver, %u unusable)\n",
+			probe.nr_owned, probe.nr_bad);
+		return probe.nr_owned ? -EBUSY : -ENODEV;
+	}
+	return 0;
+}
+
+static void __exit iox_vtd_exit(void)
+{
+	iox_vtd_remove_all();
+}
+
+module_init(iox_vtd_init);
+module_exit(iox_vtd_exit);
+
+MODULE_DESCRIPTION("iox Intel VT-d backend");
+MODULE_LICENSE("GPL");

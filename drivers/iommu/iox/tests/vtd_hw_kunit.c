@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of VT-d discovery against the (emulated) hardware.
+ *
+ * Run on QEMU q35 with -device intel-iommu,intremap=off,aw-bits=48 and
+ * -device edu,addr=0x10 (tools/testing/iox/qemu_configs/vtd.py), which
+ * boots with vtd_hw_kunit.expected=1: then a missing unit is a failure.
+ * Elsewhere the hardware cases are skipped.
+ */
+#include <kunit/test.h>
+#include <linux/acpi.h>
+#include <linux/io.h>
+#include <linux/moduleparam.h>
+#include <linux/pci.h>
+#include <linux/sizes.h>
+
+#include "../intel/vtd.h"
+
+static bool expected;
+module_param(expected, bool, 0444);
+MODULE_PARM_DESC(expected, "the machine has an emulated VT-d unit");
+
+#define QEMU_VTD_BASE	0xfed90000ULL
+#define EDU_VENDOR	0x1234
+#define EDU_DEVICE	0x11e8
+
+static struct iox_vtd_unit *get_unit(struct kunit *test)
+{
+	struct iox_unit *unit = iox_unit_find("dmar0");
+
+	if (!unit) {
+		if (expected)
+			KUNIT_FAIL_AND_ABORT(test, "no VT-d unit was discovered");
+		kunit_skip(test, "no VT-d hardware on this machine");
+	}
+	return to_vtd_unit(unit);
+}
+
+/* The unit sits where the DMAR table's first DRHD says. */
+struct first_drhd {
+	struct iox_dmar_walk walk;
+	u64 base;
+};
+
+static int first_drhd_base(struct iox_dmar_walk *walk,
+			   const struct acpi_dmar_hardware_unit *drhd)
+{
+	container_of(walk, struct first_drhd, walk)->base = drhd->address;
+	return 1;
+}
+
+static void vtd_unit_from_dmar(struct kunit *test)
+{
+	struct iox_vtd_unit *vtd = get_unit(test);
+	struct first_drhd first = { .walk.drhd = first_drhd_base };
+	u64 base;
+
+	KUNIT_ASSERT_EQ(test, iox_dmar_walk_drhds(&first.walk), 1);
+	base = first.base;
+	KUNIT_EXPECT_EQ(test, base, QEMU_VTD_BASE);
+	KUNIT_EXPECT_EQ(test, vtd->reg_phys, base);
+	KUNIT_EXPECT_FALSE(test, vtd->include_all);
+	KUNIT_EXPECT_EQ(test, vtd->segment, 0);
+}
+
+static void vtd_caps_match_hardware(struct kunit *test)
+{
+	struct iox_vtd_unit *vtd = get_unit(test);
+	const struct iox_vtd_caps *c = &vtd->caps;
+
+	KUNIT_EXPECT_EQ(test, c->cap, readq(vtd->regs + VTD_CAP_REG));
+	KUNIT_EXPECT_EQ(test, c->ecap, readq(vtd->regs + VTD_ECAP_REG));
+	/* What QEMU 7.2 reports for intel-iommu,intremap=off,aw-bits=48. */
+	KUNIT_EXPECT_EQ(test, c->nr_domains, 65536);
+	KUNIT_EXPECT_EQ(test, c->sagaw, VTD_SAGAW_39 | VTD_SAGAW_48);
+	KUNIT_EXPECT_EQ(test, c->mgaw, 48);
+	KUNIT_EXPECT_EQ(test, c->sllps, VTD_SLLPS_2M | VTD_SLLPS_1G);
+	KUNIT_EXPECT_TRUE(test, c->psi);
+	KUNIT_EXPECT_EQ(test, c->mamv, 18);
+	KUNIT_EXPECT_EQ(test, c->nr_fault_regs, 1);
+	KUNIT_EXPECT_EQ(test, c->fault_reg_offset, 0x220);
+	KUNIT_EXPECT_EQ(test, c->iotlb_reg_offset, 0xf0);
+	KUNIT_EXPECT_FALSE(test, c->caching_mode);
+	KUNIT_EXPECT_FALSE(test, c->rwbf);
+	KUNIT_EXPECT_FALSE(test, c->coherent);
+	KUNIT_EXPECT_TRUE(test, c->qi);
+	KUNIT_EXPECT_FALSE(test, c->ir);
+	KUNIT_EXPECT_TRUE(test, c->pass_through);
+	KUNIT_EXPECT_EQ(test, vtd->unit.ias, 48);
+	KUNIT_EXPECT_EQ(test, vtd->unit.pgsize_bitmap, SZ_4K | SZ_2M | SZ_1G);
+}
+
+static void vtd_scope_serves_edu(struct kunit *test)
+{
+	struct iox_vtd_unit *vtd = get_unit(test);
+	struct pci_dev *edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, edu, "no edu device on this machine");
+	KUNIT_EXPECT_EQ(test, edu->devfn, PCI_DEVFN(0x10, 0));
+	KUNIT_EXPECT_TRUE(test, iox_vtd_serves(vtd, pci_domain_nr(edu->bus),
+					       edu->bus->number, edu->devfn));
+	/* Nothing at 00:1e.7, another segment or bus. */
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves(vtd, 0, 0, PCI_DEVFN(0x1e, 7)));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves(vtd, 1, 0, edu->devfn));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves(vtd, 0, 1, edu->devfn));
+	pci_dev_put(edu);
+}
+
+static void vtd_unit_left_disabled(struct kunit *test)
+{
+	struct iox_vtd_unit *vtd = get_unit(test);
+
+	KUNIT_EXPECT_EQ(test, readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_OWNED, 0);
+}
+
+/* The register values QEMU 7.2 reports with intremap on and 39-bit width. */
+static void vtd_decode_known_registers(struct kunit *test)
+{
+	struct iox_vtd_caps c;
+
+	iox_vtd_decode_caps(0x10, 0x00d2008c22260206ULL, 0xf00f4aULL, &c);
+	KUNIT_EXPECT_EQ(test, c.nr_domains, 65536);
+	KUNIT_EXPECT_EQ(test, c.sagaw, VTD_SAGAW_39);
+	KUNIT_EXPECT_EQ(test, c.mgaw, 39);
+	KUNIT_EXPECT_EQ(test, c.sllps, VTD_SLLPS_2M | VTD_SLLPS_1G);
+	KUNIT_EXPECT_TRUE(test, c.psi);
+	KUNIT_EXPECT_EQ(test, c.mamv, 18);
+	KUNIT_EXPECT_EQ(test, c.fault_reg_offset, 0x220);
+	KUNIT_EXPECT_EQ(test, c.nr_fault_regs, 1);
+	KUNIT_EXPECT_TRUE(test, c.qi);
+	KUNIT_EXPECT_TRUE(test, c.ir);
+	KUNIT_EXPECT_TRUE(test, c.pass_through);
+	KUNIT_EXPECT_FALSE(test, c.coherent);
+	KUNIT_EXPECT_EQ(test, c.iotlb_reg_offset, 0xf0);
+	/* Caching mode and write-buffer flushing, each alone. */
+	iox_vtd_decode_caps(0x10, BIT_ULL(7), 0, &c);
+	KUNIT_EXPECT_TRUE(test, c.caching_mode);
+	KUNIT_EXPECT_FALSE(test, c.rwbf);
+	iox_vtd_decode_caps(0x10, BIT_ULL(4), 0, &c);
+	KUNIT_EXPECT_FALSE(test, c.caching_mode);
+	KUNIT_EXPECT_TRUE(test, c.rwbf);
+}
+
+static struct kunit_case iox_vtd_hw_cases[] = {
+	KUNIT_CASE(vtd_decode_known_registers),
+	KUNIT_CASE(vtd_unit_from_dmar),
+	KUNIT_CASE(vtd_caps_match_hardware),
+	KUNIT_CASE(vtd_scope_serves_edu),
+	KUNIT_CASE(vtd_unit_left_disabled),
+	{}
+};
+
+static struct kunit_suite iox_vtd_hw_suite = {
+	.name = "iox-vtd-hw",
+	.test_cases = iox_vtd_hw_cases,
+};
+
+kunit_test_suite(iox_vtd_hw_suite);
+
+MODULE_DESCRIPTION("KUnit tests of iox VT-d discovery on (emulated) hardware");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every tier, in order, each judged on its own; a failing tier
+# does not stop the others.  Ends with "N passed, N failed" over all tests
+# (a gate such as the build or a lint tool counts as one test).
+
+. "$(dirname "$0")/lib.sh"
+
+IOX_RESULTS=$IOX_BUILD/check-results
+export IOX_RESULTS
+: >"$IOX_RESULTS"
+
+start=$(date +%s)
+failed_tiers=()
+for tier in modules lint kunit kunit-qemu vmtest; do
+	t0=$(date +%s)
+	echo "=== $tier"
+	if make -C "$IOX_ROOT" --no-print-directory "$tier"; then
+		echo "=== $tier: ok ($(($(date +%s) - t0)) s)"
+	else
+		echo "=== $tier: FAILED ($(($(date +%s) - t0)) s)"
+		failed_tiers+=("$tier")
+	fi
+done
+
+echo "=== summary ($(($(date +%s) - start)) s)"
+awk '{ printf "  %-22s %5d passed %5d failed\n", $1, $2, $3 }' "$IOX_RESULTS"
+read -r passed failed < <(awk '{ p += $2; f += $3 } END { print p + 0, f + 0 }' "$IOX_RESULTS")
+if [ ${#failed_tiers[@]} -gt 0 ] && [ "$failed" -eq 0 ]; then
+	failed=${#failed_tiers[@]}	# a tier failed without recording a count
+fi
+[ ${#failed_tiers[@]} -gt 0 ] && echo "failed tiers: ${failed_tiers[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#failed_tiers[@]} -eq 0 ] && [ "$passed" -gt 0 ]

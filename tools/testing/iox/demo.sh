@@ -1,0 +1,23 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: boot the stock Debian kernel under QEMU with emulated Intel
+# VT-d, load the iox modules and show the unit they discovered.
+
+. "$(dirname "$0")/lib.sh"
+. "$IOX_TOOLS/vm.sh"
+
+"$IOX_TOOLS/modules.sh" >/dev/null
+initrd=$IOX_BUILD/demo-initramfs.cpio.gz
+log=$IOX_BUILD/demo.log
+vm_initramfs "$initrd"
+machine=$(vm_machine demo)
+echo "booting linux $IOX_ABI: qemu-system-x86_64 -accel tcg ${machine%%|*}"
+echo "kernel command line: ${machine#*|}"
+vm_run demo "$initrd" "$log" 120
+if ! grep -q '^iox-demo: end' "$log"; then
+	cat "$log"
+	echo "demo: the guest did not finish" >&2
+	exit 1
+fi
+sed -n '/^iox-demo: begin/,/^iox-demo: end/p' "$log" | sed '1d;$d'

@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# KTAP output for guest test scripts (busybox sh).  A script calls
+# ktap_plan N, then one of ktap_check / ktap_result per test.
+
+ktap_n=0
+
+ktap_plan() {
+	echo "KTAP version 1"
+	echo "1..$1"
+}
+
+# ktap_result STATUS NAME: report a test; STATUS 0 is a pass.
+ktap_result() {
+	ktap_n=$((ktap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $ktap_n $2"
+	else
+		echo "not ok $ktap_n $2"
+	fi
+}
+
+# ktap_check NAME COMMAND...: run a command, report its status.
+ktap_check() {
+	name=$1
+	shift
+	"$@"
+	ktap_result $? "$name"
+}
+
+# caps_field FILE KEY: the value of "KEY: value" in a debugfs caps file.
+caps_field() {
+	sed -n "s/^$2: //p" "$1" | head -n 1
+}
+
+# expect_fields FILE KEY=VALUE...: every key has the value; say which not.
+expect_fields() {
+	file=$1
+	shift
+	bad=0
+	for kv in "$@"; do
+		key=${kv%%=*}
+		want=${kv#*=}
+		got=$(caps_field "$file" "$key")
+		if [ "$got" != "$want" ]; then
+			echo "# $key: expected '$want', got '$got'"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# dmesg_has TEXT: the kernel log contains TEXT.
+dmesg_has() {
+	dmesg | grep -q -- "$1"
+}

@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kunit.sh uml|qemu: the KUnit tiers, run by kunit.py in the overlaid tree.
+#   uml:  the logic suites on UML with lockdep and KASAN
+#         (drivers/iommu/iox/tests/.kunitconfig)
+#   qemu: iox built in to an x86_64 kernel, booted on q35 once with emulated
+#         VT-d and once with AMD-Vi, edu at 00:10.0
+#         (drivers/iommu/iox/tests/x86_64.kunitconfig, qemu_configs/)
+# kunit.py's raw log is judged by ktap.py like every other tier.
+
+. "$(dirname "$0")/lib.sh"
+
+overlay
+cd "$IOX_TREE"
+kunit=(python3 tools/testing/kunit/kunit.py)
+jobs=$(nproc)
+status=0
+
+# judge NAME BUILD_DIR KUNIT_LOG: parse the kernel log kunit.py kept.
+judge() {
+	local saved=$IOX_BUILD/$1.log
+	if [ -f "$2/test.log" ]; then
+		mv "$2/test.log" "$saved"
+	else
+		tail -n 40 "$3"
+		echo "$1: kunit.py produced no kernel log" >"$saved"
+	fi
+	"$IOX_TOOLS/ktap.py" "$saved" "$1" "$IOX_RESULTS" ||
+		{ status=1; echo "$1: kernel log in $saved, kunit.py output in $3"; }
+}
+
+case ${1:-} in
+uml)
+	build=$IOX_BUILD/kunit-uml
+	mkdir -p "$build"
+	rm -f "$build/test.log"
+	"${kunit[@]}" run --kunitconfig drivers/iommu/iox/tests/.kunitconfig \
+		--build_dir "$build" --jobs "$jobs" --timeout 600 \
+		>"$IOX_BUILD/kunit-uml.out" 2>&1 || true
+	judge kunit-uml "$build" "$IOX_BUILD/kunit-uml.out"
+	;;
+qemu)
+	build=$IOX_BUILD/kunit-x86_64
+	mkdir -p "$build"
+	rm -f "$build/test.log"
+	"${kunit[@]}" run --kunitconfig drivers/iommu/iox/tests/x86_64.kunitconfig \
+		--qemu_config "$IOX_TOOLS/qemu_configs/vtd.py" \
+		--build_dir "$build" --jobs "$jobs" --timeout 600 'iox-*' \
+		>"$IOX_BUILD/kunit-qemu-vtd.out" 2>&1 || true
+	judge kunit-qemu-vtd "$build" "$IOX_BUILD/kunit-qemu-vtd.out"
+	# Same kernel, other machine: no rebuild.
+	if [ -f "$build/arch/x86/boot/bzImage" ]; then
+		"${kunit[@]}" exec --qemu_config "$IOX_TOOLS/qemu_configs/amdvi.py" \
+			--build_dir "$build" --timeout 600 'iox-*' \
+			>"$IOX_BUILD/kunit-qemu-amdvi.out" 2>&1 || true
+	fi
+	judge kunit-qemu-amdvi "$build" "$IOX_BUILD/kunit-qemu-amdvi.out"
+	;;
+*)
+	echo "usage: $0 uml|qemu" >&2
+	exit 2
+	;;
+esac
+exit $status

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# lint tier, three gates with zero tolerance:
+#   sparse      C=2 W=1 over every iox C file, tests included, in an x86_64
+#               tree configured with all iox options (kernel tree overlay)
+#   checkpatch  scripts/checkpatch.pl --strict over every source file
+#   kernel-doc  scripts/kernel-doc -v -none over every C file and header
+
+. "$(dirname "$0")/lib.sh"
+
+overlay
+status=0
+cd "$IOX_ROOT"
+mapfile -t c_files < <(find drivers include \( -name '*.[ch]' ! -name '*.mod.c' \) | sort)
+mapfile -t kbuild_files < <(find drivers \( -name Kconfig -o -name Makefile \) | sort)
+
+# sparse: a small configured tree that only ever builds drivers/iommu/iox/.
+tree=$IOX_BUILD/lint-x86_64
+log=$IOX_BUILD/lint-sparse.log
+mkdir -p "$tree"
+if [ ! -f "$tree/.config" ] ||
+   ! cmp -s "$IOX_TREE/drivers/iommu/iox/tests/x86_64.kunitconfig" "$tree/.iox-config"; then
+	make -C "$IOX_TREE" O="$tree" ARCH=x86_64 allnoconfig >/dev/null
+	grep -v -e KASAN -e PROVE_LOCKING "$IOX_TREE/drivers/iommu/iox/tests/x86_64.kunitconfig" \
+		>>"$tree/.config"
+	make -C "$IOX_TREE" O="$tree" ARCH=x86_64 olddefconfig >/dev/null
+	cp "$IOX_TREE/drivers/iommu/iox/tests/x86_64.kunitconfig" "$tree/.iox-config"
+fi
+rc=0
+make -C "$IOX_TREE" O="$tree" ARCH=x86_64 -j"$(nproc)" C=2 W=1 drivers/iommu/iox/ \
+	>"$log" 2>&1 || rc=$?
+if [ $rc -ne 0 ] || grep -E '(warning|error):' "$log"; then
+	[ $rc -ne 0 ] && tail -n 30 "$log"
+	gate lint-sparse 1 || status=1
+else
+	checked=$(grep -c '^  CHECK' "$log" || true)
+	echo "sparse: $checked files checked"
+	[ "$checked" -gt 0 ]
+	gate lint-sparse $? || status=1
+fi
+
+# checkpatch: C, headers, Kconfig and Makefiles.
+out=$("$IOX_TREE/scripts/checkpatch.pl" --strict --no-tree --quiet --terse \
+	--show-types -f "${c_files[@]}" "${kbuild_files[@]}" 2>&1 |
+	grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
+[ -n "$out" ] && echo "$out"
+[ -z "$out" ]
+gate lint-checkpatch $? || status=1
+
+# kernel-doc: -v also warns about missing return descriptions.
+out=$("$IOX_TREE/scripts/kernel-doc" -v -none "${c_files[@]}" 2>&1 |
+	grep -v -e '^$' -e ': info: Scanning doc for' || true)
+[ -n "$out" ] && echo "$out"
+[ -z "$out" ]
+gate lint-kerneldoc $? || status=1
+
+exit $status

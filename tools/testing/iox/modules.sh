@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the iox modules out of tree against KDIR (default: the installed
+# headers of the resolved Debian ABI) with W=1.  Any compiler or modpost
+# warning fails the build.
+
+. "$(dirname "$0")/lib.sh"
+
+log=$IOX_BUILD/modules.log
+status=0
+make -C "$KDIR" M="$IOX_ROOT/drivers/iommu/iox" W=1 \
+	CONFIG_IOX=m CONFIG_IOX_INTEL=m CONFIG_IOX_AMD=m modules >"$log" 2>&1 || status=$?
+if [ $status -ne 0 ] || grep -qiE 'warning|error' "$log"; then
+	cat "$log"
+	echo "modules: build failed or warned (KDIR=$KDIR)" >&2
+	gate build 1 || exit 1
+fi
+gate build 0

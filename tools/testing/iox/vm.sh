@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced after lib.sh: boots the stock Debian kernel under QEMU TCG with an
+# initramfs holding busybox, the iox modules and the guest test scripts.
+
+# Machines: QEMU devices and kernel arguments per scenario.  The IOMMU comes
+# first and edu is pinned to 00:10.0 with a 64-bit DMA mask (QEMU.md).
+IOX_EDU="-device edu,addr=0x10,dma_mask=0xffffffffffffffff"
+IOX_OFF="intel_iommu=off amd_iommu=off intremap=off"
+
+vm_machine() { # scenario -> "qemu args|kernel args"
+	case $1 in
+	vtd | demo)
+		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU|$IOX_OFF" ;;
+	amdvi)
+		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
+	vtd-owned)	# the kernel's interrupt remapping takes the unit
+		echo "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on,aw-bits=48 $IOX_EDU|intel_iommu=off amd_iommu=off" ;;
+	amdvi-owned)	# the kernel's AMD IOMMU driver takes the unit
+		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|intel_iommu=off intremap=off" ;;
+	*)
+		return 1 ;;
+	esac
+}
+
+# vm_initramfs OUT: build the initramfs from the current modules and scripts.
+vm_initramfs() {
+	local out=$1 dir
+	dir=$(mktemp -d "$IOX_BUILD/initramfs.XXXXXX")
+	mkdir -p "$dir"/{bin,proc,sys,dev,tests,lib/modules/iox}
+	cp /bin/busybox "$dir/bin/busybox"
+	cp "$IOX_TOOLS/guest/init" "$dir/init"
+	cp "$IOX_TOOLS"/guest/*.sh "$dir/tests/"
+	find "$IOX_ROOT/drivers/iommu/iox" -name '*.ko' -exec cp {} "$dir/lib/modules/iox/" \;
+	chmod +x "$dir/init"
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$dir"
+}
+
+# vm_run SCENARIO INITRAMFS LOG [TIMEOUT]: boot, run the scenario, power off.
+# A guest that does not finish in time is killed and the log says so.
+vm_run() {
+	local scenario=$1 initrd=$2 log=$3 limit=${4:-240} machine rc=0
+	machine=$(vm_machine "$scenario") || { echo "vm: no scenario $scenario" >&2; return 1; }
+	# shellcheck disable=SC2086
+	timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 1024 -nographic \
+		-no-reboot -nic none -serial stdio -monitor none ${machine%%|*} \
+		-kernel "$IOX_IMAGE/boot/vmlinuz-$IOX_ABI" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=4 panic=-1 edd=off ${machine#*|} ioxtest=$scenario" \
+		${IOX_QEMU_EXTRA:-} </dev/null >"$log" 2>&1 || rc=$?
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		echo "iox-vmtest: timeout after ${limit}s, guest killed" >>"$log"
+	elif ! grep -q '^iox-vmtest: done' "$log"; then
+		echo "iox-vmtest: guest did not finish (qemu exit $rc)" >>"$log"
+		echo "Kernel panic - guest did not finish" >>"$log"
+	fi
+	return 0
+}
