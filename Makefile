@@ -10,7 +10,7 @@
 T := tools/testing/iox
 export KDIR IOX_CACHE
 
-.PHONY: all modules deps overlay lint kunit kunit-qemu vmtest check demo clean
+.PHONY: all modules deps overlay lint kunit kunit-qemu vmtest check demo bench clean
 
 all: modules
 
@@ -34,6 +34,9 @@ kunit-qemu:
 
 vmtest:
 	@$(T)/vmtest.sh
+
+bench:
+	@$(T)/bench.sh
 
 demo:
 	@$(T)/demo.sh
