@@ -10,6 +10,7 @@
 #ifndef _LINUX_IOX_H
 #define _LINUX_IOX_H
 
+#include <linux/bits.h>
 #include <linux/limits.h>
 #include <linux/minmax.h>
 #include <linux/list.h>
@@ -19,6 +20,16 @@
 struct dentry;
 struct seq_file;
 struct iox_unit;
+
+/*
+ * The prot argument of a mapping: what the device may do through it, and
+ * whether its accesses snoop the CPU caches (VT-d SNP; ignored by hardware
+ * that always snoops).  A mapping needs at least IOX_PROT_READ or
+ * IOX_PROT_WRITE.
+ */
+#define IOX_PROT_READ	BIT(0)
+#define IOX_PROT_WRITE	BIT(1)
+#define IOX_PROT_SNOOP	BIT(2)
 
 /**
  * struct iox_run - one run of equally sized pages produced by the splitter
