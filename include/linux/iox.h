@@ -10,11 +10,14 @@
 #ifndef _LINUX_IOX_H
 #define _LINUX_IOX_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/gfp_types.h>
 #include <linux/limits.h>
-#include <linux/minmax.h>
 #include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/mm_types.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 
 struct dentry;
@@ -167,13 +170,23 @@ static inline void iox_iotlb_gather_free_page(struct iox_iotlb_gather *gather,
 	list_add_tail(&page->lru, &gather->freelist);
 }
 
+struct device;
+struct scatterlist;
+struct iox_domain;
+
 /**
  * struct iox_unit_ops - operations a backend provides for its units
  * @show: print the decoded hardware description of the unit into a
  *	seq_file; backs the "caps" file of the unit's debugfs directory
+ * @serves: whether @dev issues DMA through this unit (its device scope)
+ * @domain_alloc: allocate a backend domain whose page table suits this
+ *	unit; the backend sets the domain's ops, the core the rest.  NULL if
+ *	the backend cannot translate yet.  Returns an ERR_PTR() on failure.
  */
 struct iox_unit_ops {
 	void (*show)(struct iox_unit *unit, struct seq_file *m);
+	bool (*serves)(struct iox_unit *unit, struct device *dev);
+	struct iox_domain *(*domain_alloc)(struct iox_unit *unit);
 };
 
 /**
@@ -181,18 +194,23 @@ struct iox_unit_ops {
  * @name: unique name, e.g. "dmar0" or "ivhd0"
  * @ops: backend operations
  * @pgsize_bitmap: page sizes the unit's page tables can map
- * @ias: input (IOVA) address width in bits
+ * @ias: input (IOVA) address width in bits; the aperture of its domains
+ *	is [0, 2^ias - 1]
+ * @lazy_ok: the unit may defer IOTLB invalidation to a flush queue
+ * @coherent: the unit's page-table walks snoop the CPU caches
  * @list: entry in the core's unit list, protected by the core's unit lock
  * @debugfs: the unit's directory under /sys/kernel/debug/iox/
  *
- * The backend fills in @name, @ops, @pgsize_bitmap and @ias before calling
- * iox_unit_register(); the core owns @list and @debugfs.
+ * The backend fills in everything but @list and @debugfs before calling
+ * iox_unit_register().
  */
 struct iox_unit {
 	char name[16];
 	const struct iox_unit_ops *ops;
 	unsigned long pgsize_bitmap;
 	unsigned int ias;
+	bool lazy_ok;
+	bool coherent;
 	struct list_head list;
 	struct dentry *debugfs;
 };
@@ -200,5 +218,118 @@ struct iox_unit {
 int iox_unit_register(struct iox_unit *unit);
 void iox_unit_unregister(struct iox_unit *unit);
 struct iox_unit *iox_unit_find(const char *name);
+struct iox_unit *iox_unit_for_device(struct device *dev);
+
+/**
+ * struct iox_domain_ops - what a backend does for a domain
+ * @map_pages: map @pgcount pages of @pgsize from @iova to @paddr with
+ *	@prot; set *@mapped to the bytes mapped, also on failure, so that
+ *	the core can unwind exactly those.  Return -EEXIST, leaving the
+ *	entry alone, if a page of the run is mapped already.
+ * @unmap_pages: unmap @pgcount pages of @pgsize from @iova, recording the
+ *	invalidation work in @gather; return the bytes unmapped, stopping
+ *	at the first IOVA that is not mapped
+ * @iotlb_sync: invalidate what @gather recorded; when it returns, no
+ *	device can use the old translations
+ * @iotlb_sync_map: make new mappings of [@iova, @iova + @size) visible,
+ *	for hardware that caches non-present entries; may be NULL
+ * @flush_iotlb_all: invalidate every translation of the domain
+ * @iova_to_phys: the physical address @iova translates to, 0 if none
+ * @attach_dev: point @dev, behind @unit, at the domain's page table
+ * @detach_dev: stop translating @dev through the domain
+ * @free: free the domain and its page table; no device is attached
+ */
+struct iox_domain_ops {
+	int (*map_pages)(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
+			 size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
+			 size_t *mapped);
+	size_t (*unmap_pages)(struct iox_domain *domain, u64 iova, size_t pgsize,
+			      size_t pgcount, struct iox_iotlb_gather *gather);
+	void (*iotlb_sync)(struct iox_domain *domain, struct iox_iotlb_gather *gather);
+	int (*iotlb_sync_map)(struct iox_domain *domain, u64 iova, size_t size);
+	void (*flush_iotlb_all)(struct iox_domain *domain);
+	phys_addr_t (*iova_to_phys)(struct iox_domain *domain, u64 iova);
+	int (*attach_dev)(struct iox_domain *domain, struct iox_unit *unit,
+			  struct device *dev);
+	void (*detach_dev)(struct iox_domain *domain, struct iox_unit *unit,
+			   struct device *dev);
+	void (*free)(struct iox_domain *domain);
+};
+
+/**
+ * struct iox_domain_stats - what a domain has done, summed over CPUs
+ * @maps: successful iox_map() and iox_map_sg() calls
+ * @unmaps: iox_unmap() and iox_unmap_fast() calls that unmapped something
+ * @bytes_mapped: bytes those maps mapped
+ * @bytes_unmapped: bytes those unmaps unmapped
+ * @syncs: IOTLB syncs handed to the backend
+ * @flush_alls: domain-wide IOTLB flushes
+ */
+struct iox_domain_stats {
+	u64 maps;
+	u64 unmaps;
+	u64 bytes_mapped;
+	u64 bytes_unmapped;
+	u64 syncs;
+	u64 flush_alls;
+};
+
+/**
+ * struct iox_domain - an I/O address space that devices are attached to
+ * @ops: backend operations, set by the unit's domain_alloc
+ * @id: number of the domain, names its debugfs directory
+ * @unit: the unit the domain was allocated for; devices behind other units
+ *	with the same ops may attach too
+ * @pgsize_bitmap: page sizes every attached unit can map (the intersection)
+ * @aperture_end: last IOVA every attached unit can translate
+ * @lazy_ok: every attached unit allows deferred invalidation
+ * @coherent: every attached unit walks page tables coherently
+ * @lock: serialises attach, detach and free, and protects @devices,
+ *	@nr_devices and the capability fields above (map and unmap read them
+ *	without it: narrowing them while maps are in flight is the caller's
+ *	race to avoid)
+ * @devices: the attached devices (struct iox_dev_data)
+ * @nr_devices: number of entries on @devices
+ * @mapped_bytes: bytes mapped now
+ * @used_pgsizes: page sizes mapped since the domain was last empty
+ * @highest_mapped: highest IOVA mapped since the domain was last empty
+ * @stats: per-CPU counters, see iox_domain_get_stats()
+ * @debugfs: the domain's directory under /sys/kernel/debug/iox/domains/
+ */
+struct iox_domain {
+	const struct iox_domain_ops *ops;
+	int id;
+	struct iox_unit *unit;
+	unsigned long pgsize_bitmap;
+	u64 aperture_end;
+	bool lazy_ok;
+	bool coherent;
+	struct mutex lock;	/* attach, detach, free; see above */
+	struct list_head devices;
+	unsigned int nr_devices;
+	atomic64_t mapped_bytes;
+	atomic_long_t used_pgsizes;
+	atomic64_t highest_mapped;
+	struct iox_domain_stats __percpu *stats;
+	struct dentry *debugfs;
+};
+
+struct iox_domain *iox_domain_alloc(struct iox_unit *unit);
+int iox_domain_free(struct iox_domain *domain);
+int iox_attach_device(struct iox_domain *domain, struct device *dev);
+int iox_detach_device(struct iox_domain *domain, struct device *dev);
+struct iox_domain *iox_device_domain(struct device *dev);
+void iox_domain_get_stats(struct iox_domain *domain, struct iox_domain_stats *stats);
+
+int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
+	    int prot, gfp_t gfp);
+ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
+		   unsigned int nents, int prot, gfp_t gfp);
+size_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size);
+size_t iox_unmap_fast(struct iox_domain *domain, u64 iova, size_t size,
+		      struct iox_iotlb_gather *gather);
+void iox_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather);
+void iox_flush_all(struct iox_domain *domain);
+phys_addr_t iox_iova_to_phys(struct iox_domain *domain, u64 iova);
 
 #endif /* _LINUX_IOX_H */

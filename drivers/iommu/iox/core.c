@@ -93,6 +93,31 @@ struct iox_unit *iox_unit_find(const char *name)
 }
 EXPORT_SYMBOL_GPL(iox_unit_find);
 
+/**
+ * iox_unit_for_device() - the unit a device's DMA goes through
+ * @dev: the device
+ *
+ * Asks each unit's backend whether its device scope covers @dev.  This
+ * walks the units: use it to set a device up, not on the DMA path.
+ *
+ * Return: the unit, or NULL if no registered unit serves @dev.
+ */
+struct iox_unit *iox_unit_for_device(struct device *dev)
+{
+	struct iox_unit *unit, *found = NULL;
+
+	mutex_lock(&iox_units_lock);
+	list_for_each_entry(unit, &iox_units, list) {
+		if (unit->ops->serves && unit->ops->serves(unit, dev)) {
+			found = unit;
+			break;
+		}
+	}
+	mutex_unlock(&iox_units_lock);
+	return found;
+}
+EXPORT_SYMBOL_GPL(iox_unit_for_device);
+
 static int __init iox_init(void)
 {
 	iox_debugfs_init();

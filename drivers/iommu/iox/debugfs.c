@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iox debugfs: /sys/kernel/debug/iox/<unit>/ describes each registered unit.
+ * iox debugfs: /sys/kernel/debug/iox/<unit>/caps describes each registered
+ * unit, /sys/kernel/debug/iox/domains/<id>/stats each domain.
  *
  * debugfs failures are never fatal: the functions here ignore them, as the
  * debugfs API intends.
@@ -12,6 +13,7 @@
 #include "iox-internal.h"
 
 static struct dentry *iox_debugfs_root;
+static struct dentry *iox_debugfs_domains;
 
 static int iox_unit_caps_show(struct seq_file *m, void *unused)
 {
@@ -25,9 +27,31 @@ static int iox_unit_caps_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(iox_unit_caps);
 
+static int iox_domain_stats_show(struct seq_file *m, void *unused)
+{
+	struct iox_domain *domain = m->private;
+	struct iox_domain_stats stats;
+
+	iox_domain_get_stats(domain, &stats);
+	seq_printf(m, "unit: %s\n", domain->unit->name);
+	seq_printf(m, "devices: %u\n", READ_ONCE(domain->nr_devices));
+	seq_printf(m, "pgsize_bitmap: %#lx\n", READ_ONCE(domain->pgsize_bitmap));
+	seq_printf(m, "aperture_end: %#llx\n", READ_ONCE(domain->aperture_end));
+	seq_printf(m, "mapped_bytes: %lld\n", (long long)atomic64_read(&domain->mapped_bytes));
+	seq_printf(m, "maps: %llu\n", stats.maps);
+	seq_printf(m, "unmaps: %llu\n", stats.unmaps);
+	seq_printf(m, "bytes_mapped: %llu\n", stats.bytes_mapped);
+	seq_printf(m, "bytes_unmapped: %llu\n", stats.bytes_unmapped);
+	seq_printf(m, "syncs: %llu\n", stats.syncs);
+	seq_printf(m, "flush_alls: %llu\n", stats.flush_alls);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_domain_stats);
+
 void iox_debugfs_init(void)
 {
 	iox_debugfs_root = debugfs_create_dir("iox", NULL);
+	iox_debugfs_domains = debugfs_create_dir("domains", iox_debugfs_root);
 }
 
 void iox_debugfs_exit(void)
@@ -46,4 +70,20 @@ void iox_debugfs_remove_unit(struct iox_unit *unit)
 {
 	debugfs_remove_recursive(unit->debugfs);
 	unit->debugfs = NULL;
+}
+
+void iox_debugfs_add_domain(struct iox_domain *domain)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%d", domain->id);
+	domain->debugfs = debugfs_create_dir(name, iox_debugfs_domains);
+	debugfs_create_file("stats", 0444, domain->debugfs, domain,
+			    &iox_domain_stats_fops);
+}
+
+void iox_debugfs_remove_domain(struct iox_domain *domain)
+{
+	debugfs_remove_recursive(domain->debugfs);
+	domain->debugfs = NULL;
 }

@@ -21,10 +21,10 @@ log=$IOX_BUILD/lint-sparse.log
 mkdir -p "$tree"
 if [ ! -f "$tree/.config" ] ||
    ! cmp -s "$IOX_TREE/drivers/iommu/iox/tests/x86_64.kunitconfig" "$tree/.iox-config"; then
-	make -C "$IOX_TREE" O="$tree" ARCH=x86_64 allnoconfig >/dev/null
+	make -C "$IOX_TREE" O="$tree" ARCH=x86_64 allnoconfig >"$log" 2>&1
 	grep -v -e KASAN -e PROVE_LOCKING "$IOX_TREE/drivers/iommu/iox/tests/x86_64.kunitconfig" \
 		>>"$tree/.config"
-	make -C "$IOX_TREE" O="$tree" ARCH=x86_64 olddefconfig >/dev/null
+	make -C "$IOX_TREE" O="$tree" ARCH=x86_64 olddefconfig >>"$log" 2>&1
 	cp "$IOX_TREE/drivers/iommu/iox/tests/x86_64.kunitconfig" "$tree/.iox-config"
 fi
 rc=0

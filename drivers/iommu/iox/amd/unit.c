@@ -87,8 +87,20 @@ static void iox_amdvi_show(struct iox_unit *unit, struct seq_file *m)
 			   amdvi->ranges[i].last);
 }
 
+static bool iox_amdvi_unit_serves(struct iox_unit *unit, struct device *dev)
+{
+	struct pci_dev *pdev;
+
+	if (!dev_is_pci(dev))
+		return false;
+	pdev = to_pci_dev(dev);
+	return iox_amdvi_serves(to_amdvi_unit(unit), pci_domain_nr(pdev->bus),
+				pci_dev_id(pdev));
+}
+
 static const struct iox_unit_ops iox_amdvi_unit_ops = {
 	.show = iox_amdvi_show,
+	.serves = iox_amdvi_unit_serves,
 };
 
 /**
@@ -182,6 +194,9 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	 */
 	amdvi->unit.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G;
 	amdvi->unit.ops = &iox_amdvi_unit_ops;
+	/* AMD-Vi table walks always snoop. */
+	amdvi->unit.coherent = true;
+	amdvi->unit.lazy_ok = true;
 
 	ret = iox_ivrs_parse_devices(ivhd, &amdvi->ranges, &amdvi->nr_ranges);
 	if (ret) {

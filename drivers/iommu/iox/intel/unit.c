@@ -142,8 +142,20 @@ static void iox_vtd_show(struct iox_unit *unit, struct seq_file *m)
 	}
 }
 
+static bool iox_vtd_unit_serves(struct iox_unit *unit, struct device *dev)
+{
+	struct pci_dev *pdev;
+
+	if (!dev_is_pci(dev))
+		return false;
+	pdev = to_pci_dev(dev);
+	return iox_vtd_serves(to_vtd_unit(unit), pci_domain_nr(pdev->bus),
+			      pdev->bus->number, pdev->devfn);
+}
+
 static const struct iox_unit_ops iox_vtd_unit_ops = {
 	.show = iox_vtd_show,
+	.serves = iox_vtd_unit_serves,
 };
 
 /**
@@ -244,6 +256,8 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	if (vtd->caps.sllps & VTD_SLLPS_1G)
 		vtd->unit.pgsize_bitmap |= SZ_1G;
 	vtd->unit.ops = &iox_vtd_unit_ops;
+	vtd->unit.coherent = vtd->caps.coherent;
+	vtd->unit.lazy_ok = true;
 
 	ret = iox_dmar_parse_scopes(drhd, &vtd->scopes, &vtd->nr_scopes);
 	if (ret) {

@@ -43,9 +43,10 @@ static int split_all(const struct split_case *c, struct iox_run *runs, int max)
 static void expect_runs(struct kunit *test, const struct split_case *c,
 			const struct iox_run *want, int nr_want)
 {
-	struct iox_run got[MAX_RUNS];
+	struct iox_run *got = kunit_kcalloc(test, MAX_RUNS, sizeof(*got), GFP_KERNEL);
 	int i, n;
 
+	KUNIT_ASSERT_NOT_NULL(test, got);
 	KUNIT_ASSERT_EQ(test, iox_split_check(c->iova, c->paddr, c->size,
 					      c->bitmap), 0);
 	n = split_all(c, got, MAX_RUNS);

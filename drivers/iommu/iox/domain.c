@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox domains: allocation, attaching and detaching devices, statistics.
+ *
+ * A domain starts with the capabilities of the unit it was allocated for.
+ * Devices behind other units of the same backend may attach: the domain
+ * then uses the page sizes and aperture every attached unit supports.  A
+ * unit that could not translate what is already mapped (a page size it
+ * lacks, an IOVA beyond its aperture) is refused.
+ *
+ * The per-device data lives in an xarray indexed by the struct device
+ * pointer and is read locklessly under RCU, so finding the domain of a
+ * device is one lookup, never a walk of units, buses or domains.
+ */
+#define pr_fmt(fmt) "iox: " fmt
+
+#include <linux/device.h>
+#include <linux/err.h>
+#include <linux/idr.h>
+#include <linux/iox.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "iox-internal.h"
+
+/*
+ * struct device * -> struct iox_dev_data *, for attached devices only.
+ * Writers hold the domain lock of the domain concerned; the xarray's own
+ * lock makes attaching one device to two domains at once fail for one.
+ */
+static DEFINE_XARRAY(iox_devices);
+static DEFINE_IDA(iox_domain_ida);
+
+/**
+ * struct iox_dev_data - the core's state of an attached device
+ * @dev: the device
+ * @unit: the unit its DMA goes through
+ * @domain: the domain it is attached to
+ * @link: entry on the domain's device list, under the domain lock
+ * @rcu: frees the data after lockless readers are done with it
+ */
+struct iox_dev_data {
+	struct device *dev;
+	struct iox_unit *unit;
+	struct iox_domain *domain;
+	struct list_head link;
+	struct rcu_head rcu;
+};
+
+static u64 iox_unit_aperture_end(const struct iox_unit *unit)
+{
+	return unit->ias >= 64 ? U64_MAX : BIT_ULL(unit->ias) - 1;
+}
+
+static void iox_domain_take_caps(struct iox_domain *domain, const struct iox_unit *unit)
+{
+	domain->pgsize_bitmap = unit->pgsize_bitmap;
+	domain->aperture_end = iox_unit_aperture_end(unit);
+	domain->lazy_ok = unit->lazy_ok;
+	domain->coherent = unit->coherent;
+}
+
+static void iox_domain_narrow_caps(struct iox_domain *domain, const struct iox_unit *unit)
+{
+	WRITE_ONCE(domain->pgsize_bitmap, domain->pgsize_bitmap & unit->pgsize_bitmap);
+	WRITE_ONCE(domain->aperture_end,
+		   min(domain->aperture_end, iox_unit_aperture_end(unit)));
+	domain->lazy_ok &= unit->lazy_ok;
+	domain->coherent &= unit->coherent;
+}
+
+/**
+ * iox_domain_alloc() - allocate a domain for devices behind a unit
+ * @unit: the unit whose backend provides the page table
+ *
+ * Return: the domain, or an ERR_PTR(): -EINVAL without a unit, -EOPNOTSUPP
+ * if the backend cannot translate, -ENOMEM, or the backend's error.
+ */
+struct iox_domain *iox_domain_alloc(struct iox_unit *unit)
+{
+	struct iox_domain *domain;
+	int id;
+
+	if (!unit)
+		return ERR_PTR(-EINVAL);
+	if (!unit->ops->domain_alloc)
+		return ERR_PTR(-EOPNOTSUPP);
+
+	domain = unit->ops->domain_alloc(unit);
+	if (IS_ERR(domain))
+		return domain;
+
+	domain->stats = alloc_percpu(struct iox_domain_stats);
+	id = ida_alloc(&iox_domain_ida, GFP_KERNEL);
+	if (!domain->stats || id < 0) {
+		if (id >= 0)
+			ida_free(&iox_domain_ida, id);
+		free_percpu(domain->stats);
+		domain->ops->free(domain);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	domain->id = id;
+	domain->unit = unit;
+	iox_domain_take_caps(domain, unit);
+	mutex_init(&domain->lock);
+	INIT_LIST_HEAD(&domain->devices);
+	domain->nr_devices = 0;
+	atomic64_set(&domain->mapped_bytes, 0);
+	atomic_long_set(&domain->used_pgsizes, 0);
+	atomic64_set(&domain->highest_mapped, 0);
+	iox_debugfs_add_domain(domain);
+	return domain;
+}
+EXPORT_SYMBOL_GPL(iox_domain_alloc);
+
+/**
+ * iox_domain_free() - free a domain
+ * @domain: the domain; no device may be attached
+ *
+ * Mappings left in the domain are freed with its page table.
+ *
+ * Return: 0, -EINVAL for no domain, -EBUSY (and nothing freed) while
+ * devices are attached.
+ */
+int iox_domain_free(struct iox_domain *domain)
+{
+	if (IS_ERR_OR_NULL(domain))
+		return -EINVAL;
+
+	mutex_lock(&domain->lock);
+	if (domain->nr_devices) {
+		mutex_unlock(&domain->lock);
+		pr_err("domain %d: %u device(s) still attached, not freed\n",
+		       domain->id, domain->nr_devices);
+		return -EBUSY;
+	}
+	mutex_unlock(&domain->lock);
+
+	iox_debugfs_remove_domain(domain);
+	ida_free(&iox_domain_ida, domain->id);
+	free_percpu(domain->stats);
+	mutex_destroy(&domain->lock);
+	domain->ops->free(domain);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_domain_free);
+
+/* Whether @unit can translate everything @domain maps now. */
+static int iox_domain_check_unit(struct iox_domain *domain, struct iox_unit *unit)
+{
+	unsigned long pgsizes = domain->pgsize_bitmap & unit->pgsize_bitmap;
+	unsigned long used;
+
+	if (unit->ops != domain->unit->ops) {
+		pr_err("%s: belongs to another backend than domain %d\n", unit->name,
+		       domain->id);
+		return -EINVAL;
+	}
+	if (!pgsizes) {
+		pr_err("%s: no page size in common with domain %d\n", unit->name, domain->id);
+		return -EINVAL;
+	}
+	if (!atomic64_read(&domain->mapped_bytes))
+		return 0;
+
+	used = atomic_long_read(&domain->used_pgsizes);
+	if (used & ~pgsizes) {
+		pr_err("%s: cannot map page sizes %#lx that domain %d uses\n", unit->name,
+		       used & ~pgsizes, domain->id);
+		return -EINVAL;
+	}
+	if (atomic64_read(&domain->highest_mapped) > iox_unit_aperture_end(unit)) {
+		pr_err("%s: domain %d maps IOVAs beyond its %u-bit aperture\n", unit->name,
+		       domain->id, unit->ias);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/**
+ * iox_attach_device() - translate a device's DMA through a domain
+ * @domain: the domain
+ * @dev: the device
+ *
+ * Return: 0, -EINVAL for no domain or a unit that cannot serve the domain's
+ * mappings, -ERANGE if the domain maps beyond that unit's aperture, -ENODEV
+ * for a device no unit serves, -EBUSY if the device is attached already
+ * (to any domain), -ENOMEM, or the backend's error.  On failure nothing
+ * changed.
+ */
+int iox_attach_device(struct iox_domain *domain, struct device *dev)
+{
+	struct iox_dev_data *data;
+	struct iox_unit *unit;
+	int ret;
+
+	if (IS_ERR_OR_NULL(domain) || !dev)
+		return -EINVAL;
+
+	unit = iox_unit_for_device(dev);
+	if (!unit) {
+		dev_err(dev, "iox: no IOMMU unit translates this device\n");
+		return -ENODEV;
+	}
+
+	data = kzalloc(sizeof(*data), GFP_KERNEL);
+	if (!data)
+		return -ENOMEM;
+	data->dev = dev;
+	data->unit = unit;
+
+	mutex_lock(&domain->lock);
+	ret = iox_domain_check_unit(domain, unit);
+	if (ret)
+		goto out_unlock;
+
+	ret = xa_insert(&iox_devices, (unsigned long)dev, data, GFP_KERNEL);
+	if (ret) {
+		if (ret == -EBUSY)
+			dev_err(dev, "iox: already attached to a domain\n");
+		goto out_unlock;
+	}
+
+	ret = domain->ops->attach_dev(domain, unit, dev);
+	if (ret) {
+		xa_erase(&iox_devices, (unsigned long)dev);
+		goto out_unlock;
+	}
+
+	iox_domain_narrow_caps(domain, unit);
+	list_add_tail(&data->link, &domain->devices);
+	domain->nr_devices++;
+	/* Publish last: lookups see the domain only once the device uses it. */
+	WRITE_ONCE(data->domain, domain);
+	mutex_unlock(&domain->lock);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&domain->lock);
+	kfree(data);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iox_attach_device);
+
+/**
+ * iox_detach_device() - stop translating a device through a domain
+ * @domain: the domain the device is attached to
+ * @dev: the device
+ *
+ * The domain's capabilities widen again to what the remaining devices'
+ * units support.
+ *
+ * Return: 0, or -EINVAL if @dev is not attached to @domain.
+ */
+int iox_detach_device(struct iox_domain *domain, struct device *dev)
+{
+	struct iox_dev_data *data, *other;
+
+	if (IS_ERR_OR_NULL(domain) || !dev)
+		return -EINVAL;
+
+	mutex_lock(&domain->lock);
+	data = xa_load(&iox_devices, (unsigned long)dev);
+	if (!data || data->domain != domain) {
+		mutex_unlock(&domain->lock);
+		dev_err(dev, "iox: not attached to domain %d\n", domain->id);
+		return -EINVAL;
+	}
+
+	WRITE_ONCE(data->domain, NULL);
+	domain->ops->detach_dev(domain, data->unit, dev);
+	xa_erase(&iox_devices, (unsigned long)dev);
+	list_del(&data->link);
+	domain->nr_devices--;
+
+	iox_domain_take_caps(domain, domain->unit);
+	list_for_each_entry(other, &domain->devices, link)
+		iox_domain_narrow_caps(domain, other->unit);
+	mutex_unlock(&domain->lock);
+
+	kfree_rcu(data, rcu);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_detach_device);
+
+/**
+ * iox_device_domain() - the domain a device is attached to
+ * @dev: the device
+ *
+ * One lockless lookup; safe in any context.  The caller keeps the device
+ * attached for as long as it uses the result.
+ *
+ * Return: the domain, or NULL if the device is not attached.
+ */
+struct iox_domain *iox_device_domain(struct device *dev)
+{
+	struct iox_dev_data *data;
+	struct iox_domain *domain = NULL;
+
+	rcu_read_lock();
+	data = xa_load(&iox_devices, (unsigned long)dev);
+	if (data)
+		domain = READ_ONCE(data->domain);
+	rcu_read_unlock();
+	return domain;
+}
+EXPORT_SYMBOL_GPL(iox_device_domain);
+
+/**
+ * iox_domain_get_stats() - sum a domain's per-CPU counters
+ * @domain: the domain
+ * @stats: filled with the sums
+ *
+ * Counters of operations in flight on other CPUs may or may not be
+ * included.
+ */
+void iox_domain_get_stats(struct iox_domain *domain, struct iox_domain_stats *stats)
+{
+	int cpu;
+
+	memset(stats, 0, sizeof(*stats));
+	for_each_possible_cpu(cpu) {
+		const struct iox_domain_stats *s = per_cpu_ptr(domain->stats, cpu);
+
+		stats->maps += READ_ONCE(s->maps);
+		stats->unmaps += READ_ONCE(s->unmaps);
+		stats->bytes_mapped += READ_ONCE(s->bytes_mapped);
+		stats->bytes_unmapped += READ_ONCE(s->bytes_unmapped);
+		stats->syncs += READ_ONCE(s->syncs);
+		stats->flush_alls += READ_ONCE(s->flush_alls);
+	}
+}
+EXPORT_SYMBOL_GPL(iox_domain_get_stats);

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox map and unmap: validate a range, split it into runs by the domain's
+ * page-size bitmap (split.c) and hand each run to the backend in one call;
+ * collect the invalidation work in an IOTLB gather and sync it.
+ *
+ * These paths take no lock of the core: they may run concurrently, in any
+ * context the gfp flags allow, on disjoint ranges.  Callers serialise
+ * operations on the same IOVAs.
+ */
+#define pr_fmt(fmt) "iox: " fmt
+
+#include <linux/iox.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/scatterlist.h>
+
+#include "iox-internal.h"
+#include "iox_trace.h"
+
+#define IOX_PROT_ALL	(IOX_PROT_READ | IOX_PROT_WRITE | IOX_PROT_SNOOP)
+
+/* Validate a range of @domain; returns 0 or the errno to refuse it with. */
+static int iox_check_range(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
+			   size_t size)
+{
+	int ret;
+
+	ret = iox_split_check(iova, paddr, size, READ_ONCE(domain->pgsize_bitmap));
+	if (ret)
+		return ret;
+	if (iova + (size - 1) > READ_ONCE(domain->aperture_end))
+		return -ERANGE;
+	return 0;
+}
+
+static void iox_note_mapped(struct iox_domain *domain, u64 iova, size_t size,
+			    unsigned long pgsizes)
+{
+	u64 last = iova + (size - 1), highest;
+
+	atomic64_add(size, &domain->mapped_bytes);
+	if ((atomic_long_read(&domain->used_pgsizes) & pgsizes) != pgsizes)
+		atomic_long_or(pgsizes, &domain->used_pgsizes);
+	highest = atomic64_read(&domain->highest_mapped);
+	while (last > highest && !atomic64_try_cmpxchg(&domain->highest_mapped,
+						       &highest, last))
+		;
+}
+
+static void iox_note_unmapped(struct iox_domain *domain, size_t size)
+{
+	/* Once empty, the domain no longer constrains the units it accepts. */
+	if (!atomic64_sub_return(size, &domain->mapped_bytes)) {
+		atomic_long_set(&domain->used_pgsizes, 0);
+		atomic64_set(&domain->highest_mapped, 0);
+	}
+}
+
+/*
+ * Map a validated range run by run; on failure *@mapped says how much of it
+ * is mapped (from @iova on), for the caller to unwind.
+ */
+static int iox_map_runs(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
+			size_t size, int prot, gfp_t gfp, size_t *mapped,
+			unsigned long *pgsizes)
+{
+	unsigned long bitmap = READ_ONCE(domain->pgsize_bitmap);
+	size_t left = size;
+	int ret = 0;
+
+	*mapped = 0;
+	while (left) {
+		struct iox_run run;
+		size_t done = 0;
+
+		iox_split_first(iova, paddr, left, bitmap, &run);
+		ret = domain->ops->map_pages(domain, run.iova, run.paddr, run.pgsize,
+					     run.pgcount, prot, gfp, &done);
+		*mapped += done;
+		if (ret)
+			break;
+		if (WARN_ON_ONCE(done != run.pgsize * run.pgcount)) {
+			ret = -EIO;
+			break;
+		}
+		*pgsizes |= run.pgsize;
+		iova += done;
+		paddr += done;
+		left -= done;
+	}
+	return ret;
+}
+
+static size_t iox_unmap_runs(struct iox_domain *domain, u64 iova, size_t size,
+			     struct iox_iotlb_gather *gather)
+{
+	unsigned long bitmap = READ_ONCE(domain->pgsize_bitmap);
+	size_t unmapped = 0;
+
+	while (unmapped < size) {
+		struct iox_run run;
+		size_t want, done;
+
+		/* Unmap has no physical address: split by the IOVA alone. */
+		iox_split_first(iova, iova, size - unmapped, bitmap, &run);
+		want = run.pgsize * run.pgcount;
+		done = domain->ops->unmap_pages(domain, iova, run.pgsize, run.pgcount,
+						gather);
+		unmapped += done;
+		iova += done;
+		if (done != want)
+			break;	/* a hole: stop there */
+	}
+	return unmapped;
+}
+
+/* Undo a failed map: remove what it mapped, strictly, without accounting. */
+static void iox_unwind(struct iox_domain *domain, u64 iova, size_t mapped)
+{
+	struct iox_iotlb_gather gather;
+
+	if (!mapped)
+		return;
+	iox_iotlb_gather_init(&gather, false);
+	WARN_ON_ONCE(iox_unmap_runs(domain, iova, mapped, &gather) != mapped);
+	iox_iotlb_sync(domain, &gather);
+}
+
+static int iox_check_prot(int prot)
+{
+	if (!(prot & (IOX_PROT_READ | IOX_PROT_WRITE)) || (prot & ~IOX_PROT_ALL))
+		return -EINVAL;
+	return 0;
+}
+
+static void iox_count_map(struct iox_domain *domain, u64 iova, size_t size,
+			  unsigned long pgsizes)
+{
+	iox_note_mapped(domain, iova, size, pgsizes);
+	this_cpu_inc(domain->stats->maps);
+	this_cpu_add(domain->stats->bytes_mapped, size);
+}
+
+/**
+ * iox_map() - map a physically contiguous range into a domain
+ * @domain: the domain
+ * @iova: first IOVA
+ * @paddr: first physical address
+ * @size: length in bytes
+ * @prot: IOX_PROT_* flags, with at least read or write
+ * @gfp: allocation flags for page-table pages
+ *
+ * The range is mapped with the largest pages the domain's page sizes and
+ * the alignment of @iova and @paddr allow, one backend call per run.
+ *
+ * Return: 0, or a negative errno with the domain as before: -EINVAL for a
+ * misaligned or empty range or bad @prot, -EOVERFLOW for a range that
+ * wraps, -ERANGE for one outside the aperture, -EEXIST if part of it is
+ * mapped already, -ENOMEM, or the backend's error.
+ */
+int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
+	    int prot, gfp_t gfp)
+{
+	unsigned long pgsizes = 0;
+	size_t mapped;
+	int ret;
+
+	ret = iox_check_prot(prot);
+	if (!ret)
+		ret = iox_check_range(domain, iova, paddr, size);
+	if (ret)
+		return ret;
+
+	ret = iox_map_runs(domain, iova, paddr, size, prot, gfp, &mapped, &pgsizes);
+	if (!ret && domain->ops->iotlb_sync_map)
+		ret = domain->ops->iotlb_sync_map(domain, iova, size);
+	if (ret) {
+		iox_unwind(domain, iova, mapped);
+		return ret;
+	}
+
+	iox_count_map(domain, iova, size, pgsizes);
+	trace_iox_map(domain->id, iova, paddr, size, prot);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_map);
+
+/**
+ * iox_map_sg() - map a scatterlist at consecutive IOVAs
+ * @domain: the domain
+ * @iova: IOVA of the first byte of the first entry
+ * @sg: the scatterlist; each entry's physical address and length are
+ *	aligned to the domain's smallest page size
+ * @nents: number of entries
+ * @prot: IOX_PROT_* flags, with at least read or write
+ * @gfp: allocation flags for page-table pages
+ *
+ * Physically contiguous neighbours are merged, so that they can use larger
+ * pages, and the whole list is made visible with one iotlb_sync_map.
+ * Either every entry is mapped or none is.
+ *
+ * Return: the number of bytes mapped, or a negative errno as for iox_map()
+ * with the domain as before.
+ */
+ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
+		   unsigned int nents, int prot, gfp_t gfp)
+{
+	unsigned long pgsizes = 0;
+	struct scatterlist *s;
+	size_t total = 0, mapped = 0, chunk_len = 0;
+	phys_addr_t chunk_pa = 0;
+	unsigned int i;
+	int ret;
+
+	ret = iox_check_prot(prot);
+	if (ret)
+		return ret;
+	if (!sg || !nents)
+		return -EINVAL;
+
+	/* Validate everything first, so that bad input changes nothing. */
+	for_each_sg(sg, s, nents, i) {
+		ret = iox_check_range(domain, iova + total, sg_phys(s), s->length);
+		if (ret)
+			return ret;
+		if (total + s->length < total)
+			return -EOVERFLOW;
+		total += s->length;
+	}
+	ret = iox_check_range(domain, iova, iova, total);
+	if (ret)
+		return ret;
+
+	for_each_sg(sg, s, nents, i) {
+		phys_addr_t pa = sg_phys(s);
+		size_t done;
+
+		if (chunk_len && pa == chunk_pa + chunk_len) {
+			chunk_len += s->length;
+			continue;
+		}
+		if (chunk_len) {
+			ret = iox_map_runs(domain, iova + mapped, chunk_pa, chunk_len,
+					   prot, gfp, &done, &pgsizes);
+			mapped += done;
+			if (ret)
+				goto unwind;
+		}
+		chunk_pa = pa;
+		chunk_len = s->length;
+	}
+	if (chunk_len) {
+		size_t done;
+
+		ret = iox_map_runs(domain, iova + mapped, chunk_pa, chunk_len, prot, gfp,
+				   &done, &pgsizes);
+		mapped += done;
+		if (ret)
+			goto unwind;
+	}
+	if (domain->ops->iotlb_sync_map) {
+		ret = domain->ops->iotlb_sync_map(domain, iova, total);
+		if (ret)
+			goto unwind;
+	}
+
+	iox_count_map(domain, iova, total, pgsizes);
+	trace_iox_map(domain->id, iova, sg_phys(sg), total, prot);
+	return total;
+
+unwind:
+	iox_unwind(domain, iova, mapped);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iox_map_sg);
+
+/**
+ * iox_unmap_fast() - unmap a range, leaving the IOTLB sync to the caller
+ * @domain: the domain
+ * @iova: first IOVA
+ * @size: length in bytes, aligned like a map
+ * @gather: collects the invalidation work; initialise it with
+ *	iox_iotlb_gather_init(), queued if a later domain-wide flush will
+ *	cover this unmap, and pass it to iox_iotlb_sync() afterwards
+ *
+ * The range is unmapped run by run.  Unmapping stops at the first IOVA
+ * that is not mapped: the return value then tells how far it got.
+ *
+ * Return: the number of bytes unmapped from @iova on; 0 for a misaligned,
+ * empty, wrapping or out-of-aperture range.
+ */
+size_t iox_unmap_fast(struct iox_domain *domain, u64 iova, size_t size,
+		      struct iox_iotlb_gather *gather)
+{
+	size_t unmapped;
+
+	if (iox_check_range(domain, iova, iova, size))
+		return 0;
+
+	unmapped = iox_unmap_runs(domain, iova, size, gather);
+	if (unmapped) {
+		iox_note_unmapped(domain, unmapped);
+		this_cpu_inc(domain->stats->unmaps);
+		this_cpu_add(domain->stats->bytes_unmapped, unmapped);
+	}
+	trace_iox_unmap(domain->id, iova, size, unmapped);
+	return unmapped;
+}
+EXPORT_SYMBOL_GPL(iox_unmap_fast);
+
+/**
+ * iox_unmap() - unmap a range strictly
+ * @domain: the domain
+ * @iova: first IOVA
+ * @size: length in bytes, aligned like a map
+ *
+ * As iox_unmap_fast(), then the IOTLB is synced once: when this returns,
+ * no device can reach the old translations.
+ *
+ * Return: the number of bytes unmapped, see iox_unmap_fast().
+ */
+size_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size)
+{
+	struct iox_iotlb_gather gather;
+	size_t unmapped;
+
+	iox_iotlb_gather_init(&gather, false);
+	unmapped = iox_unmap_fast(domain, iova, size, &gather);
+	iox_iotlb_sync(domain, &gather);
+	return unmapped;
+}
+EXPORT_SYMBOL_GPL(iox_unmap);
+
+/**
+ * iox_iotlb_sync() - carry out the invalidation a gather collected
+ * @domain: the domain the unmaps were made in
+ * @gather: the gather; empty again afterwards, with its queued flag kept
+ *
+ * The backend invalidates the gathered range; then the page-table pages
+ * that the unmaps emptied are freed, as nothing can walk them any more.
+ * Nothing is done for a gather that collected nothing.
+ */
+void iox_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+{
+	if (iox_iotlb_gather_empty(gather) && list_empty(&gather->freelist))
+		return;
+
+	domain->ops->iotlb_sync(domain, gather);
+	this_cpu_inc(domain->stats->syncs);
+	trace_iox_sync(domain->id, gather->start, gather->end, gather->pgsize,
+		       gather->queued);
+	put_pages_list(&gather->freelist);
+	iox_iotlb_gather_init(gather, gather->queued);
+}
+EXPORT_SYMBOL_GPL(iox_iotlb_sync);
+
+/**
+ * iox_flush_all() - invalidate every translation of a domain
+ * @domain: the domain
+ */
+void iox_flush_all(struct iox_domain *domain)
+{
+	domain->ops->flush_iotlb_all(domain);
+	this_cpu_inc(domain->stats->flush_alls);
+}
+EXPORT_SYMBOL_GPL(iox_flush_all);
+
+/**
+ * iox_iova_to_phys() - the physical address an IOVA translates to
+ * @domain: the domain
+ * @iova: the IOVA
+ *
+ * Return: the physical address, or 0 if @iova is not mapped or outside the
+ * aperture.
+ */
+phys_addr_t iox_iova_to_phys(struct iox_domain *domain, u64 iova)
+{
+	if (iova > READ_ONCE(domain->aperture_end))
+		return 0;
+	return domain->ops->iova_to_phys(domain, iova);
+}
+EXPORT_SYMBOL_GPL(iox_iova_to_phys);

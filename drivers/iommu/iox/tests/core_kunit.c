@@ -1,0 +1,802 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the iox core: map/unmap dispatch, unwinding, the IOTLB
+ * gather, attach/detach and capability intersection, statistics and
+ * tracepoints, against a mock backend that records every call.
+ */
+#include <kunit/test.h>
+#include <linux/device.h>
+#include <linux/iox.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/tracepoint.h>
+
+#define PGS_4K_2M_1G	(SZ_4K | SZ_2M | SZ_1G)
+#define MOCK_CALLS	64
+#define MOCK_MAPPINGS	64
+
+enum mock_op { MOCK_MAP, MOCK_UNMAP, MOCK_SYNC, MOCK_SYNC_MAP, MOCK_FLUSH_ALL };
+
+struct mock_call {
+	enum mock_op op;
+	u64 iova;
+	phys_addr_t paddr;
+	size_t pgsize;
+	size_t pgcount;
+	u64 gather_start;
+	u64 gather_end;
+};
+
+struct mock_mapping {
+	u64 iova;
+	phys_addr_t paddr;
+	u64 size;
+};
+
+/* The mock's page table is a list of mapped ranges; calls are recorded. */
+struct mock_domain {
+	struct iox_domain domain;
+	struct mock_call calls[MOCK_CALLS];
+	int nr_calls;
+	struct mock_mapping maps[MOCK_MAPPINGS];
+	int nr_maps;
+	int nr_map_calls;
+	int fail_map_call;	/* 1-based map_pages call that fails, 0: none */
+	size_t fail_mapped;	/* bytes that failing call maps first */
+	int fail_sync_map;	/* errno iotlb_sync_map returns */
+};
+
+static struct mock_domain *to_mock(struct iox_domain *domain)
+{
+	return container_of(domain, struct mock_domain, domain);
+}
+
+static void mock_record(struct mock_domain *md, struct mock_call call)
+{
+	if (md->nr_calls < MOCK_CALLS)
+		md->calls[md->nr_calls] = call;
+	md->nr_calls++;
+}
+
+static int mock_count(struct mock_domain *md, enum mock_op op)
+{
+	int i, n = 0;
+
+	for (i = 0; i < min(md->nr_calls, MOCK_CALLS); i++)
+		n += md->calls[i].op == op;
+	return n;
+}
+
+static struct mock_mapping *mock_find(struct mock_domain *md, u64 iova)
+{
+	int i;
+
+	for (i = 0; i < md->nr_maps; i++)
+		if (iova >= md->maps[i].iova && iova - md->maps[i].iova < md->maps[i].size)
+			return &md->maps[i];
+	return NULL;
+}
+
+static bool mock_overlaps(struct mock_domain *md, u64 iova, u64 size)
+{
+	int i;
+
+	for (i = 0; i < md->nr_maps; i++)
+		if (iova < md->maps[i].iova + md->maps[i].size &&
+		    md->maps[i].iova < iova + size)
+			return true;
+	return false;
+}
+
+static void mock_add(struct mock_domain *md, u64 iova, phys_addr_t paddr, u64 size)
+{
+	if (!WARN_ON(md->nr_maps == MOCK_MAPPINGS))
+		md->maps[md->nr_maps++] = (struct mock_mapping){ iova, paddr, size };
+}
+
+static int mock_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
+			  size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
+			  size_t *mapped)
+{
+	struct mock_domain *md = to_mock(domain);
+	u64 size = (u64)pgsize * pgcount;
+
+	mock_record(md, (struct mock_call){ MOCK_MAP, iova, paddr, pgsize, pgcount });
+	md->nr_map_calls++;
+	*mapped = 0;
+	if (mock_overlaps(md, iova, size))
+		return -EEXIST;
+	if (md->nr_map_calls == md->fail_map_call) {
+		if (md->fail_mapped) {
+			mock_add(md, iova, paddr, md->fail_mapped);
+			*mapped = md->fail_mapped;
+		}
+		return -ENOMEM;
+	}
+	mock_add(md, iova, paddr, size);
+	*mapped = size;
+	return 0;
+}
+
+/* Remove [iova, iova + size) from the list, stopping at a hole. */
+static size_t mock_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
+			       size_t pgcount, struct iox_iotlb_gather *gather)
+{
+	struct mock_domain *md = to_mock(domain);
+	u64 end = iova + (u64)pgsize * pgcount, cur = iova;
+	struct mock_mapping *m;
+
+	mock_record(md, (struct mock_call){ MOCK_UNMAP, iova, 0, pgsize, pgcount });
+	while (cur < end && (m = mock_find(md, cur))) {
+		u64 m_end = m->iova + m->size;
+		struct mock_mapping old = *m;
+
+		*m = md->maps[--md->nr_maps];
+		if (old.iova < cur)
+			mock_add(md, old.iova, old.paddr, cur - old.iova);
+		if (m_end > end)
+			mock_add(md, end, old.paddr + (end - old.iova), m_end - end);
+		cur = min(m_end, end);
+	}
+	if (cur > iova)
+		iox_iotlb_gather_add_range(gather, iova, cur - iova, pgsize);
+	return cur - iova;
+}
+
+static void mock_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+{
+	struct mock_call call = {
+		.op = MOCK_SYNC,
+		.gather_start = gather->start,
+		.gather_end = gather->end,
+	};
+
+	mock_record(to_mock(domain), call);
+}
+
+static int mock_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
+{
+	struct mock_domain *md = to_mock(domain);
+
+	/* pgsize holds the length of the range. */
+	mock_record(md, (struct mock_call){ .op = MOCK_SYNC_MAP, .iova = iova, .pgsize = size });
+	return md->fail_sync_map;
+}
+
+static void mock_flush_iotlb_all(struct iox_domain *domain)
+{
+	mock_record(to_mock(domain), (struct mock_call){ .op = MOCK_FLUSH_ALL });
+}
+
+static phys_addr_t mock_iova_to_phys(struct iox_domain *domain, u64 iova)
+{
+	struct mock_mapping *m = mock_find(to_mock(domain), iova);
+
+	return m ? m->paddr + (iova - m->iova) : 0;
+}
+
+static int mock_attach_fail;
+
+static int mock_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			   struct device *dev)
+{
+	return mock_attach_fail;
+}
+
+static void mock_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			    struct device *dev)
+{
+}
+
+static void mock_free(struct iox_domain *domain)
+{
+	kfree(to_mock(domain));
+}
+
+static const struct iox_domain_ops mock_domain_ops = {
+	.map_pages = mock_map_pages,
+	.unmap_pages = mock_unmap_pages,
+	.iotlb_sync = mock_iotlb_sync,
+	.iotlb_sync_map = mock_iotlb_sync_map,
+	.flush_iotlb_all = mock_flush_iotlb_all,
+	.iova_to_phys = mock_iova_to_phys,
+	.attach_dev = mock_attach_dev,
+	.detach_dev = mock_detach_dev,
+	.free = mock_free,
+};
+
+static struct iox_domain *mock_domain_alloc(struct iox_unit *unit)
+{
+	struct mock_domain *md = kzalloc(sizeof(*md), GFP_KERNEL);
+
+	if (!md)
+		return ERR_PTR(-ENOMEM);
+	md->domain.ops = &mock_domain_ops;
+	return &md->domain;
+}
+
+/*
+ * Units: mock_wide (4K|2M|1G, 48 bits) serves devices 0 and 1, mock_narrow
+ * (4K, 39 bits) device 2, mock_other (another backend) device 3; device 4
+ * has no unit.
+ */
+#define NR_DEVS 5
+static struct device *mock_devs[NR_DEVS];
+static struct iox_unit mock_units[3];
+
+static bool mock_serves(struct iox_unit *unit, struct device *dev)
+{
+	int u = unit - mock_units;
+
+	return (u == 0 && (dev == mock_devs[0] || dev == mock_devs[1])) ||
+	       (u == 1 && dev == mock_devs[2]) || (u == 2 && dev == mock_devs[3]);
+}
+
+static void mock_show(struct iox_unit *unit, struct seq_file *m)
+{
+}
+
+static const struct iox_unit_ops mock_unit_ops = {
+	.show = mock_show,
+	.serves = mock_serves,
+	.domain_alloc = mock_domain_alloc,
+};
+
+/* Same callbacks, different ops: a unit of another backend. */
+static const struct iox_unit_ops mock_other_unit_ops = {
+	.show = mock_show,
+	.serves = mock_serves,
+	.domain_alloc = mock_domain_alloc,
+};
+
+static int iox_core_suite_init(struct kunit_suite *suite)
+{
+	static const struct {
+		const char *name;
+		const struct iox_unit_ops *ops;
+		unsigned long pgsizes;
+		unsigned int ias;
+	} units[] = {
+		{ "mock_wide", &mock_unit_ops, PGS_4K_2M_1G, 48 },
+		{ "mock_narrow", &mock_unit_ops, SZ_4K, 39 },
+		{ "mock_other", &mock_other_unit_ops, PGS_4K_2M_1G, 48 },
+	};
+	int i, ret;
+
+	for (i = 0; i < NR_DEVS; i++) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "iox-mock-dev%d", i);
+		mock_devs[i] = root_device_register(name);
+		if (IS_ERR(mock_devs[i]))
+			return PTR_ERR(mock_devs[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		strscpy(mock_units[i].name, units[i].name, sizeof(mock_units[i].name));
+		mock_units[i].ops = units[i].ops;
+		mock_units[i].pgsize_bitmap = units[i].pgsizes;
+		mock_units[i].ias = units[i].ias;
+		mock_units[i].lazy_ok = true;
+		mock_units[i].coherent = i != 1;
+		ret = iox_unit_register(&mock_units[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void iox_core_suite_exit(struct kunit_suite *suite)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(mock_units); i++)
+		iox_unit_unregister(&mock_units[i]);
+	for (i = 0; i < NR_DEVS; i++)
+		root_device_unregister(mock_devs[i]);
+}
+
+/* Each test gets a fresh domain on mock_wide. */
+static int iox_core_test_init(struct kunit *test)
+{
+	struct iox_domain *domain = iox_domain_alloc(&mock_units[0]);
+
+	if (IS_ERR(domain))
+		return PTR_ERR(domain);
+	mock_attach_fail = 0;
+	test->priv = to_mock(domain);
+	return 0;
+}
+
+static void iox_core_test_exit(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	int i;
+
+	for (i = 0; i < NR_DEVS; i++)
+		if (iox_device_domain(mock_devs[i]) == &md->domain)
+			iox_detach_device(&md->domain, mock_devs[i]);
+	iox_domain_free(&md->domain);
+}
+
+static void expect_call(struct kunit *test, struct mock_domain *md, int i,
+			enum mock_op op, u64 iova, phys_addr_t paddr, size_t pgsize,
+			size_t pgcount)
+{
+	KUNIT_ASSERT_LT(test, i, min(md->nr_calls, MOCK_CALLS));
+	KUNIT_EXPECT_EQ_MSG(test, md->calls[i].op, op, "call %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, md->calls[i].iova, iova, "call %d", i);
+	if (op == MOCK_MAP)
+		KUNIT_EXPECT_EQ_MSG(test, md->calls[i].paddr, paddr, "call %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, md->calls[i].pgsize, pgsize, "call %d", i);
+	KUNIT_EXPECT_EQ_MSG(test, md->calls[i].pgcount, pgcount, "call %d", i);
+}
+
+static void map_gigabyte_in_one_call(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+
+	/* 2M-aligned but not congruent modulo 1G: one run of 512 2M pages. */
+	KUNIT_ASSERT_EQ(test, iox_map(d, SZ_2M, SZ_1G + SZ_4M, SZ_1G, IOX_PROT_READ,
+				      GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, md->nr_calls, 2);
+	expect_call(test, md, 0, MOCK_MAP, SZ_2M, SZ_1G + SZ_4M, SZ_2M, 512);
+	KUNIT_EXPECT_EQ(test, md->calls[1].op, MOCK_SYNC_MAP);
+
+	/* 1G-aligned on both sides: a single 1G page. */
+	KUNIT_ASSERT_EQ(test, iox_map(d, 4ULL * SZ_1G, SZ_2G, SZ_1G, IOX_PROT_WRITE,
+				      GFP_KERNEL), 0);
+	expect_call(test, md, 2, MOCK_MAP, 4ULL * SZ_1G, SZ_2G, SZ_1G, 1);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_MAP), 2);
+}
+
+static void map_mixed_alignment(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	const u64 iova = SZ_2M - SZ_4K;
+	const phys_addr_t pa = SZ_4M - SZ_4K;
+
+	KUNIT_ASSERT_EQ(test, iox_map(&md->domain, iova, pa, SZ_4K + SZ_2M + SZ_4K,
+				      IOX_PROT_READ | IOX_PROT_WRITE, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_MAP), 3);
+	expect_call(test, md, 0, MOCK_MAP, iova, pa, SZ_4K, 1);
+	expect_call(test, md, 1, MOCK_MAP, iova + SZ_4K, pa + SZ_4K, SZ_2M, 1);
+	expect_call(test, md, 2, MOCK_MAP, iova + SZ_4K + SZ_2M, pa + SZ_4K + SZ_2M, SZ_4K, 1);
+	/* One sync_map for the whole range, not one per run. */
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC_MAP), 1);
+	KUNIT_EXPECT_EQ(test, md->calls[3].iova, iova);
+	KUNIT_EXPECT_EQ(test, md->calls[3].pgsize, SZ_4K + SZ_2M + SZ_4K);
+}
+
+static void map_4k_only_backend(struct kunit *test)
+{
+	struct iox_domain *d = iox_domain_alloc(&mock_units[1]);
+	struct mock_domain *md;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	md = to_mock(d);
+	KUNIT_EXPECT_EQ(test, iox_map(d, SZ_1G, SZ_2G, SZ_4M, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_MAP), 1);
+	expect_call(test, md, 0, MOCK_MAP, SZ_1G, SZ_2G, SZ_4K, SZ_4M / SZ_4K);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(d), 0);
+}
+
+/* Fail the k-th run after it mapped some bytes: exactly those are undone. */
+static void map_failure_unwinds_exactly(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	const u64 iova = SZ_2M - SZ_4K;
+	struct iox_domain_stats stats;
+
+	md->fail_map_call = 2;
+	md->fail_mapped = SZ_1M;
+	KUNIT_EXPECT_EQ(test, iox_map(d, iova, iova, SZ_4K + SZ_4M + SZ_4K,
+				      IOX_PROT_READ, GFP_KERNEL), -ENOMEM);
+	/*
+	 * map 4K, map 2M x2 (fails after 1M), then [iova, +4K+1M) unmapped as
+	 * one 4K run (no 2M page fits in it) and synced once.
+	 */
+	KUNIT_ASSERT_EQ(test, md->nr_calls, 4);
+	expect_call(test, md, 0, MOCK_MAP, iova, iova, SZ_4K, 1);
+	expect_call(test, md, 1, MOCK_MAP, iova + SZ_4K, iova + SZ_4K, SZ_2M, 2);
+	expect_call(test, md, 2, MOCK_UNMAP, iova, 0, SZ_4K, (SZ_4K + SZ_1M) / SZ_4K);
+	KUNIT_EXPECT_EQ(test, md->calls[3].op, MOCK_SYNC);
+	KUNIT_EXPECT_EQ(test, md->calls[3].gather_start, iova);
+	KUNIT_EXPECT_EQ(test, md->calls[3].gather_end, iova + SZ_4K + SZ_1M - 1);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), 0);
+	iox_domain_get_stats(d, &stats);
+	KUNIT_EXPECT_EQ(test, stats.maps, 0);
+	KUNIT_EXPECT_EQ(test, stats.unmaps, 0);
+
+	/* Failing the first run before it mapped anything: nothing to undo. */
+	md->nr_calls = 0;
+	md->nr_map_calls = 0;
+	md->fail_map_call = 1;
+	md->fail_mapped = 0;
+	KUNIT_EXPECT_EQ(test, iox_map(d, iova, iova, SZ_4K, IOX_PROT_READ, GFP_KERNEL),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, md->nr_calls, 1);
+
+	/* A failing sync_map undoes the whole, fully mapped range. */
+	md->nr_calls = 0;
+	md->fail_map_call = 0;
+	md->fail_sync_map = -EIO;
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_2M, IOX_PROT_READ, GFP_KERNEL), -EIO);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_UNMAP), 1);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 1);
+}
+
+static void map_refuses_bad_input(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	const int rw = IOX_PROT_READ | IOX_PROT_WRITE;
+
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0x1800, 0, SZ_4K, rw, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0x1800, SZ_4K, rw, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_4K + 8, rw, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, 0, rw, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_4K, 0, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_4K, IOX_PROT_SNOOP, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_4K, rw | BIT(7), GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0ULL - SZ_4K, 0, SZ_8K, rw, GFP_KERNEL), -EOVERFLOW);
+	/* mock_wide has a 48-bit aperture. */
+	KUNIT_EXPECT_EQ(test, iox_map(d, BIT_ULL(48), 0, SZ_4K, rw, GFP_KERNEL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, iox_map(d, BIT_ULL(48) - SZ_4K, 0, SZ_8K, rw, GFP_KERNEL),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0x1800, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, BIT_ULL(48), SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, BIT_ULL(48)), 0);
+	KUNIT_EXPECT_EQ(test, md->nr_calls, 0);
+	/* The largest range that fits ends at the aperture's last byte. */
+	KUNIT_EXPECT_EQ(test, iox_map(d, BIT_ULL(48) - SZ_4K, 0, SZ_4K, rw, GFP_KERNEL), 0);
+}
+
+static void map_over_mapping_fails(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+
+	KUNIT_ASSERT_EQ(test, iox_map(d, SZ_8K, SZ_1M, SZ_8K, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, SZ_2M, SZ_16K, IOX_PROT_READ, GFP_KERNEL),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 1);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, SZ_8K + 5), SZ_1M + 5);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), SZ_8K);
+}
+
+static void unmap_syncs_once(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	const u64 iova = SZ_2M - SZ_4K;
+
+	KUNIT_ASSERT_EQ(test, iox_map(d, iova, iova, SZ_4K + SZ_4M + SZ_4K,
+				      IOX_PROT_READ, GFP_KERNEL), 0);
+	md->nr_calls = 0;
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, iova, SZ_4K + SZ_4M + SZ_4K),
+			SZ_4K + SZ_4M + SZ_4K);
+	/* Split like the map: three runs, one sync covering all of them. */
+	KUNIT_EXPECT_EQ(test, md->nr_calls, 4);
+	expect_call(test, md, 0, MOCK_UNMAP, iova, 0, SZ_4K, 1);
+	expect_call(test, md, 1, MOCK_UNMAP, iova + SZ_4K, 0, SZ_2M, 2);
+	expect_call(test, md, 2, MOCK_UNMAP, iova + SZ_4K + SZ_4M, 0, SZ_4K, 1);
+	KUNIT_EXPECT_EQ(test, md->calls[3].op, MOCK_SYNC);
+	KUNIT_EXPECT_EQ(test, md->calls[3].gather_start, iova);
+	KUNIT_EXPECT_EQ(test, md->calls[3].gather_end, iova + SZ_4K + SZ_4M + SZ_4K - 1);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, iova + SZ_4K), 0);
+}
+
+static void unmap_stops_at_hole(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+
+	KUNIT_ASSERT_EQ(test, iox_map(d, 0, 0, SZ_8K, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iox_map(d, SZ_16K, SZ_16K, SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	md->nr_calls = 0;
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_32K), SZ_8K);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 1);
+	/* What lies beyond the hole is untouched. */
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, SZ_16K), SZ_16K);
+	/* A range that starts at a hole unmaps nothing and syncs nothing. */
+	md->nr_calls = 0;
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, SZ_8K, SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 0);
+}
+
+static void unmap_fast_queued_gathers_nothing(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	struct iox_iotlb_gather gather;
+
+	KUNIT_ASSERT_EQ(test, iox_map(d, 0, 0, SZ_4M, IOX_PROT_READ, GFP_KERNEL), 0);
+
+	iox_iotlb_gather_init(&gather, true);
+	KUNIT_EXPECT_EQ(test, iox_unmap_fast(d, 0, SZ_2M, &gather), SZ_2M);
+	KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_empty(&gather));
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, 0), 0);
+	md->nr_calls = 0;
+	iox_iotlb_sync(d, &gather);
+	KUNIT_EXPECT_EQ(test, md->nr_calls, 0);
+
+	/* Not queued: the range is recorded, and synced by the caller. */
+	iox_iotlb_gather_init(&gather, false);
+	KUNIT_EXPECT_EQ(test, iox_unmap_fast(d, SZ_2M, SZ_2M, &gather), SZ_2M);
+	KUNIT_EXPECT_EQ(test, gather.start, SZ_2M);
+	KUNIT_EXPECT_EQ(test, gather.end, SZ_4M - 1);
+	KUNIT_EXPECT_EQ(test, gather.pgsize, SZ_2M);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 0);
+	iox_iotlb_sync(d, &gather);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 1);
+	KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_empty(&gather));
+}
+
+static void gather_helpers(struct kunit *test)
+{
+	struct iox_iotlb_gather g;
+
+	iox_iotlb_gather_init(&g, false);
+	KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_empty(&g));
+	KUNIT_EXPECT_FALSE(test, iox_iotlb_gather_is_disjoint(&g, SZ_1M, SZ_4K));
+	iox_iotlb_gather_add_range(&g, SZ_1M, SZ_4K, SZ_4K);
+	KUNIT_EXPECT_FALSE(test, iox_iotlb_gather_is_disjoint(&g, SZ_1M + SZ_4K, SZ_4K));
+	KUNIT_EXPECT_FALSE(test, iox_iotlb_gather_is_disjoint(&g, SZ_1M - SZ_4K, SZ_4K));
+	KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_is_disjoint(&g, SZ_1M + SZ_8K, SZ_4K));
+	KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_is_disjoint(&g, 0, SZ_4K));
+	iox_iotlb_gather_add_range(&g, SZ_2M, SZ_2M, SZ_2M);
+	KUNIT_EXPECT_EQ(test, g.start, SZ_1M);
+	KUNIT_EXPECT_EQ(test, g.end, SZ_4M - 1);
+	KUNIT_EXPECT_EQ(test, g.pgsize, SZ_2M);
+	/* Ranges at both ends of the address space. */
+	iox_iotlb_gather_init(&g, false);
+	iox_iotlb_gather_add_range(&g, 0, SZ_4K, SZ_4K);
+	KUNIT_EXPECT_FALSE(test, iox_iotlb_gather_empty(&g));
+	KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_is_disjoint(&g, 0ULL - SZ_4K, SZ_4K));
+	iox_iotlb_gather_add_range(&g, 0ULL - SZ_4K, SZ_4K, SZ_4K);
+	KUNIT_EXPECT_EQ(test, g.end, U64_MAX);
+	KUNIT_EXPECT_FALSE(test, iox_iotlb_gather_is_disjoint(&g, SZ_1G, SZ_4K));
+	/* Queued: nothing recorded, nothing disjoint. */
+	iox_iotlb_gather_init(&g, true);
+	iox_iotlb_gather_add_range(&g, SZ_1M, SZ_4K, SZ_4K);
+	KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_empty(&g));
+	KUNIT_EXPECT_EQ(test, g.pgsize, 0);
+}
+
+static void map_sg_merges_and_is_atomic(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	struct scatterlist sg[3];
+	struct page *pages;
+
+	/*
+	 * An order-10 block is naturally aligned: 1M + 1M physically
+	 * contiguous at a 4M boundary, then 4K elsewhere.
+	 */
+	pages = alloc_pages(GFP_KERNEL, get_order(SZ_4M));
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	sg_init_table(sg, 3);
+	sg_set_page(&sg[0], pages, SZ_1M, 0);
+	sg_set_page(&sg[1], pages + (SZ_1M >> PAGE_SHIFT), SZ_1M, 0);
+	sg_set_page(&sg[2], pages + (3 * SZ_1M >> PAGE_SHIFT), SZ_4K, 0);
+
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, SZ_2M, sg, 3, IOX_PROT_READ, GFP_KERNEL),
+			SZ_2M + SZ_4K);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_MAP), 2);
+	expect_call(test, md, 0, MOCK_MAP, SZ_2M, sg_phys(&sg[0]), SZ_2M, 1);
+	expect_call(test, md, 1, MOCK_MAP, SZ_4M, sg_phys(&sg[2]), SZ_4K, 1);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC_MAP), 1);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, SZ_2M, SZ_2M + SZ_4K), SZ_2M + SZ_4K);
+
+	/* The last entry collides: everything mapped before is removed. */
+	KUNIT_ASSERT_EQ(test, iox_map(d, SZ_4M, 0, SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	md->nr_calls = 0;
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, SZ_2M, sg, 3, IOX_PROT_READ, GFP_KERNEL),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, md->nr_maps, 1);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, SZ_2M), 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 1);
+
+	/* A misaligned entry is refused before anything is mapped. */
+	md->nr_calls = 0;
+	sg[1].length = SZ_1M - 512;
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, SZ_8M, sg, 3, IOX_PROT_READ, GFP_KERNEL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, md->nr_calls, 0);
+	__free_pages(pages, get_order(SZ_4M));
+}
+
+static void attach_detach_rules(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain, *other;
+
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[0]), 0);
+	KUNIT_EXPECT_PTR_EQ(test, iox_device_domain(mock_devs[0]), d);
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[0]), -EBUSY);
+	other = iox_domain_alloc(&mock_units[0]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	KUNIT_EXPECT_EQ(test, iox_attach_device(other, mock_devs[0]), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(other, mock_devs[0]), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[1]), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[4]), -ENODEV);
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[3]), -EINVAL);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[4]));
+
+	/* A backend failure leaves the device unattached. */
+	mock_attach_fail = -EIO;
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[1]), -EIO);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[1]));
+	mock_attach_fail = 0;
+
+	KUNIT_EXPECT_EQ(test, iox_domain_free(d), -EBUSY);
+	KUNIT_EXPECT_EQ(test, d->nr_devices, 1);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[0]), 0);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[0]));
+	KUNIT_EXPECT_EQ(test, iox_attach_device(other, mock_devs[0]), 0);
+	KUNIT_EXPECT_PTR_EQ(test, iox_device_domain(mock_devs[0]), other);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(other, mock_devs[0]), 0);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(other), 0);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(NULL), -EINVAL);
+}
+
+static void attach_intersects_caps(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+
+	KUNIT_ASSERT_EQ(test, iox_attach_device(d, mock_devs[0]), 0);
+	KUNIT_ASSERT_EQ(test, iox_map(d, 0, 0, SZ_2M, IOX_PROT_READ, GFP_KERNEL), 0);
+	/* mock_narrow has no 2M pages: the 2M mapping keeps it out. */
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[2]), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_2M), SZ_2M);
+	/* Its 4K page table could map this, but not 2^39 and beyond. */
+	KUNIT_ASSERT_EQ(test, iox_map(d, BIT_ULL(40), 0, SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[2]), -ERANGE);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, BIT_ULL(40), SZ_4K), SZ_4K);
+
+	KUNIT_ASSERT_EQ(test, iox_attach_device(d, mock_devs[2]), 0);
+	KUNIT_EXPECT_EQ(test, d->pgsize_bitmap, SZ_4K);
+	KUNIT_EXPECT_EQ(test, d->aperture_end, BIT_ULL(39) - 1);
+	KUNIT_EXPECT_FALSE(test, d->coherent);
+	md->nr_calls = 0;
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_2M, IOX_PROT_READ, GFP_KERNEL), 0);
+	expect_call(test, md, 0, MOCK_MAP, 0, 0, SZ_4K, 512);
+	KUNIT_EXPECT_EQ(test, iox_map(d, BIT_ULL(39), 0, SZ_4K, IOX_PROT_READ, GFP_KERNEL),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_2M), SZ_2M);
+
+	/* Detaching the narrow unit's device widens the domain again. */
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[2]), 0);
+	KUNIT_EXPECT_EQ(test, d->pgsize_bitmap, PGS_4K_2M_1G);
+	KUNIT_EXPECT_EQ(test, d->aperture_end, BIT_ULL(48) - 1);
+	KUNIT_EXPECT_TRUE(test, d->coherent);
+}
+
+static void stats_count_operations(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	struct iox_domain_stats stats;
+
+	KUNIT_ASSERT_EQ(test, iox_map(d, 0, 0, SZ_8K, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iox_map(d, SZ_2M, 0, SZ_2M, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_4K, IOX_PROT_READ, GFP_KERNEL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_4K), SZ_4K);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, SZ_1M, SZ_4K), 0);
+	iox_flush_all(d);
+	iox_domain_get_stats(d, &stats);
+	KUNIT_EXPECT_EQ(test, stats.maps, 2);
+	KUNIT_EXPECT_EQ(test, stats.bytes_mapped, SZ_8K + SZ_2M);
+	KUNIT_EXPECT_EQ(test, stats.unmaps, 1);
+	KUNIT_EXPECT_EQ(test, stats.bytes_unmapped, SZ_4K);
+	KUNIT_EXPECT_EQ(test, stats.syncs, 1);
+	KUNIT_EXPECT_EQ(test, stats.flush_alls, 1);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_FLUSH_ALL), 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), SZ_4K + SZ_2M);
+}
+
+#ifdef CONFIG_TRACEPOINTS
+#include "../iox-trace.h"
+
+struct trace_seen {
+	int maps;
+	u64 iova;
+	size_t size;
+	int unmaps;
+	size_t unmapped;
+	int syncs;
+};
+
+static void probe_map(void *data, int domain, u64 iova, phys_addr_t paddr, size_t size,
+		      int prot)
+{
+	struct trace_seen *seen = data;
+
+	seen->maps++;
+	seen->iova = iova;
+	seen->size = size;
+}
+
+static void probe_unmap(void *data, int domain, u64 iova, size_t size, size_t unmapped)
+{
+	struct trace_seen *seen = data;
+
+	seen->unmaps++;
+	seen->unmapped = unmapped;
+}
+
+static void probe_sync(void *data, int domain, u64 start, u64 end, size_t pgsize,
+		       bool queued)
+{
+	((struct trace_seen *)data)->syncs++;
+}
+
+static void tracepoints_fire(struct kunit *test)
+{
+	struct iox_domain *d = &((struct mock_domain *)test->priv)->domain;
+	struct trace_seen seen = {};
+
+	KUNIT_ASSERT_EQ(test, register_trace_iox_map(probe_map, &seen), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_iox_unmap(probe_unmap, &seen), 0);
+	KUNIT_ASSERT_EQ(test, register_trace_iox_sync(probe_sync, &seen), 0);
+	KUNIT_EXPECT_EQ(test, iox_map(d, SZ_1M, 0, SZ_8K, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, SZ_1M, SZ_8K), SZ_8K);
+	unregister_trace_iox_map(probe_map, &seen);
+	unregister_trace_iox_unmap(probe_unmap, &seen);
+	unregister_trace_iox_sync(probe_sync, &seen);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_EQ(test, seen.maps, 1);
+	KUNIT_EXPECT_EQ(test, seen.iova, SZ_1M);
+	KUNIT_EXPECT_EQ(test, seen.size, SZ_8K);
+	KUNIT_EXPECT_EQ(test, seen.unmaps, 1);
+	KUNIT_EXPECT_EQ(test, seen.unmapped, SZ_8K);
+	KUNIT_EXPECT_EQ(test, seen.syncs, 1);
+}
+#else
+static void tracepoints_fire(struct kunit *test)
+{
+	kunit_skip(test, "CONFIG_TRACEPOINTS is off");
+}
+#endif
+
+static struct kunit_case iox_core_cases[] = {
+	KUNIT_CASE(map_gigabyte_in_one_call),
+	KUNIT_CASE(map_mixed_alignment),
+	KUNIT_CASE(map_4k_only_backend),
+	KUNIT_CASE(map_failure_unwinds_exactly),
+	KUNIT_CASE(map_refuses_bad_input),
+	KUNIT_CASE(map_over_mapping_fails),
+	KUNIT_CASE(unmap_syncs_once),
+	KUNIT_CASE(unmap_stops_at_hole),
+	KUNIT_CASE(unmap_fast_queued_gathers_nothing),
+	KUNIT_CASE(gather_helpers),
+	KUNIT_CASE(map_sg_merges_and_is_atomic),
+	KUNIT_CASE(attach_detach_rules),
+	KUNIT_CASE(attach_intersects_caps),
+	KUNIT_CASE(stats_count_operations),
+	KUNIT_CASE(tracepoints_fire),
+	{}
+};
+
+static struct kunit_suite iox_core_suite = {
+	.name = "iox-core",
+	.suite_init = iox_core_suite_init,
+	.suite_exit = iox_core_suite_exit,
+	.init = iox_core_test_init,
+	.exit = iox_core_test_exit,
+	.test_cases = iox_core_cases,
+};
+
+kunit_test_suite(iox_core_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the iox core");
+MODULE_LICENSE("GPL");
