@@ -705,7 +705,7 @@ static void stats_count_operations(struct kunit *test)
 }
 
 #ifdef CONFIG_TRACEPOINTS
-#include "../iox-trace.h"
+#include "../iox_trace.h"
 
 struct trace_seen {
 	int maps;
