@@ -274,6 +274,10 @@ struct iox_domain_stats {
 	u64 flush_alls;
 };
 
+/* The flags of a fault report: what the faulting request was. */
+#define IOX_FAULT_READ	BIT(0)
+#define IOX_FAULT_WRITE	BIT(1)
+
 /**
  * struct iox_domain - an I/O address space that devices are attached to
  * @ops: backend operations, set by the unit's domain_alloc
@@ -294,6 +298,11 @@ struct iox_domain_stats {
  * @used_pgsizes: page sizes mapped since the domain was last empty
  * @highest_mapped: highest IOVA mapped since the domain was last empty
  * @stats: per-CPU counters, see iox_domain_get_stats()
+ * @nr_faults: DMA faults reported for devices attached to the domain
+ * @fault_handler: called for each such fault, in process context, with the
+ *	device, the faulting IOVA, IOX_FAULT_* flags and @fault_data; set
+ *	with iox_domain_set_fault_handler()
+ * @fault_data: passed to @fault_handler
  * @debugfs: the domain's directory under /sys/kernel/debug/iox/domains/
  */
 struct iox_domain {
@@ -311,6 +320,10 @@ struct iox_domain {
 	atomic_long_t used_pgsizes;
 	atomic64_t highest_mapped;
 	struct iox_domain_stats __percpu *stats;
+	atomic64_t nr_faults;
+	void (*fault_handler)(struct iox_domain *domain, struct device *dev, u64 iova,
+			      int flags, void *data);
+	void *fault_data;
 	struct dentry *debugfs;
 };
 
@@ -320,6 +333,12 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev);
 int iox_detach_device(struct iox_domain *domain, struct device *dev);
 struct iox_domain *iox_device_domain(struct device *dev);
 void iox_domain_get_stats(struct iox_domain *domain, struct iox_domain_stats *stats);
+void iox_domain_set_fault_handler(struct iox_domain *domain,
+				  void (*handler)(struct iox_domain *domain, struct device *dev,
+						  u64 iova, int flags, void *data),
+				  void *data);
+void iox_domain_report_fault(struct iox_domain *domain, struct device *dev, u64 iova,
+			     int flags);
 
 int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
 	    int prot, gfp_t gfp);

@@ -44,6 +44,7 @@ static int iox_domain_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "bytes_unmapped: %llu\n", stats.bytes_unmapped);
 	seq_printf(m, "syncs: %llu\n", stats.syncs);
 	seq_printf(m, "flush_alls: %llu\n", stats.flush_alls);
+	seq_printf(m, "faults: %lld\n", (long long)atomic64_read(&domain->nr_faults));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iox_domain_stats);

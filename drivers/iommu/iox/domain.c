@@ -111,6 +111,7 @@ struct iox_domain *iox_domain_alloc(struct iox_unit *unit)
 	atomic64_set(&domain->mapped_bytes, 0);
 	atomic_long_set(&domain->used_pgsizes, 0);
 	atomic64_set(&domain->highest_mapped, 0);
+	atomic64_set(&domain->nr_faults, 0);
 	iox_debugfs_add_domain(domain);
 	return domain;
 }
@@ -308,6 +309,51 @@ struct iox_domain *iox_device_domain(struct device *dev)
 	return domain;
 }
 EXPORT_SYMBOL_GPL(iox_device_domain);
+
+/**
+ * iox_domain_set_fault_handler() - be told about a domain's DMA faults
+ * @domain: the domain
+ * @handler: called for each fault of a device attached to @domain, in
+ *	process context; NULL to stop
+ * @data: passed to @handler
+ *
+ * Set the handler while no device is attached, or accept that faults
+ * racing with the change go to either handler.
+ */
+void iox_domain_set_fault_handler(struct iox_domain *domain,
+				  void (*handler)(struct iox_domain *domain, struct device *dev,
+						  u64 iova, int flags, void *data),
+				  void *data)
+{
+	WRITE_ONCE(domain->fault_data, data);
+	/* The data is visible before the handler that uses it. */
+	smp_store_release(&domain->fault_handler, handler);
+}
+EXPORT_SYMBOL_GPL(iox_domain_set_fault_handler);
+
+/**
+ * iox_domain_report_fault() - a backend reports a DMA fault
+ * @domain: the domain the faulting device is attached to
+ * @dev: the device
+ * @iova: the faulting address
+ * @flags: IOX_FAULT_READ or IOX_FAULT_WRITE
+ *
+ * Counts the fault and calls the domain's fault handler, if any.  Process
+ * context only.
+ */
+void iox_domain_report_fault(struct iox_domain *domain, struct device *dev, u64 iova,
+			     int flags)
+{
+	void (*handler)(struct iox_domain *domain, struct device *dev, u64 iova, int flags,
+			void *data);
+
+	atomic64_inc(&domain->nr_faults);
+	/* Pairs with the release in iox_domain_set_fault_handler(). */
+	handler = smp_load_acquire(&domain->fault_handler);
+	if (handler)
+		handler(domain, dev, iova, flags, READ_ONCE(domain->fault_data));
+}
+EXPORT_SYMBOL_GPL(iox_domain_report_fault);
 
 /**
  * iox_domain_get_stats() - sum a domain's per-CPU counters

@@ -6,10 +6,15 @@
  * Discovery only reads registers.  A unit that another driver has already
  * enabled (translation, queued invalidation or interrupt remapping on) is
  * left alone: taking it over would pull the tables from under that driver.
+ *
+ * A unit iox takes is brought up with every device in its scope in
+ * pass-through, so that DMA in flight keeps working; attaching a device to
+ * a domain switches that device to translation.
  */
 #define pr_fmt(fmt) "iox-intel: " fmt
 
 #include <linux/acpi.h>
+#include <linux/debugfs.h>
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -22,6 +27,10 @@
 
 /* Units found at module load; only init and exit touch it, no lock. */
 static LIST_HEAD(iox_vtd_units);
+
+static bool qi = true;
+module_param(qi, bool, 0444);
+MODULE_PARM_DESC(qi, "use queued invalidation where the unit has it (default: on)");
 
 /**
  * iox_vtd_decode_caps() - decode the version and capability registers
@@ -153,6 +162,30 @@ static bool iox_vtd_unit_serves(struct iox_unit *unit, struct device *dev)
 			      pdev->bus->number, pdev->devfn);
 }
 
+static int iox_vtd_faults_show(struct seq_file *m, void *unused)
+{
+	iox_vtd_fault_poll(m->private);
+	iox_vtd_fault_show(m->private, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_vtd_faults);
+
+static int iox_vtd_inval_show(struct seq_file *m, void *unused)
+{
+	struct iox_vtd_unit *vtd = m->private;
+
+	seq_printf(m, "queued: %d\n", vtd->use_qi);
+	seq_printf(m, "descriptors: %llu\n", vtd->qi.nr_descs);
+	seq_printf(m, "waits: %llu\n", vtd->qi.nr_waits);
+	seq_printf(m, "invalid_descriptors: %llu\n", vtd->qi.nr_iqe);
+	seq_printf(m, "devtlb_timeouts: %llu\n", vtd->qi.nr_ite);
+	seq_printf(m, "iotlb_global: %llu\n", vtd->nr_inv[VTD_INV_GLOBAL]);
+	seq_printf(m, "iotlb_domain: %llu\n", vtd->nr_inv[VTD_INV_DOMAIN]);
+	seq_printf(m, "iotlb_page: %llu\n", vtd->nr_inv[VTD_INV_PAGE]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_vtd_inval);
+
 static const struct iox_unit_ops iox_vtd_unit_ops = {
 	.show = iox_vtd_show,
 	.serves = iox_vtd_unit_serves,
@@ -171,6 +204,89 @@ struct iox_vtd_probe {
 	unsigned int nr_owned;
 	unsigned int nr_bad;
 };
+
+/* Turn translation and queued invalidation off and free the tables. */
+static void iox_vtd_disable(struct iox_vtd_unit *vtd)
+{
+	if (readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_TES)
+		iox_vtd_gcmd_enable(vtd, VTD_GSTS_TES, false);
+	if (vtd->enabled)
+		iox_vtd_fault_stop(vtd);
+	vtd->enabled = false;
+	iox_vtd_qi_free(vtd);
+	iox_vtd_tables_free(vtd);
+	ida_destroy(&vtd->domain_ids);
+}
+
+/*
+ * Root table, invalidation, pass-through for every device in scope, then
+ * translation on.  On failure the unit is left with translation and queued
+ * invalidation off.
+ */
+static int iox_vtd_enable(struct iox_vtd_unit *vtd)
+{
+	struct pci_dev *pdev = NULL;
+	int ret, did;
+
+	raw_spin_lock_init(&vtd->reg_lock);
+	spin_lock_init(&vtd->table_lock);
+	ida_init(&vtd->domain_ids);
+	vtd->agaw = vtd->unit.ias == 57 ? 3 : vtd->unit.ias == 48 ? 2 : 1;
+
+	/* In caching mode, domain id 0 tags not-present entries. */
+	did = ida_alloc_range(&vtd->domain_ids, vtd->caps.caching_mode ? 1 : 0,
+			      vtd->caps.nr_domains - 1, GFP_KERNEL);
+	if (did < 0)
+		return did;
+	vtd->pt_did = did;
+
+	ret = iox_vtd_tables_alloc(vtd);
+	if (ret)
+		goto fail;
+	if (vtd->caps.qi && qi) {
+		ret = iox_vtd_qi_enable(vtd);
+		if (ret)
+			goto fail;
+		vtd->use_qi = true;
+	}
+	ret = iox_vtd_gcmd_set_root(vtd, virt_to_phys(vtd->root));
+	if (!ret)
+		ret = iox_vtd_inv_context(vtd, VTD_INV_GLOBAL, 0, 0);
+	if (!ret)
+		ret = iox_vtd_inv_iotlb(vtd, VTD_INV_GLOBAL, 0);
+	if (ret)
+		goto fail;
+
+	for_each_pci_dev(pdev) {
+		if (!iox_vtd_serves(vtd, pci_domain_nr(pdev->bus), pdev->bus->number,
+				    pdev->devfn))
+			continue;
+		ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
+		if (ret == -EOPNOTSUPP) {
+			pci_warn(pdev, "iox: %s has no pass-through: DMA blocked until attached\n",
+				 vtd->unit.name);
+			ret = 0;
+		}
+		if (ret) {
+			pci_dev_put(pdev);
+			goto fail;
+		}
+	}
+
+	ret = iox_vtd_flush_write_buffer(vtd);
+	if (!ret)
+		ret = iox_vtd_gcmd_enable(vtd, VTD_GSTS_TES, true);
+	if (ret)
+		goto fail;
+	iox_vtd_fault_init(vtd);
+	vtd->enabled = true;
+	return 0;
+
+fail:
+	pr_err("%s: bring-up failed (%d), unit left disabled\n", vtd->unit.name, ret);
+	iox_vtd_disable(vtd);
+	return ret;
+}
 
 static void iox_vtd_free(struct iox_vtd_unit *vtd)
 {
@@ -265,18 +381,28 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 		return ret;
 	}
 
-	ret = iox_unit_register(&vtd->unit);
+	ret = iox_vtd_enable(vtd);
 	if (ret) {
 		iox_vtd_free(vtd);
 		return ret;
 	}
+
+	ret = iox_unit_register(&vtd->unit);
+	if (ret) {
+		iox_vtd_disable(vtd);
+		iox_vtd_free(vtd);
+		return ret;
+	}
+	debugfs_create_file("faults", 0444, vtd->unit.debugfs, vtd, &iox_vtd_faults_fops);
+	debugfs_create_file("inval", 0444, vtd->unit.debugfs, vtd, &iox_vtd_inval_fops);
 	list_add_tail(&vtd->list, &iox_vtd_units);
 	probe->index++;
 
-	pr_info("%s: VT-d %u.%u at %#llx, %u-bit, %u domains, %u scope entries%s\n",
+	pr_info("%s: VT-d %u.%u at %#llx, %u-bit, %u domains, %u scope entries%s, %s invalidation, translation on\n",
 		vtd->unit.name, (vtd->caps.ver >> 4) & 0xf, vtd->caps.ver & 0xf,
 		vtd->reg_phys, vtd->unit.ias, vtd->caps.nr_domains, vtd->nr_scopes,
-		vtd->include_all ? ", all devices of the segment" : "");
+		vtd->include_all ? ", all devices of the segment" : "",
+		vtd->use_qi ? "queued" : "register-based");
 	return 0;
 }
 
@@ -287,6 +413,7 @@ static void iox_vtd_remove_all(void)
 	list_for_each_entry_safe_reverse(vtd, next, &iox_vtd_units, list) {
 		list_del(&vtd->list);
 		iox_unit_unregister(&vtd->unit);
+		iox_vtd_disable(vtd);
 		iox_vtd_free(vtd);
 	}
 }

@@ -9,23 +9,89 @@
 
 #include <linux/bitfield.h>
 #include <linux/bits.h>
+#include <linux/idr.h>
 #include <linux/iox.h>
 #include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 struct acpi_dmar_hardware_unit;
+struct seq_file;
 
 #define VTD_REG_SIZE		0x1000
+#define VTD_PAGE_MASK		(~0xfffULL)
 
 #define VTD_VER_REG		0x00	/* 32-bit */
 #define VTD_CAP_REG		0x08	/* 64-bit */
 #define VTD_ECAP_REG		0x10	/* 64-bit */
 #define VTD_GSTS_REG		0x1c	/* 32-bit */
 
+#define VTD_GCMD_REG		0x18	/* 32-bit */
+#define VTD_RTADDR_REG		0x20	/* 64-bit */
+#define VTD_CCMD_REG		0x28	/* 64-bit */
+#define VTD_FSTS_REG		0x34	/* 32-bit */
+#define VTD_FECTL_REG		0x38	/* 32-bit */
+#define VTD_FEDATA_REG		0x3c	/* 32-bit */
+#define VTD_FEADDR_REG		0x40	/* 32-bit */
+#define VTD_FEUADDR_REG		0x44	/* 32-bit */
+#define VTD_IQH_REG		0x80	/* 64-bit */
+#define VTD_IQT_REG		0x88	/* 64-bit */
+#define VTD_IQA_REG		0x90	/* 64-bit */
+#define VTD_ICS_REG		0x9c	/* 32-bit */
+
+/* GCMD commands and the GSTS bits that report them (same positions). */
 #define VTD_GSTS_TES		BIT(31)	/* translation enabled */
+#define VTD_GSTS_RTPS		BIT(30)	/* root table pointer set (one-shot) */
+#define VTD_GSTS_WBFS		BIT(27)	/* write buffer flush pending */
 #define VTD_GSTS_QIES		BIT(26)	/* queued invalidation enabled */
 #define VTD_GSTS_IRES		BIT(25)	/* interrupt remapping enabled */
+#define VTD_GSTS_CFIS		BIT(23)	/* compatibility format interrupts */
 #define VTD_GSTS_OWNED		(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES)
+/* The enables GCMD re-evaluates on every write: always write them back. */
+#define VTD_GSTS_PERSISTENT	(VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_IRES | \
+				 VTD_GSTS_CFIS)
+
+#define VTD_CCMD_ICC		BIT_ULL(63)
+#define VTD_CCMD_CIRG		GENMASK_ULL(62, 61)
+#define VTD_CCMD_FM		GENMASK_ULL(33, 32)
+#define VTD_CCMD_SID		GENMASK_ULL(31, 16)
+#define VTD_CCMD_DID		GENMASK_ULL(15, 0)
+
+/* IOTLB registers, at the offset ECAP.IRO gives. */
+#define VTD_IVA_REG(iro)	(iro)
+#define VTD_IOTLB_REG(iro)	((iro) + 8)
+#define VTD_IOTLB_IVT		BIT_ULL(63)
+#define VTD_IOTLB_IIRG		GENMASK_ULL(61, 60)
+#define VTD_IOTLB_DR		BIT_ULL(49)
+#define VTD_IOTLB_DW		BIT_ULL(48)
+#define VTD_IOTLB_DID		GENMASK_ULL(47, 32)
+#define VTD_IVA_IH		BIT_ULL(6)
+#define VTD_IVA_AM		GENMASK_ULL(5, 0)
+
+/* Granularity of context-cache and IOTLB invalidations. */
+#define VTD_INV_GLOBAL		1
+#define VTD_INV_DOMAIN		2
+#define VTD_INV_DEVICE		3	/* context cache */
+#define VTD_INV_PAGE		3	/* IOTLB */
+
+#define VTD_FSTS_PFO		BIT(0)
+#define VTD_FSTS_PPF		BIT(1)
+#define VTD_FSTS_IQE		BIT(4)
+#define VTD_FSTS_ICE		BIT(5)
+#define VTD_FSTS_ITE		BIT(6)
+#define VTD_FSTS_FRI		GENMASK(15, 8)
+#define VTD_FECTL_IM		BIT(31)
+
+/* Fault recording register, high quadword. */
+#define VTD_FRCD_F		BIT_ULL(63)
+#define VTD_FRCD_T		BIT_ULL(62)	/* 1: read, 0: write */
+#define VTD_FRCD_FR		GENMASK_ULL(39, 32)
+#define VTD_FRCD_SID		GENMASK_ULL(15, 0)
+
+#define VTD_IQA_QS		GENMASK_ULL(2, 0)
+#define VTD_IQ_SHIFT		4	/* IQH/IQT: index of a 128-bit descriptor */
 
 #define VTD_CAP_ND		GENMASK_ULL(2, 0)
 #define VTD_CAP_RWBF		BIT_ULL(4)
@@ -109,6 +175,61 @@ struct iox_vtd_scope {
 	u8 devfn;
 };
 
+/* More page-selective invalidations than this: invalidate the domain. */
+#define VTD_MAX_PSI		16
+
+/**
+ * struct iox_vtd_desc - a 128-bit invalidation descriptor
+ * @lo: low quadword (type, granularity, ids)
+ * @hi: high quadword (address, status address)
+ */
+struct iox_vtd_desc {
+	u64 lo;
+	u64 hi;
+};
+
+/**
+ * struct iox_vtd_qi - the queued-invalidation state of a unit
+ * @lock: protects the ring, @tail, @seq, @status and the IQT register,
+ *	from submission to completion of a batch
+ * @ring: 256 descriptors in one page
+ * @tail: index the next descriptor goes to
+ * @status: [0] the word wait descriptors write, [1] a scratch word for
+ *	descriptors that replace invalid ones
+ * @seq: number the last batch's wait writes
+ * @nr_descs: descriptors submitted, waits excluded
+ * @nr_waits: batches submitted
+ * @nr_iqe: invalid descriptors hardware reported
+ * @nr_ite: device-TLB invalidation time-outs hardware reported
+ */
+struct iox_vtd_qi {
+	raw_spinlock_t lock;
+	struct iox_vtd_desc *ring;
+	unsigned int tail;
+	u32 *status;
+	u32 seq;
+	u64 nr_descs;
+	u64 nr_waits;
+	u64 nr_iqe;
+	u64 nr_ite;
+};
+
+/**
+ * struct iox_vtd_fault - a decoded fault record
+ * @addr: page address of the faulting request
+ * @sid: source id of the requester (bus << 8 | devfn)
+ * @reason: fault reason code
+ * @read: the request was a read (else a write)
+ */
+struct iox_vtd_fault {
+	u64 addr;
+	u16 sid;
+	u8 reason;
+	bool read;
+};
+
+#define VTD_FAULT_LOG	16
+
 /**
  * struct iox_vtd_unit - one VT-d remapping hardware unit
  * @unit: the unit as registered with the iox core
@@ -121,6 +242,24 @@ struct iox_vtd_scope {
  * @nr_scopes: number of entries in @scopes
  * @scopes: the devices the unit serves, when not @include_all
  * @list: entry in the backend's list of units
+ * @reg_lock: serialises register-based invalidation (CCMD, IOTLB) and
+ *	global commands, whose write-then-poll sequences must not interleave
+ * @use_qi: invalidations go through @qi, else through registers
+ * @qi: queued invalidation
+ * @nr_inv: IOTLB invalidations issued, by granularity (VTD_INV_*)
+ * @table_lock: protects @root, @context and the entries in them
+ * @root: the root table (256 16-byte entries, one per bus)
+ * @context: the context table of each bus, NULL until a device is set up
+ * @agaw: the address width code context entries name for 4-level (2) or
+ *	3-level (1) tables: the widest the unit supports
+ * @domain_ids: allocator of domain ids; 0 is reserved in caching mode
+ * @pt_did: domain id of the pass-through context entries
+ * @enabled: translation is on
+ * @fault_lock: protects @faults, @nr_faults, @fault_log and @fault_sids
+ * @fault_work: polls the fault recording registers
+ * @nr_faults: faults recorded since load
+ * @fault_log: the last faults, @nr_faults % VTD_FAULT_LOG is next
+ * @fault_sids: fault counts by source id (xa_mk_value)
  */
 struct iox_vtd_unit {
 	struct iox_unit unit;
@@ -132,6 +271,22 @@ struct iox_vtd_unit {
 	unsigned int nr_scopes;
 	struct iox_vtd_scope *scopes;
 	struct list_head list;
+	raw_spinlock_t reg_lock;
+	bool use_qi;
+	struct iox_vtd_qi qi;
+	u64 nr_inv[4];
+	spinlock_t table_lock;		/* see @table_lock above */
+	u64 *root;
+	u64 *context[256];
+	u8 agaw;
+	struct ida domain_ids;
+	u16 pt_did;
+	bool enabled;
+	spinlock_t fault_lock;		/* see @fault_lock above */
+	struct delayed_work fault_work;
+	u64 nr_faults;
+	struct iox_vtd_fault fault_log[VTD_FAULT_LOG];
+	struct xarray fault_sids;
 };
 
 static inline struct iox_vtd_unit *to_vtd_unit(struct iox_unit *unit)
@@ -151,6 +306,33 @@ struct iox_dmar_walk {
 int iox_dmar_walk_drhds(struct iox_dmar_walk *walk);
 int iox_dmar_parse_scopes(const struct acpi_dmar_hardware_unit *drhd,
 			  struct iox_vtd_scope **scopes, unsigned int *nr);
+
+int iox_vtd_gcmd_enable(struct iox_vtd_unit *vtd, u32 bit, bool on);
+int iox_vtd_gcmd_set_root(struct iox_vtd_unit *vtd, phys_addr_t root);
+int iox_vtd_flush_write_buffer(struct iox_vtd_unit *vtd);
+
+int iox_vtd_qi_enable(struct iox_vtd_unit *vtd);
+void iox_vtd_qi_free(struct iox_vtd_unit *vtd);
+int iox_vtd_qi_submit(struct iox_vtd_unit *vtd, const struct iox_vtd_desc *descs,
+		      unsigned int n);
+
+int iox_vtd_inv_context(struct iox_vtd_unit *vtd, unsigned int granularity, u16 did,
+			u16 sid);
+int iox_vtd_inv_iotlb(struct iox_vtd_unit *vtd, unsigned int granularity, u16 did);
+int iox_vtd_inv_iotlb_range(struct iox_vtd_unit *vtd, u16 did, u64 start, u64 end,
+			    bool leaf_only);
+
+int iox_vtd_tables_alloc(struct iox_vtd_unit *vtd);
+void iox_vtd_tables_free(struct iox_vtd_unit *vtd);
+int iox_vtd_context_set_pt(struct iox_vtd_unit *vtd, u8 bus, u8 devfn);
+int iox_vtd_context_set(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u16 did,
+			phys_addr_t pgd, u8 agaw);
+int iox_vtd_context_clear(struct iox_vtd_unit *vtd, u8 bus, u8 devfn);
+
+void iox_vtd_fault_init(struct iox_vtd_unit *vtd);
+void iox_vtd_fault_stop(struct iox_vtd_unit *vtd);
+unsigned int iox_vtd_fault_poll(struct iox_vtd_unit *vtd);
+void iox_vtd_fault_show(struct iox_vtd_unit *vtd, struct seq_file *m);
 
 void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps);
 bool iox_vtd_serves(struct iox_vtd_unit *vtd, u16 segment, u8 bus, u8 devfn);

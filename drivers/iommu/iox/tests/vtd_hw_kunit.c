@@ -106,11 +106,15 @@ static void vtd_scope_serves_edu(struct kunit *test)
 	pci_dev_put(edu);
 }
 
-static void vtd_unit_left_disabled(struct kunit *test)
+static void vtd_unit_enabled(struct kunit *test)
 {
 	struct iox_vtd_unit *vtd = get_unit(test);
 
-	KUNIT_EXPECT_EQ(test, readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_OWNED, 0);
+	/* Translation and queued invalidation on; interrupt remapping left off. */
+	KUNIT_EXPECT_EQ(test, readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_OWNED,
+			VTD_GSTS_TES | VTD_GSTS_QIES);
+	KUNIT_EXPECT_TRUE(test, vtd->enabled);
+	KUNIT_EXPECT_TRUE(test, vtd->use_qi);
 }
 
 /* The register values QEMU 7.2 reports with intremap on and 39-bit width. */
@@ -146,7 +150,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_unit_from_dmar),
 	KUNIT_CASE(vtd_caps_match_hardware),
 	KUNIT_CASE(vtd_scope_serves_edu),
-	KUNIT_CASE(vtd_unit_left_disabled),
+	KUNIT_CASE(vtd_unit_enabled),
 	{}
 };
 

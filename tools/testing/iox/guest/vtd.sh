@@ -36,7 +36,7 @@ matches_qemu() {
 		ias=48 pgsize_bitmap=0x40201000
 }
 
-ktap_plan 9
+ktap_plan 10
 ktap_check "iox core loads" insmod /lib/modules/iox/iox.ko
 ktap_check "iox-intel loads" insmod /lib/modules/iox/iox-intel.ko
 ktap_check "dmar0 is registered in debugfs" test -f $caps
@@ -44,7 +44,10 @@ cat $caps | sed 's/^/# /'
 ktap_check "decoded fields match the raw CAP/ECAP registers" decode_matches_registers
 ktap_check "decoded fields match QEMU's intel-iommu (aw-bits=48)" matches_qemu
 ktap_check "device scope names edu at 00:10.0" grep -qx "scope: endpoint 0000:00:10.0" $caps
-ktap_check "discovery left the unit disabled (GSTS clear)" expect_fields $caps gsts=0x00000000
+ktap_check "translation, root table and queued invalidation are on (GSTS TES|RTPS|QIES)" \
+	expect_fields $caps gsts=0xc4000000
+ktap_check "bring-up invalidated through the queue" \
+	expect_fields /sys/kernel/debug/iox/dmar0/inval queued=1 iotlb_global=1
 unload() { rmmod iox_intel && rmmod iox && ! test -e /sys/kernel/debug/iox; }
 ktap_check "both modules unload and remove their debugfs" unload
 reload() { insmod /lib/modules/iox/iox.ko && insmod /lib/modules/iox/iox-intel.ko && test -f $caps; }
