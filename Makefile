@@ -45,5 +45,5 @@ check:
 	@$(T)/check.sh
 
 clean:
-	@find drivers -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+	@find drivers tools/testing/iox/modules -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
 		-o -name '.*.cmd' -o -name modules.order -o -name Module.symvers | xargs rm -f

@@ -3,7 +3,8 @@
 #
 # lint tier, three gates with zero tolerance:
 #   sparse      C=2 W=1 over every iox C file, tests included, in an x86_64
-#               tree configured with all iox options (kernel tree overlay)
+#               tree configured with all iox options (kernel tree overlay),
+#               and over the vmtest modules against the distro headers
 #   checkpatch  scripts/checkpatch.pl --strict over every source file
 #   kernel-doc  scripts/kernel-doc -v -none over every C file and header
 
@@ -12,7 +13,8 @@
 overlay
 status=0
 cd "$IOX_ROOT"
-mapfile -t c_files < <(find drivers include \( -name '*.[ch]' ! -name '*.mod.c' \) | sort)
+mapfile -t c_files < <(find drivers include tools/testing/iox/modules \
+	\( -name '*.[ch]' ! -name '*.mod.c' \) | sort)
 mapfile -t kbuild_files < <(find drivers \( -name Kconfig -o -name Makefile \) | sort)
 
 # sparse: a small configured tree that only ever builds drivers/iommu/iox/.
@@ -38,6 +40,19 @@ else
 	echo "sparse: $checked files checked"
 	[ "$checked" -gt 0 ]
 	gate lint-sparse $? || status=1
+fi
+
+# sparse over the vmtest modules, built out of tree like in vmtest.
+log=$IOX_BUILD/lint-sparse-modules.log
+rc=0
+{ IOX_RESULTS= "$IOX_TOOLS/modules.sh" &&
+  make -C "$KDIR" M="$IOX_TOOLS/modules" C=2 W=1 \
+	KBUILD_EXTRA_SYMBOLS="$IOX_ROOT/drivers/iommu/iox/Module.symvers" modules; } \
+	>"$log" 2>&1 || rc=$?
+if [ $rc -ne 0 ] || grep -E '(warning|error):' "$log"; then
+	gate lint-sparse-modules 1 || status=1
+else
+	gate lint-sparse-modules 0
 fi
 
 # checkpatch: C, headers, Kconfig and Makefiles.

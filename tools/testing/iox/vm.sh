@@ -11,7 +11,7 @@ IOX_OFF="intel_iommu=off amd_iommu=off intremap=off"
 
 vm_machine() { # scenario -> "qemu args|kernel args"
 	case $1 in
-	vtd | demo)
+	vtd | vtd-dma | demo)
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU|$IOX_OFF" ;;
 	amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
@@ -32,7 +32,8 @@ vm_initramfs() {
 	cp /bin/busybox "$dir/bin/busybox"
 	cp "$IOX_TOOLS/guest/init" "$dir/init"
 	cp "$IOX_TOOLS"/guest/*.sh "$dir/tests/"
-	find "$IOX_ROOT/drivers/iommu/iox" -name '*.ko' -exec cp {} "$dir/lib/modules/iox/" \;
+	find "$IOX_ROOT/drivers/iommu/iox" "$IOX_TOOLS/modules" -name '*.ko' \
+		-exec cp {} "$dir/lib/modules/iox/" \;
 	chmod +x "$dir/init"
 	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 	rm -rf "$dir"

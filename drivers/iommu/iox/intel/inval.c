@@ -76,6 +76,7 @@ int iox_vtd_inv_context(struct iox_vtd_unit *vtd, unsigned int granularity, u16 
 	raw_spin_unlock_irqrestore(&vtd->reg_lock, flags);
 	return ret;
 }
+EXPORT_SYMBOL_GPL(iox_vtd_inv_context);
 
 static u64 iox_vtd_desc_drain(struct iox_vtd_unit *vtd)
 {

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox VT-d backend: domains.  A domain owns a second-stage page table (the
+ * iox page-table library) and, on each unit one of its devices is behind,
+ * a domain id that tags the IOTLB entries built from it.
+ *
+ * Map and unmap may come from any context, including interrupt handlers
+ * completing DMA: the page table is changed under a spinlock with
+ * interrupts off, and its pages are allocated without sleeping.
+ */
+#define pr_fmt(fmt) "iox-intel: " fmt
+
+#include <linux/iox.h>
+#include <linux/iox-pgtable.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+#include "vtd.h"
+
+#define VTD_ECAP_SC		BIT_ULL(7)
+#define IOX_VTD_DOMAIN_UNITS	8
+
+/**
+ * struct iox_vtd_domain_unit - a domain's presence on one unit
+ * @vtd: the unit
+ * @did: the domain id the domain has there
+ * @devices: devices behind @vtd attached to the domain
+ */
+struct iox_vtd_domain_unit {
+	struct iox_vtd_unit *vtd;
+	u16 did;
+	unsigned int devices;
+};
+
+/**
+ * struct iox_vtd_domain - a VT-d domain
+ * @domain: the core's domain
+ * @pgt_lock: serialises changes to @pgt
+ * @pgt: the second-stage page table
+ * @agaw: the address width code context entries name for @pgt
+ * @units: the units the domain has a domain id on; changed under the core's
+ *	domain lock (attach and detach), read by the IOTLB paths, which only
+ *	run while devices are attached
+ * @nr_units: entries in @units
+ */
+struct iox_vtd_domain {
+	struct iox_domain domain;
+	spinlock_t pgt_lock;	/* see @pgt_lock above */
+	struct iox_pgtable pgt;
+	u8 agaw;
+	struct iox_vtd_domain_unit units[IOX_VTD_DOMAIN_UNITS];
+	unsigned int nr_units;
+};
+
+static struct iox_vtd_domain *to_vtd_domain(struct iox_domain *domain)
+{
+	return container_of(domain, struct iox_vtd_domain, domain);
+}
+
+/* Table pages are allocated under pgt_lock: never sleep for them. */
+static gfp_t iox_vtd_table_gfp(gfp_t gfp)
+{
+	return (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN | GFP_ATOMIC;
+}
+
+static int iox_vtd_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
+			     size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
+			     size_t *mapped)
+{
+	struct iox_vtd_domain *d = to_vtd_domain(domain);
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&d->pgt_lock, flags);
+	ret = iox_pgtable_map_pages(&d->pgt, iova, paddr, pgsize, pgcount, prot,
+				    iox_vtd_table_gfp(gfp), mapped);
+	spin_unlock_irqrestore(&d->pgt_lock, flags);
+	return ret;
+}
+
+static size_t iox_vtd_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
+				  size_t pgcount, struct iox_iotlb_gather *gather)
+{
+	struct iox_vtd_domain *d = to_vtd_domain(domain);
+	unsigned long flags;
+	size_t unmapped;
+
+	spin_lock_irqsave(&d->pgt_lock, flags);
+	unmapped = iox_pgtable_unmap_pages(&d->pgt, iova, pgsize, pgcount, gather);
+	spin_unlock_irqrestore(&d->pgt_lock, flags);
+	return unmapped;
+}
+
+static void iox_vtd_flush_domain(struct iox_vtd_domain *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_units; i++)
+		iox_vtd_inv_iotlb(d->units[i].vtd, VTD_INV_DOMAIN, d->units[i].did);
+}
+
+/*
+ * Invalidate what an unmap gathered.  Freed table pages may be cached as
+ * paging-structure entries, so the invalidation hint (leaf only) is given
+ * only when none were freed; a gather with freed tables but no range (a
+ * queued unmap) still needs them dropped before the pages are reused.
+ */
+static void iox_vtd_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+{
+	struct iox_vtd_domain *d = to_vtd_domain(domain);
+	bool leaf_only = list_empty(&gather->freelist);
+	unsigned int i;
+
+	if (iox_iotlb_gather_empty(gather)) {
+		if (!leaf_only)
+			iox_vtd_flush_domain(d);
+		return;
+	}
+	for (i = 0; i < d->nr_units; i++)
+		iox_vtd_inv_iotlb_range(d->units[i].vtd, d->units[i].did, gather->start,
+					gather->end, leaf_only);
+}
+
+/*
+ * Units in caching mode may cache not-present entries: new mappings must be
+ * invalidated like removed ones.  Others may need their write buffer
+ * flushed to see the new entries.
+ */
+static int iox_vtd_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
+{
+	struct iox_vtd_domain *d = to_vtd_domain(domain);
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < d->nr_units && !ret; i++) {
+		struct iox_vtd_unit *vtd = d->units[i].vtd;
+
+		if (vtd->caps.caching_mode)
+			ret = iox_vtd_inv_iotlb_range(vtd, d->units[i].did, iova,
+						      iova + size - 1, true);
+		else
+			ret = iox_vtd_flush_write_buffer(vtd);
+	}
+	return ret;
+}
+
+static void iox_vtd_flush_iotlb_all(struct iox_domain *domain)
+{
+	iox_vtd_flush_domain(to_vtd_domain(domain));
+}
+
+static phys_addr_t iox_vtd_iova_to_phys(struct iox_domain *domain, u64 iova)
+{
+	return iox_pgtable_iova_to_phys(&to_vtd_domain(domain)->pgt, iova);
+}
+
+static struct iox_vtd_domain_unit *iox_vtd_domain_unit(struct iox_vtd_domain *d,
+						       struct iox_vtd_unit *vtd)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_units; i++)
+		if (d->units[i].vtd == vtd)
+			return &d->units[i];
+	return NULL;
+}
+
+/* SAGAW bit of the table depth a context entry's AW code names. */
+static u8 iox_vtd_agaw_sagaw(u8 agaw)
+{
+	return BIT(agaw);
+}
+
+static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			      struct device *dev)
+{
+	struct iox_vtd_domain *d = to_vtd_domain(domain);
+	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
+	struct iox_vtd_domain_unit *du;
+	struct pci_dev *pdev;
+	int did = -1, ret;
+
+	if (!dev_is_pci(dev))
+		return -ENODEV;
+	pdev = to_pci_dev(dev);
+	if (!(vtd->caps.sagaw & iox_vtd_agaw_sagaw(d->agaw))) {
+		pci_err(pdev, "iox: %s cannot walk this domain's %u-level table\n",
+			unit->name, d->pgt.levels);
+		return -EINVAL;
+	}
+
+	du = iox_vtd_domain_unit(d, vtd);
+	if (!du) {
+		if (d->nr_units == IOX_VTD_DOMAIN_UNITS)
+			return -ENOSPC;
+		did = ida_alloc_range(&vtd->domain_ids, vtd->caps.caching_mode ? 1 : 0,
+				      vtd->caps.nr_domains - 1, GFP_KERNEL);
+		if (did < 0)
+			return did;
+		du = &d->units[d->nr_units];
+		du->vtd = vtd;
+		du->did = did;
+		du->devices = 0;
+	}
+
+	ret = iox_vtd_context_set(vtd, pdev->bus->number, pdev->devfn, du->did,
+				  iox_pgtable_root_phys(&d->pgt), d->agaw);
+	if (ret) {
+		if (did >= 0)
+			ida_free(&vtd->domain_ids, did);
+		return ret;
+	}
+	if (did >= 0)
+		d->nr_units++;
+	du->devices++;
+	return 0;
+}
+
+/* A detached device goes back to pass-through, as at bring-up. */
+static void iox_vtd_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			       struct device *dev)
+{
+	struct iox_vtd_domain *d = to_vtd_domain(domain);
+	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
+	struct iox_vtd_domain_unit *du = iox_vtd_domain_unit(d, vtd);
+	struct pci_dev *pdev = to_pci_dev(dev);
+
+	if (iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn))
+		iox_vtd_context_clear(vtd, pdev->bus->number, pdev->devfn);
+	if (WARN_ON(!du) || --du->devices)
+		return;
+	ida_free(&vtd->domain_ids, du->did);
+	*du = d->units[--d->nr_units];
+}
+
+static void iox_vtd_domain_free(struct iox_domain *domain)
+{
+	struct iox_vtd_domain *d = to_vtd_domain(domain);
+
+	iox_pgtable_destroy(&d->pgt);
+	kfree(d);
+	module_put(THIS_MODULE);
+}
+
+static const struct iox_domain_ops iox_vtd_domain_ops = {
+	.map_pages = iox_vtd_map_pages,
+	.unmap_pages = iox_vtd_unmap_pages,
+	.iotlb_sync = iox_vtd_iotlb_sync,
+	.iotlb_sync_map = iox_vtd_iotlb_sync_map,
+	.flush_iotlb_all = iox_vtd_flush_iotlb_all,
+	.iova_to_phys = iox_vtd_iova_to_phys,
+	.attach_dev = iox_vtd_attach_dev,
+	.detach_dev = iox_vtd_detach_dev,
+	.free = iox_vtd_domain_free,
+};
+
+/**
+ * iox_vtd_domain_alloc() - allocate a domain whose page table a unit walks
+ * @unit: the unit
+ *
+ * The table has as many levels as the unit's widest supported address
+ * width.  A live domain holds a reference on this module, so that the
+ * module cannot go away under it.
+ *
+ * Return: the domain, or an ERR_PTR(): -ENODEV for a unit that is not
+ * translating, -ENOMEM.
+ */
+struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit)
+{
+	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
+	struct iox_pgtable_cfg cfg = {
+		.format = IOX_PGTABLE_VTD_SL,
+		.ias = unit->ias,
+		.oas = 52,
+		.pgsize_bitmap = unit->pgsize_bitmap,
+		.coherent = vtd->caps.coherent,
+		.snoop_ctl = vtd->caps.ecap & VTD_ECAP_SC,
+	};
+	struct iox_vtd_domain *d;
+	int ret;
+
+	if (!vtd->enabled)
+		return ERR_PTR(-ENODEV);
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		module_put(THIS_MODULE);
+		return ERR_PTR(-ENOMEM);
+	}
+	ret = iox_pgtable_init(&d->pgt, &cfg, GFP_KERNEL);
+	if (ret) {
+		kfree(d);
+		module_put(THIS_MODULE);
+		return ERR_PTR(ret);
+	}
+	spin_lock_init(&d->pgt_lock);
+	d->agaw = vtd->agaw;
+	d->domain.ops = &iox_vtd_domain_ops;
+	return &d->domain;
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: real DMA through iox on (emulated) VT-d, issued by QEMU's edu
+ * device.  The cases are in vtd_dma_cases.h, shared with the vmtest module.
+ * Without VT-d hardware and edu the cases are skipped, unless
+ * vtd_dma_kunit.expected=1 makes that a failure (qemu_configs/vtd.py).
+ */
+#include <kunit/test.h>
+#include <linux/moduleparam.h>
+
+#define IOX_T_REPORT(t, line, vaf) \
+	KUNIT_FAIL((struct kunit *)(t)->priv, "line %d: %pV", line, vaf)
+#include "vtd_dma_cases.h"
+
+static bool expected;
+module_param(expected, bool, 0444);
+MODULE_PARM_DESC(expected, "the machine has emulated VT-d and an edu device");
+
+static int vtd_dma_init(struct kunit *test)
+{
+	struct iox_dma_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	int ret;
+
+	if (!t)
+		return -ENOMEM;
+	t->priv = test;
+	ret = iox_dma_test_setup(t);
+	if (ret == -ENODEV && !expected)
+		kunit_skip(test, "no VT-d unit with an edu device behind it");
+	if (ret)
+		return ret;
+	test->priv = t;
+	return 0;
+}
+
+static void vtd_dma_exit(struct kunit *test)
+{
+	if (test->priv)
+		iox_dma_test_teardown(test->priv);
+}
+
+#define VTD_DMA_CASE(name)						\
+static void vtd_dma_##name(struct kunit *test)				\
+{									\
+	iox_dma_case_##name(test->priv);				\
+}
+
+VTD_DMA_CASE(mapped_roundtrip)
+VTD_DMA_CASE(unmapped_faults)
+VTD_DMA_CASE(strict_unmap)
+VTD_DMA_CASE(read_only)
+VTD_DMA_CASE(inval_precision)
+
+static struct kunit_case iox_vtd_dma_cases[] = {
+	KUNIT_CASE(vtd_dma_mapped_roundtrip),
+	KUNIT_CASE(vtd_dma_unmapped_faults),
+	KUNIT_CASE(vtd_dma_strict_unmap),
+	KUNIT_CASE(vtd_dma_read_only),
+	KUNIT_CASE(vtd_dma_inval_precision),
+	{}
+};
+
+static struct kunit_suite iox_vtd_dma_suite = {
+	.name = "iox-vtd-dma",
+	.init = vtd_dma_init,
+	.exit = vtd_dma_exit,
+	.test_cases = iox_vtd_dma_cases,
+};
+
+kunit_test_suite(iox_vtd_dma_suite);
+
+MODULE_DESCRIPTION("KUnit tests of DMA through iox on (emulated) VT-d");
+MODULE_LICENSE("GPL");

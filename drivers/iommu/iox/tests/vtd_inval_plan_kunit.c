@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the VT-d page-selective invalidation planner, checked
+ * against a page-by-page reference: the blocks cover exactly the range, are
+ * naturally aligned, respect MAMV, and are as few as possible.
+ */
+#include <kunit/test.h>
+#include <linux/prandom.h>
+#include <linux/sizes.h>
+
+#include "../intel/inval_plan.h"
+
+#define MAX_BLOCKS	64
+
+static unsigned int plan(u64 start, u64 end, unsigned int mamv, struct iox_vtd_psi *psi)
+{
+	return iox_vtd_plan_psi(start, end, mamv, psi, MAX_BLOCKS);
+}
+
+static void plan_examples(struct kunit *test)
+{
+	struct iox_vtd_psi psi[MAX_BLOCKS];
+
+	/* One page, an aligned 2M page, two pages straddling an AM=1 boundary. */
+	KUNIT_ASSERT_EQ(test, plan(SZ_1M, SZ_1M + SZ_4K - 1, 18, psi), 1);
+	KUNIT_EXPECT_EQ(test, psi[0].addr, SZ_1M);
+	KUNIT_EXPECT_EQ(test, psi[0].am, 0);
+	KUNIT_ASSERT_EQ(test, plan(SZ_1G, SZ_1G + SZ_2M - 1, 18, psi), 1);
+	KUNIT_EXPECT_EQ(test, psi[0].am, 9);
+	KUNIT_ASSERT_EQ(test, plan(5 * SZ_4K, 7 * SZ_4K - 1, 18, psi), 2);
+	KUNIT_EXPECT_EQ(test, psi[0].addr, 5 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, psi[1].addr, 6 * SZ_4K);
+	/* Pages 1..1022: 9 blocks up to 512, 9 down: 18. */
+	KUNIT_EXPECT_EQ(test, plan(SZ_4K, 1023 * SZ_4K - 1, 18, psi), 18);
+	/* MAMV caps the block size: 1G with MAMV 4 is 16384 / 16 blocks. */
+	KUNIT_EXPECT_EQ(test, plan(0, SZ_1G - 1, 4, psi), SZ_1G / SZ_64K);
+	/* Unaligned byte addresses are widened to whole pages. */
+	KUNIT_ASSERT_EQ(test, plan(SZ_4K + 8, SZ_8K + 8, 18, psi), 2);
+	/* The last page of the address space. */
+	KUNIT_ASSERT_EQ(test, plan(0ULL - SZ_4K, ~0ULL, 18, psi), 1);
+	KUNIT_EXPECT_EQ(test, psi[0].addr, 0ULL - SZ_4K);
+	/* The whole 64-bit space: 2^52 pages, one block with AM 52. */
+	KUNIT_EXPECT_EQ(test, plan(0, ~0ULL, 52, psi), 1);
+}
+
+/* The fewest aligned blocks covering [first, last] pages, brute force. */
+static unsigned int reference_count(u64 first, u64 last, unsigned int mamv)
+{
+	unsigned int n = 0, am;
+
+	while (first <= last) {
+		for (am = mamv; am > 0; am--)
+			if (!(first & (BIT_ULL(am) - 1)) && first + BIT_ULL(am) - 1 <= last)
+				break;
+		first += BIT_ULL(am);
+		n++;
+	}
+	return n;
+}
+
+static void plan_random_against_reference(struct kunit *test)
+{
+	struct iox_vtd_psi psi[MAX_BLOCKS];
+	struct rnd_state rnd;
+	int iter;
+
+	prandom_seed_state(&rnd, 0x9e37);
+	for (iter = 0; iter < 5000; iter++) {
+		u64 first = prandom_u32_state(&rnd) % 100000;
+		u64 last = first + prandom_u32_state(&rnd) % 5000;
+		unsigned int mamv = prandom_u32_state(&rnd) % 19, n, i;
+		u64 next = first;
+
+		n = plan(first << 12, (last << 12) | 0xfff, mamv, psi);
+		KUNIT_ASSERT_EQ(test, n, reference_count(first, last, mamv));
+		if (n > MAX_BLOCKS)
+			continue;	/* only the count is returned */
+		for (i = 0; i < n; i++) {
+			KUNIT_ASSERT_EQ(test, psi[i].addr >> 12, next);
+			KUNIT_ASSERT_LE(test, psi[i].am, mamv);
+			KUNIT_ASSERT_EQ(test, next & (BIT_ULL(psi[i].am) - 1), 0);
+			next += BIT_ULL(psi[i].am);
+		}
+		KUNIT_ASSERT_EQ(test, next, last + 1);
+	}
+}
+
+static struct kunit_case iox_vtd_inval_plan_cases[] = {
+	KUNIT_CASE(plan_examples),
+	KUNIT_CASE(plan_random_against_reference),
+	{}
+};
+
+static struct kunit_suite iox_vtd_inval_plan_suite = {
+	.name = "iox-vtd-inval-plan",
+	.test_cases = iox_vtd_inval_plan_cases,
+};
+
+kunit_test_suite(iox_vtd_inval_plan_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the iox VT-d invalidation planner");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Real DMA through iox on QEMU's intel-iommu with edu at 00:10.0: the
+# iox_vtd_dma_test module runs the cases of vtd_dma_cases.h at load and
+# prints their KTAP, passed on here as a subtest.  Then module unload
+# under a live domain.  vmtest.sh also checks QEMU's trace of the
+# invalidation descriptors the precision case caused.
+
+m=/lib/modules/iox
+ktap_plan 6
+ktap_check "iox core loads" insmod $m/iox.ko
+ktap_check "iox-intel loads" insmod $m/iox-intel.ko
+insmod $m/iox_vtd_dma_test.ko markers=1
+status=$?
+dmesg | sed -n 's/^\[[ 0-9.]*\] iox-vtd-dma: /    /p' >/tmp/dma.ktap
+cat /tmp/dma.ktap
+dma_ok() { [ $status -eq 0 ] && grep -q '^    1\.\.' /tmp/dma.ktap && ! grep -q '^    not ok' /tmp/dma.ktap; }
+ktap_check "DMA through iox translations" dma_ok
+ktap_check "unloading iox-intel under a live domain is refused" \
+	sh -c '! rmmod iox_intel 2>/dev/null'
+ktap_check "with the domain freed, iox-intel unloads" \
+	sh -c 'rmmod iox_vtd_dma_test && rmmod iox_intel'
+ktap_check "iox-intel loads again and brings the unit up" \
+	sh -c "insmod $m/iox-intel.ko && grep -q '^gsts: 0xc4000000' /sys/kernel/debug/iox/dmar0/caps"

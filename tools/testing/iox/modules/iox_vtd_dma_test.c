@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmtest module: real DMA through iox on emulated VT-d, in the stock
+ * kernel (which has no KUnit).  Runs the cases of vtd_dma_cases.h at load
+ * and prints KTAP lines prefixed "iox-vtd-dma: " for the guest script to
+ * pass on.  It keeps one domain allocated while loaded, so that unloading
+ * iox-intel under it can be tried.
+ *
+ * Module parameters: markers=1 brackets the invalidation-precision case
+ * with device-selective context-cache invalidations of source id ff:1f.6,
+ * which the host finds in QEMU's trace of invalidation descriptors.
+ */
+#define pr_fmt(fmt) "iox-vtd-dma: " fmt
+
+#include <linux/module.h>
+
+#define IOX_T_REPORT(t, line, vaf) pr_info("# line %d: %pV\n", line, vaf)
+#include "../../../../drivers/iommu/iox/tests/vtd_dma_cases.h"
+
+static bool markers;
+module_param(markers, bool, 0444);
+MODULE_PARM_DESC(markers, "bracket the precision case with trace markers");
+
+#define MARKER_SID	0xfffe
+
+static struct iox_domain *held;
+
+static const struct {
+	const char *name;
+	void (*run)(struct iox_dma_test *t);
+} cases[] = {
+	{ "mapped_roundtrip", iox_dma_case_mapped_roundtrip },
+	{ "unmapped_faults", iox_dma_case_unmapped_faults },
+	{ "strict_unmap", iox_dma_case_strict_unmap },
+	{ "read_only", iox_dma_case_read_only },
+	{ "inval_precision", iox_dma_case_inval_precision },
+};
+
+static int __init iox_vtd_dma_test_init(void)
+{
+	struct iox_dma_test *t;
+	unsigned int i;
+	int ret;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	pr_info("KTAP version 1\n");
+	pr_info("1..%zu\n", ARRAY_SIZE(cases) + 1);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		bool precision = cases[i].run == iox_dma_case_inval_precision;
+
+		memset(t, 0, sizeof(*t));
+		ret = iox_dma_test_setup(t);
+		if (ret) {
+			pr_info("# setup failed: %d\n", ret);
+			pr_info("not ok %u %s\n", i + 1, cases[i].name);
+			continue;
+		}
+		if (precision && markers)
+			iox_vtd_inv_context(t->vtd, VTD_INV_DEVICE, 0, MARKER_SID);
+		cases[i].run(t);
+		if (precision && markers)
+			iox_vtd_inv_context(t->vtd, VTD_INV_DEVICE, 0, MARKER_SID);
+		iox_dma_test_teardown(t);
+		pr_info("%sok %u %s\n", t->failed ? "not " : "", i + 1, cases[i].name);
+	}
+	kfree(t);
+
+	/* Hold a domain, so that unloading iox-intel must be refused. */
+	held = iox_domain_alloc(iox_unit_find("dmar0"));
+	pr_info("%sok %zu a domain can be held\n", IS_ERR(held) ? "not " : "",
+		ARRAY_SIZE(cases) + 1);
+	if (IS_ERR(held))
+		held = NULL;
+	return 0;
+}
+
+static void __exit iox_vtd_dma_test_exit(void)
+{
+	if (held)
+		iox_domain_free(held);
+}
+
+module_init(iox_vtd_dma_test_init);
+module_exit(iox_vtd_dma_test_exit);
+
+MODULE_DESCRIPTION("vmtest: DMA through iox on emulated VT-d");
+MODULE_LICENSE("GPL");
