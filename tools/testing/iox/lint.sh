@@ -38,8 +38,11 @@ if [ $rc -ne 0 ] || grep -E '(warning|error):' "$log"; then
 else
 	checked=$(grep -c '^  CHECK' "$log" || true)
 	echo "sparse: $checked files checked"
-	[ "$checked" -gt 0 ]
-	gate lint-sparse $? || status=1
+	if [ "$checked" -gt 0 ]; then
+		gate lint-sparse 0
+	else
+		gate lint-sparse 1 || status=1
+	fi
 fi
 
 # sparse over the vmtest modules, built out of tree like in vmtest.
@@ -59,15 +62,20 @@ fi
 out=$("$IOX_TREE/scripts/checkpatch.pl" --strict --no-tree --quiet --terse \
 	--show-types -f "${c_files[@]}" "${kbuild_files[@]}" 2>&1 |
 	grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
-[ -n "$out" ] && echo "$out"
-[ -z "$out" ]
-gate lint-checkpatch $? || status=1
+# verdict TIER OUTPUT: a gate that passes only when the tool said nothing.
+verdict() {
+	if [ -z "$2" ]; then
+		gate "$1" 0
+	else
+		echo "$2"
+		gate "$1" 1 || status=1
+	fi
+}
+verdict lint-checkpatch "$out"
 
 # kernel-doc: -v also warns about missing return descriptions.
 out=$("$IOX_TREE/scripts/kernel-doc" -v -none "${c_files[@]}" 2>&1 |
 	grep -v -e '^$' -e ': info: Scanning doc for' || true)
-[ -n "$out" ] && echo "$out"
-[ -z "$out" ]
-gate lint-kerneldoc $? || status=1
+verdict lint-kerneldoc "$out"
 
 exit $status

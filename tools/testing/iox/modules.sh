@@ -9,6 +9,10 @@
 
 log=$IOX_BUILD/modules.log
 status=0
+# Rebuild from scratch: warnings only show when a file is compiled, and an
+# up-to-date object must not hide one.
+make -C "$KDIR" M="$IOX_ROOT/drivers/iommu/iox" clean >/dev/null 2>&1 || true
+make -C "$KDIR" M="$IOX_TOOLS/modules" clean >/dev/null 2>&1 || true
 make -C "$KDIR" M="$IOX_ROOT/drivers/iommu/iox" W=1 \
 	CONFIG_IOX=m CONFIG_IOX_INTEL=m CONFIG_IOX_AMD=m modules >"$log" 2>&1 || status=$?
 [ $status -eq 0 ] && make -C "$KDIR" M="$IOX_TOOLS/modules" W=1 \

@@ -42,7 +42,7 @@ vm_initramfs() {
 # vm_run SCENARIO INITRAMFS LOG [TIMEOUT]: boot, run the scenario, power off.
 # A guest that does not finish in time is killed and the log says so.
 vm_run() {
-	local scenario=$1 initrd=$2 log=$3 limit=${4:-240} machine rc=0
+	local scenario=$1 initrd=$2 log=$3 limit=${4:-${IOX_VM_TIMEOUT:-240}} machine rc=0
 	machine=$(vm_machine "$scenario") || { echo "vm: no scenario $scenario" >&2; return 1; }
 	# shellcheck disable=SC2086
 	timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 1024 -nographic \
