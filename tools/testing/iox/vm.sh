@@ -11,8 +11,10 @@ IOX_OFF="intel_iommu=off amd_iommu=off intremap=off"
 
 vm_machine() { # scenario -> "qemu args|kernel args"
 	case $1 in
-	vtd | vtd-dma | demo)
+	vtd | vtd-dma | vtd-dma-regs | demo)
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU|$IOX_OFF" ;;
+	vtd-dma-cm)	# caching mode, 3-level tables
+		echo "-M q35 -device intel-iommu,intremap=off,caching-mode=on $IOX_EDU|$IOX_OFF" ;;
 	amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit

@@ -369,4 +369,27 @@ static void iox_dma_case_inval_precision(struct iox_dma_test *t)
 	}
 }
 
+/*
+ * A unit in caching mode may cache not-present entries: a new mapping must
+ * be invalidated (one page-selective invalidation for one page); other
+ * units need none.  Either way the mapping must work at once.
+ */
+static void iox_dma_case_map_invalidation(struct iox_dma_test *t)
+{
+	u64 before = t->vtd->nr_inv[VTD_INV_PAGE], psi;
+	unsigned int want = t->vtd->caps.caching_mode ? 1 : 0;
+	bool ok;
+
+	t_load_buffer(t, 0, SZ_1M, 0x42);
+	/* Touch the IOVA first: caching mode may now hold it as not present. */
+	memset(t_page(t, 1), 0, PAGE_SIZE);
+	T_CHECK(t, !t_dma_out(t, SZ_64M), "DMA out");
+	ok = !iox_map(t->domain, SZ_64M, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE, GFP_KERNEL);
+	if (!T_CHECK(t, ok, "map"))
+		return;
+	psi = t->vtd->nr_inv[VTD_INV_PAGE] - before;
+	T_CHECK(t, psi == want, "map caused %llu page invalidations, not %u", psi, want);
+	T_CHECK(t, t_lands(t, SZ_64M, 1, 0x42), "the new mapping does not work");
+}
+
 #endif /* _IOX_TESTS_VTD_DMA_CASES_H */

@@ -9,7 +9,8 @@
 m=/lib/modules/iox
 ktap_plan 6
 ktap_check "iox core loads" insmod $m/iox.ko
-ktap_check "iox-intel loads" insmod $m/iox-intel.ko
+# shellcheck disable=SC2086
+ktap_check "iox-intel loads ${IOX_INTEL_ARGS:-}" insmod $m/iox-intel.ko ${IOX_INTEL_ARGS:-}
 insmod $m/iox_vtd_dma_test.ko markers=1
 status=$?
 dmesg | sed -n 's/^\[[ 0-9.]*\] iox-vtd-dma: /    /p' >/tmp/dma.ktap

@@ -34,6 +34,7 @@ static const struct {
 	{ "strict_unmap", iox_dma_case_strict_unmap },
 	{ "read_only", iox_dma_case_read_only },
 	{ "inval_precision", iox_dma_case_inval_precision },
+	{ "map_invalidation", iox_dma_case_map_invalidation },
 };
 
 static int __init iox_vtd_dma_test_init(void)
