@@ -1,0 +1,901 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox page-table library: the format-independent part.  Allocation and
+ * accounting of table pages, the map and unmap walks, lookups and freeing.
+ *
+ * A run (pgcount pages of one size) is handled by one recursive walk that
+ * visits each table of the range once, in IOVA order, so that a run of N
+ * pages costs one descent plus N entry writes, never N descents.
+ *
+ * Ordering rules, because the IOMMU may walk the table at any moment:
+ * - every entry is written with one 64-bit store (WRITE_ONCE), so the
+ *   walker sees it either old or new, never half-written;
+ * - a new table is filled (or zeroed) before the entry pointing to it is
+ *   written, with dma_wmb() in between, so the walker never reaches a table
+ *   whose contents it cannot see yet;
+ * - for a walker that does not snoop the CPU caches, written entries are
+ *   flushed once per table and run (the span from the first to the last
+ *   written entry), and a new table is flushed whole before it is published;
+ * - a table that an unmap empties is unlinked and put on the gather's free
+ *   list: the walker (and its paging-structure caches) may still use it
+ *   until the IOTLB flush, after which the core frees the list.
+ *
+ * Each table page counts its present entries in page->private, so that
+ * unmap sees in O(1) when a table becomes empty.
+ */
+#include <linux/bitops.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/io.h>
+#include <linux/iox.h>
+#include <linux/iox-pgtable.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <asm/barrier.h>
+#ifdef CONFIG_X86
+#include <asm/cacheflush.h>
+#endif
+
+#include "pgtable-fmt.h"
+
+#define IOX_PT_OAS_MAX		52
+#define IOX_PROT_ALL		(IOX_PROT_READ | IOX_PROT_WRITE | IOX_PROT_SNOOP)
+
+static inline u64 entry_span(unsigned int level)
+{
+	return BIT_ULL(iox_pt_level_shift(level));
+}
+
+static inline unsigned int entry_index(u64 iova, unsigned int level)
+{
+	return (iova >> iox_pt_level_shift(level)) & (IOX_PT_ENTRIES - 1);
+}
+
+static inline u64 max_iova(const struct iox_pgtable *pt)
+{
+	return pt->cfg.ias >= 64 ? U64_MAX : BIT_ULL(pt->cfg.ias) - 1;
+}
+
+static inline bool entry_present(const struct iox_pgtable *pt, u64 pte)
+{
+	return pte & pt->fmt->present;
+}
+
+/* A present entry above level 1 is either a table or a large leaf. */
+static inline bool entry_is_table(const struct iox_pgtable *pt, u64 pte,
+				  unsigned int level)
+{
+	return level > 1 &&
+	       (pte & pt->fmt->type_mask) == pt->fmt->table_type[level];
+}
+
+static inline u64 *entry_table(u64 pte)
+{
+	return phys_to_virt(pte & IOX_PT_ADDR_MASK);
+}
+
+static inline unsigned int table_used(u64 *table)
+{
+	return page_private(virt_to_page(table));
+}
+
+static inline void table_set_used(u64 *table, unsigned int used)
+{
+	set_page_private(virt_to_page(table), used);
+}
+
+static u64 *table_alloc(struct iox_pgtable *pt, gfp_t gfp)
+{
+	struct page *page;
+
+	if (pt->alloc_fail_after >= 0) {
+		if (!pt->alloc_fail_after)
+			return NULL;
+		pt->alloc_fail_after--;
+	}
+	page = alloc_page((gfp & ~__GFP_HIGHMEM) | __GFP_ZERO);
+	if (!page)
+		return NULL;
+	atomic_long_inc(&pt->stats.pages_allocated);
+	return page_address(page);
+}
+
+/* Free a table the walker can no longer reach, at once. */
+static void table_free(struct iox_pgtable *pt, u64 *table)
+{
+	struct page *page = virt_to_page(table);
+
+	set_page_private(page, 0);
+	__free_page(page);
+	atomic_long_inc(&pt->stats.pages_freed);
+}
+
+/* Free a table that was reachable: only after the IOTLB flush. */
+static void table_release(struct iox_pgtable *pt, u64 *table,
+			  struct iox_iotlb_gather *gather)
+{
+	struct page *page = virt_to_page(table);
+
+	set_page_private(page, 0);
+	iox_iotlb_gather_free_page(gather, page);
+	atomic_long_inc(&pt->stats.pages_gathered);
+}
+
+/* Free a table and every table below it, at once. */
+static void table_free_tree(struct iox_pgtable *pt, u64 *table,
+			    unsigned int level)
+{
+	unsigned int i;
+
+	for (i = 0; level > 1 && i < IOX_PT_ENTRIES; i++) {
+		u64 pte = table[i];
+
+		if (entry_present(pt, pte) && entry_is_table(pt, pte, level))
+			table_free_tree(pt, entry_table(pte), level - 1);
+	}
+	table_free(pt, table);
+}
+
+static void flush_entries(struct iox_pgtable *pt, u64 *table,
+			  unsigned int first, unsigned int last)
+{
+	pt->cfg.flush(&table[first], (last - first + 1) * sizeof(*table));
+	pt->stats.flushes++;
+}
+
+/*
+ * The span of entries a walk wrote in one table, flushed once at the end of
+ * the visit for a non-coherent walker.
+ */
+struct dirty_span {
+	unsigned int first;
+	unsigned int last;
+};
+
+#define DIRTY_SPAN_INIT	{ .first = IOX_PT_ENTRIES, .last = 0 }
+
+static inline void dirty_mark(struct dirty_span *d, unsigned int first,
+			      unsigned int last)
+{
+	d->first = min(d->first, first);
+	d->last = max(d->last, last);
+}
+
+static void dirty_flush(struct iox_pgtable *pt, u64 *table,
+			const struct dirty_span *d)
+{
+	if (!pt->cfg.coherent && d->first <= d->last)
+		flush_entries(pt, table, d->first, d->last);
+}
+
+/*
+ * Make a private table, fully written, reachable through @slot.  The
+ * walker may fetch any of its entries, so a non-coherent walker needs the
+ * whole page in memory first; the barrier keeps the contents before the
+ * pointer for a coherent one.
+ */
+static void table_publish(struct iox_pgtable *pt, u64 *slot, u64 *table,
+			  unsigned int level)
+{
+	if (!pt->cfg.coherent)
+		flush_entries(pt, table, 0, IOX_PT_ENTRIES - 1);
+	dma_wmb();
+	WRITE_ONCE(*slot, pt->fmt->make_table(virt_to_phys(table), level));
+}
+
+/* Validate a run; on success *last is its last IOVA. */
+static int check_run(const struct iox_pgtable *pt, u64 iova, size_t pgsize,
+		     size_t pgcount, u64 *last)
+{
+	size_t bytes;
+
+	if (!is_power_of_2(pgsize) || !(pt->pgsize_bitmap & pgsize) ||
+	    !pgcount || (iova & (pgsize - 1)))
+		return -EINVAL;
+	if (check_mul_overflow(pgsize, pgcount, &bytes) ||
+	    check_add_overflow(iova, (u64)bytes - 1, last) ||
+	    *last > max_iova(pt))
+		return -ERANGE;
+	return 0;
+}
+
+/* ----- map ----- */
+
+/**
+ * struct map_walk - state of one map_pages() run
+ * @pt: the page table
+ * @pte: leaf entry of the next page to map
+ * @pgsize: page size of the run
+ * @leaf_level: level of the tables holding the leaves
+ * @span: entries per page at @leaf_level (more than one only for an AMD-Vi
+ *	page-size override)
+ * @gfp: allocation flags for new tables
+ * @mapped: bytes mapped so far, always whole pages from the start of the run
+ */
+struct map_walk {
+	struct iox_pgtable *pt;
+	u64 pte;
+	size_t pgsize;
+	unsigned int leaf_level;
+	unsigned int span;
+	gfp_t gfp;
+	size_t mapped;
+};
+
+static int map_leaves(struct map_walk *w, u64 *table, unsigned int first,
+		      unsigned int last, struct dirty_span *d)
+{
+	unsigned int used = table_used(table);
+	unsigned int i, j;
+	int ret = 0;
+
+	for (i = first; i <= last; i += w->span) {
+		for (j = 0; j < w->span; j++) {
+			if (entry_present(w->pt, READ_ONCE(table[i + j]))) {
+				ret = -EEXIST;
+				goto out;
+			}
+		}
+		for (j = 0; j < w->span; j++)
+			WRITE_ONCE(table[i + j], w->pte);
+		used += w->span;
+		w->pte += w->pgsize;
+		w->mapped += w->pgsize;
+	}
+out:
+	if (i > first)
+		dirty_mark(d, first, i - 1);
+	table_set_used(table, used);
+	return ret;
+}
+
+/*
+ * Map [@start, @last] below @table.  A @fresh table is not reachable yet:
+ * its caller flushes it whole when it publishes it.
+ */
+static int map_level(struct map_walk *w, u64 *table, unsigned int level,
+		     u64 start, u64 last, bool fresh)
+{
+	struct iox_pgtable *pt = w->pt;
+	unsigned int first = entry_index(start, level);
+	unsigned int end = entry_index(last, level);
+	struct dirty_span d = DIRTY_SPAN_INIT;
+	u64 span = entry_span(level);
+	u64 base = start & ~(span - 1);
+	unsigned int i, used;
+	int ret = 0;
+
+	pt->stats.table_visits[level]++;
+	if (level == w->leaf_level) {
+		ret = map_leaves(w, table, first, end, &d);
+		goto out;
+	}
+
+	used = table_used(table);
+	for (i = first; i <= end && !ret; i++, base += span) {
+		u64 s = max(start, base), l = min(last, base + (span - 1));
+		u64 pte = READ_ONCE(table[i]);
+		u64 *sub;
+
+		if (entry_is_table(pt, pte, level) && entry_present(pt, pte)) {
+			ret = map_level(w, entry_table(pte), level - 1, s, l, false);
+			continue;
+		}
+		if (entry_present(pt, pte)) {
+			ret = -EEXIST;	/* a larger leaf covers the run */
+			break;
+		}
+		sub = table_alloc(pt, w->gfp);
+		if (!sub) {
+			ret = -ENOMEM;
+			break;
+		}
+		/* Fill the table while the walker cannot see it yet. */
+		ret = map_level(w, sub, level - 1, s, l, true);
+		if (!table_used(sub)) {
+			table_free(pt, sub);
+			break;
+		}
+		table_publish(pt, &table[i], sub, level);
+		used++;
+		dirty_mark(&d, i, i);
+	}
+	table_set_used(table, used);
+out:
+	if (!fresh)
+		dirty_flush(pt, table, &d);
+	return ret;
+}
+
+/**
+ * iox_pgtable_map_pages() - map a run of equally sized pages
+ * @pt: the page table
+ * @iova: first IOVA, aligned to @pgsize
+ * @paddr: first physical address, aligned to @pgsize
+ * @pgsize: page size, one of @pt->pgsize_bitmap
+ * @pgcount: number of pages, at least one
+ * @prot: IOX_PROT_READ and/or IOX_PROT_WRITE, optionally IOX_PROT_SNOOP
+ * @gfp: allocation flags for new tables (GFP_ATOMIC in atomic context)
+ * @mapped: set to the bytes mapped, whole pages from @iova on, also on
+ *	failure; may be NULL
+ *
+ * The run is mapped in one walk.  Pages are mapped in IOVA order, so on
+ * failure [@iova, @iova + *@mapped) is mapped and nothing else changed: the
+ * caller unmaps that prefix (with an IOTLB flush, since the walker may have
+ * seen it).  Refused input changes nothing.
+ *
+ * Return: 0 on success; -EINVAL for a page size the table does not offer,
+ * a zero @pgcount, a misaligned address or bad @prot; -ERANGE if the run
+ * goes beyond the input address width or the physical range beyond the
+ * output address width; -EEXIST if part of the run is already mapped;
+ * -ENOMEM if a table could not be allocated.
+ */
+int iox_pgtable_map_pages(struct iox_pgtable *pt, u64 iova, phys_addr_t paddr,
+			  size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
+			  size_t *mapped)
+{
+	struct map_walk w = { .pt = pt, .pgsize = pgsize, .gfp = gfp };
+	unsigned int shift;
+	phys_addr_t plast;
+	u64 last;
+	int ret;
+
+	if (mapped)
+		*mapped = 0;
+	ret = check_run(pt, iova, pgsize, pgcount, &last);
+	if (ret)
+		return ret;
+	if (!(prot & (IOX_PROT_READ | IOX_PROT_WRITE)) || (prot & ~IOX_PROT_ALL) ||
+	    (paddr & (pgsize - 1)))
+		return -EINVAL;
+	plast = paddr + (last - iova);
+	if (plast < paddr || plast >= BIT_ULL(pt->cfg.oas))
+		return -ERANGE;
+
+	shift = __ffs(pgsize);
+	w.leaf_level = (shift - IOX_PT_PAGE_SHIFT) / IOX_PT_ENTRY_BITS + 1;
+	w.span = pgsize >> iox_pt_level_shift(w.leaf_level);
+	w.pte = pt->fmt->make_leaf(pt, paddr, w.leaf_level, shift, prot);
+	ret = map_level(&w, pt->root, pt->levels, iova, last, false);
+	if (mapped)
+		*mapped = w.mapped;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_map_pages);
+
+/* ----- unmap ----- */
+
+/**
+ * struct unmap_walk - state of one unmap_pages() run
+ * @pt: the page table
+ * @gather: collects the invalidation range and the emptied tables
+ * @unmapped: bytes unmapped so far, from the start of the run
+ * @inval_start: first IOVA whose translation changed
+ * @inval_last: last IOVA whose translation changed; a split leaf counts
+ *	whole, since the IOTLB may hold its large translation
+ * @inval_pgsize: largest leaf cleared or split
+ * @tail_probed: the path to the last IOVA of the run has been examined
+ * @tail_split: the prepared replacement of the leaf holding the run's last
+ *	IOVA, if that leaf must be split; private until installed
+ * @tail_level: level of the entry @tail_split replaces
+ * @tail_base: first IOVA of the entry @tail_split replaces
+ */
+struct unmap_walk {
+	struct iox_pgtable *pt;
+	struct iox_iotlb_gather *gather;
+	size_t unmapped;
+	u64 inval_start;
+	u64 inval_last;
+	size_t inval_pgsize;
+	bool tail_probed;
+	u64 *tail_split;
+	unsigned int tail_level;
+	u64 tail_base;
+};
+
+/*
+ * Build, privately, the table that replaces the leaf entry @pte at @level
+ * (covering [@base, @base + span)) minus the IOVAs [@cut_start, @cut_last]:
+ * the rest keeps its translation through next-level leaves, and tables
+ * again where the cut ends inside one of them.  Nested tables are written
+ * back here, the returned one by table_publish().  Return: the table, or
+ * NULL with nothing allocated when memory is short.
+ */
+static u64 *split_build(struct iox_pgtable *pt, u64 pte, unsigned int level,
+			u64 base, u64 cut_start, u64 cut_last)
+{
+	u64 child_span = entry_span(level - 1);
+	unsigned int shift, j, used = 0;
+	u64 child_pte, cb, *table;
+	phys_addr_t pa;
+	int prot;
+
+	pt->fmt->decode_leaf(pte, level, &pa, &shift, &prot);
+	pa += base & (BIT_ULL(shift) - 1);
+	table = table_alloc(pt, GFP_ATOMIC | __GFP_NOWARN);
+	if (!table)
+		return NULL;
+
+	child_pte = pt->fmt->make_leaf(pt, pa, level - 1,
+				       iox_pt_level_shift(level - 1), prot);
+	for (j = 0, cb = base; j < IOX_PT_ENTRIES;
+	     j++, cb += child_span, child_pte += child_span) {
+		u64 cl = cb + (child_span - 1);
+		u64 *sub;
+
+		if (cl < cut_start || cb > cut_last) {
+			table[j] = child_pte;
+		} else if (cb < cut_start || cl > cut_last) {
+			sub = split_build(pt, child_pte, level - 1, cb,
+					  cut_start, cut_last);
+			if (!sub) {
+				table_set_used(table, used);
+				table_free_tree(pt, table, level - 1);
+				return NULL;
+			}
+			if (!pt->cfg.coherent)
+				flush_entries(pt, sub, 0, IOX_PT_ENTRIES - 1);
+			table[j] = pt->fmt->make_table(virt_to_phys(sub), level - 1);
+		} else {
+			continue;	/* inside the cut */
+		}
+		used++;
+	}
+	table_set_used(table, used);
+	return table;	/* flushed by table_publish() */
+}
+
+/*
+ * Before the walk changes anything, prepare the split of the leaf holding
+ * the run's last IOVA, if the run ends inside one: together with the split
+ * at the run's first IOVA (the first thing the walk does) this is all the
+ * memory an unmap can need, so a shortage changes nothing.
+ */
+static int unmap_prepare_tail(struct unmap_walk *w, u64 *table,
+			      unsigned int level, u64 last)
+{
+	struct iox_pgtable *pt = w->pt;
+
+	for (;;) {
+		u64 span = entry_span(level);
+		u64 pte = READ_ONCE(table[entry_index(last, level)]);
+
+		/* Nothing mapped, or the run ends with the entry: no split. */
+		if (!entry_present(pt, pte) || !((last + 1) & (span - 1)))
+			return 0;
+		if (entry_is_table(pt, pte, level)) {
+			table = entry_table(pte);
+			level--;
+			continue;
+		}
+		w->tail_base = last & ~(span - 1);
+		w->tail_split = split_build(pt, pte, level, w->tail_base,
+					    w->tail_base, last);
+		if (!w->tail_split)
+			return -ENOMEM;
+		w->tail_level = level;
+		return 0;
+	}
+}
+
+/*
+ * An AMD-Vi override page is one entry repeated over several slots; when
+ * only part of it is unmapped, rewrite every slot as a standalone leaf of
+ * the slot's span first, so that no slot still claims the whole page.
+ * The translation of each slot stays the same.
+ */
+static void leaf_unreplicate(struct iox_pgtable *pt, u64 *table,
+			     unsigned int level, unsigned int first,
+			     unsigned int count, u64 pte,
+			     struct dirty_span *d)
+{
+	u64 span = entry_span(level);
+	unsigned int shift, j;
+	phys_addr_t pa;
+	int prot;
+
+	pt->fmt->decode_leaf(pte, level, &pa, &shift, &prot);
+	pte = pt->fmt->make_leaf(pt, pa, level, iox_pt_level_shift(level), prot);
+	for (j = 0; j < count; j++, pte += span)
+		WRITE_ONCE(table[first + j], pte);
+	dirty_mark(d, first, first + count - 1);
+}
+
+static void unmap_note(struct unmap_walk *w, u64 start, u64 size)
+{
+	w->inval_start = min(w->inval_start, start);
+	w->inval_last = max(w->inval_last, start + (size - 1));
+	w->inval_pgsize = max_t(size_t, w->inval_pgsize, size);
+}
+
+/*
+ * Unmap [@s, @l] from the leaf entry @i of @table, which spans [@base,
+ * @base + span).  [@start, @last] is the part of the run inside @table.
+ */
+static int unmap_leaf(struct unmap_walk *w, u64 *table, unsigned int level,
+		      unsigned int i, u64 base, u64 s, u64 l, u64 start,
+		      u64 last, struct dirty_span *d)
+{
+	struct iox_pgtable *pt = w->pt;
+	u64 span = entry_span(level);
+	u64 pte = READ_ONCE(table[i]);
+	u64 leaf_size, leaf_base, *split = NULL;
+	unsigned int shift;
+	phys_addr_t pa;
+	int prot;
+
+	pt->fmt->decode_leaf(pte, level, &pa, &shift, &prot);
+	leaf_size = BIT_ULL(shift);
+	leaf_base = base & ~(leaf_size - 1);
+
+	if (s != base || l != base + (span - 1)) {
+		if (w->tail_split && w->tail_level == level &&
+		    w->tail_base == base) {
+			split = w->tail_split;
+			w->tail_split = NULL;
+		} else {
+			split = split_build(pt, pte, level, base, s, l);
+			if (!split)
+				return -ENOMEM;
+		}
+	}
+	if (leaf_size > span &&
+	    (leaf_base < start || leaf_base + (leaf_size - 1) > last))
+		leaf_unreplicate(pt, table, level,
+				 entry_index(leaf_base, level),
+				 leaf_size >> iox_pt_level_shift(level), pte, d);
+
+	unmap_note(w, leaf_base, leaf_size);
+	if (split) {
+		table_publish(pt, &table[i], split, level);
+	} else {
+		WRITE_ONCE(table[i], 0);
+		table_set_used(table, table_used(table) - 1);
+	}
+	dirty_mark(d, i, i);
+	w->unmapped += l - s + 1;
+	return 0;
+}
+
+/*
+ * Unmap [@start, @last] below @table.  Return: 0, -ENOENT at the first
+ * IOVA that is not mapped (the walk stops there), or -ENOMEM.
+ */
+static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
+		       u64 start, u64 last)
+{
+	struct iox_pgtable *pt = w->pt;
+	unsigned int first = entry_index(start, level);
+	unsigned int end = entry_index(last, level);
+	struct dirty_span d = DIRTY_SPAN_INIT;
+	u64 span = entry_span(level);
+	u64 base = start & ~(span - 1);
+	unsigned int i;
+	int ret = 0;
+
+	pt->stats.table_visits[level]++;
+	/* Where the paths to the first and last IOVA part, look ahead. */
+	if (first != end && !w->tail_probed) {
+		w->tail_probed = true;
+		ret = unmap_prepare_tail(w, table, level, last);
+		if (ret)
+			return ret;
+	}
+
+	for (i = first; i <= end; i++, base += span) {
+		u64 s = max(start, base), l = min(last, base + (span - 1));
+		u64 pte = READ_ONCE(table[i]);
+		u64 *sub;
+
+		if (!entry_present(pt, pte)) {
+			ret = -ENOENT;
+			break;
+		}
+		if (!entry_is_table(pt, pte, level)) {
+			ret = unmap_leaf(w, table, level, i, base, s, l, start,
+					 last, &d);
+			if (ret)
+				break;
+			continue;
+		}
+		sub = entry_table(pte);
+		ret = unmap_level(w, sub, level - 1, s, l);
+		if (!table_used(sub)) {
+			WRITE_ONCE(table[i], 0);
+			table_set_used(table, table_used(table) - 1);
+			dirty_mark(&d, i, i);
+			table_release(pt, sub, w->gather);
+		}
+		if (ret)
+			break;
+	}
+	/*
+	 * An emptied table other than the root is unlinked by the caller;
+	 * the walker reaches it only through stale caches until the flush,
+	 * so its own entries need no write-back.
+	 */
+	if (table_used(table) || level == pt->levels)
+		dirty_flush(pt, table, &d);
+	return ret;
+}
+
+/**
+ * iox_pgtable_unmap_pages() - unmap a run of equally sized pages
+ * @pt: the page table
+ * @iova: first IOVA, aligned to @pgsize
+ * @pgsize: page size, one of @pt->pgsize_bitmap
+ * @pgcount: number of pages, at least one
+ * @gather: receives the IOVA range to invalidate and the table pages that
+ *	became unreachable, to be freed after the IOTLB flush
+ *
+ * The run is unmapped in one walk, whatever leaves map it: a leaf that the
+ * run covers only in part (a 4 KiB unmap inside a 2 MiB page) is split, its
+ * replacement table built completely first and installed with one store,
+ * so the rest of the leaf never stops translating.  Unmapping stops at the
+ * first IOVA that is not mapped.  The memory a split needs is allocated
+ * (GFP_ATOMIC) before anything changes: when it is not available, nothing
+ * changes and 0 is returned.
+ *
+ * Return: the bytes unmapped from @iova on: @pgsize * @pgcount, less if
+ * the run reaches an unmapped IOVA, 0 for refused input or a shortage of
+ * memory.
+ */
+size_t iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
+			       size_t pgcount, struct iox_iotlb_gather *gather)
+{
+	struct unmap_walk w = {
+		.pt = pt,
+		.gather = gather,
+		.inval_start = U64_MAX,
+	};
+	u64 last;
+
+	if (check_run(pt, iova, pgsize, pgcount, &last))
+		return 0;
+	unmap_level(&w, pt->root, pt->levels, iova, last);
+	if (w.tail_split)
+		table_free_tree(pt, w.tail_split, w.tail_level - 1);
+	if (w.unmapped)
+		iox_iotlb_gather_add_range(gather, w.inval_start,
+					   w.inval_last - w.inval_start + 1,
+					   w.inval_pgsize);
+	return w.unmapped;
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_unmap_pages);
+
+/* ----- lookup, setup, teardown ----- */
+
+/**
+ * iox_pgtable_lookup() - find the leaf translating an IOVA
+ * @pt: the page table
+ * @iova: the IOVA
+ * @leaf: filled with the leaf; when @iova is not mapped, only @leaf->iova,
+ *	@leaf->size and @leaf->level describe the empty entry the walk found
+ *
+ * Return: 0 if @iova is mapped, -ENOENT if not, -ERANGE if it is beyond
+ * the input address width.
+ */
+int iox_pgtable_lookup(struct iox_pgtable *pt, u64 iova,
+		       struct iox_pgtable_leaf *leaf)
+{
+	unsigned int level = pt->levels, shift;
+	u64 *table = pt->root;
+	phys_addr_t pa;
+	u64 pte;
+
+	if (iova > max_iova(pt))
+		return -ERANGE;
+	for (;;) {
+		pte = READ_ONCE(table[entry_index(iova, level)]);
+		if (!entry_present(pt, pte)) {
+			*leaf = (struct iox_pgtable_leaf) {
+				.iova = iova & ~(entry_span(level) - 1),
+				.size = entry_span(level),
+				.level = level,
+			};
+			return -ENOENT;
+		}
+		if (!entry_is_table(pt, pte, level))
+			break;
+		table = entry_table(pte);
+		level--;
+	}
+	pt->fmt->decode_leaf(pte, level, &pa, &shift, &leaf->prot);
+	leaf->size = BIT_ULL(shift);
+	leaf->iova = iova & ~(leaf->size - 1);
+	leaf->paddr = pa + (iova - leaf->iova);
+	leaf->level = level;
+	leaf->pte = pte;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_lookup);
+
+/**
+ * iox_pgtable_iova_to_phys() - translate an IOVA like the hardware would
+ * @pt: the page table
+ * @iova: the IOVA
+ *
+ * Return: the physical address, or 0 if @iova is not mapped.
+ */
+phys_addr_t iox_pgtable_iova_to_phys(struct iox_pgtable *pt, u64 iova)
+{
+	struct iox_pgtable_leaf leaf;
+
+	return iox_pgtable_lookup(pt, iova, &leaf) ? 0 : leaf.paddr;
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_iova_to_phys);
+
+/**
+ * iox_pgtable_root_phys() - the address to program into the hardware
+ * @pt: the page table
+ *
+ * VT-d takes it as the context entry's second-stage pointer with the
+ * address width of @pt->levels; AMD-Vi as the device-table entry's page
+ * table root pointer with Mode = @pt->levels.
+ *
+ * Return: physical address of the top-level table.
+ */
+phys_addr_t iox_pgtable_root_phys(const struct iox_pgtable *pt)
+{
+	return virt_to_phys(pt->root);
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_root_phys);
+
+/**
+ * iox_pgtable_init() - create an empty page table
+ * @pt: the page table to set up
+ * @cfg: what the hardware can walk
+ * @gfp: allocation flags for the top-level table
+ *
+ * Return: 0 on success; -EINVAL for an unknown format, an address width
+ * the format cannot walk, a page-size bitmap without 4 KiB or without any
+ * size the format has, or a non-coherent walker without a flush hook where
+ * there is no default; -EOPNOTSUPP if the CPU page size is not 4 KiB;
+ * -ENOMEM.
+ */
+int iox_pgtable_init(struct iox_pgtable *pt, const struct iox_pgtable_cfg *cfg,
+		     gfp_t gfp)
+{
+	const struct iox_pgtable_fmt *fmt;
+	unsigned long sizes, size;
+	int levels;
+
+	memset(pt, 0, sizeof(*pt));
+	pt->alloc_fail_after = -1;
+	if (PAGE_SIZE != SZ_4K)
+		return -EOPNOTSUPP;
+	switch (cfg->format) {
+	case IOX_PGTABLE_VTD_SL:
+		fmt = &iox_pgtable_vtd_fmt;
+		break;
+	case IOX_PGTABLE_AMD_V1:
+		fmt = &iox_pgtable_amd_fmt;
+		break;
+	default:
+		return -EINVAL;
+	}
+	levels = fmt->levels(cfg->ias);
+	if (levels < 0 || cfg->oas <= IOX_PT_PAGE_SHIFT || cfg->oas > IOX_PT_OAS_MAX)
+		return -EINVAL;
+
+	/* Every page size whose leaves sit at a level the table has. */
+	sizes = fmt->pgsizes;
+	if (cfg->pgsize_bitmap)
+		sizes &= cfg->pgsize_bitmap;
+	pt->pgsize_bitmap = 0;
+	for_each_set_bit(size, &sizes, BITS_PER_LONG)
+		if ((size - IOX_PT_PAGE_SHIFT) / IOX_PT_ENTRY_BITS < levels)
+			pt->pgsize_bitmap |= BIT(size);
+	if (!(pt->pgsize_bitmap & SZ_4K))
+		return -EINVAL;
+
+	pt->cfg = *cfg;
+	if (!cfg->coherent && !cfg->flush) {
+#ifdef CONFIG_X86
+		pt->cfg.flush = clflush_cache_range;
+#else
+		return -EINVAL;
+#endif
+	}
+	pt->fmt = fmt;
+	pt->levels = levels;
+	pt->root = table_alloc(pt, gfp);
+	if (!pt->root)
+		return -ENOMEM;
+	if (!pt->cfg.coherent)
+		flush_entries(pt, pt->root, 0, IOX_PT_ENTRIES - 1);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_init);
+
+/**
+ * iox_pgtable_destroy() - free every table page at once
+ * @pt: the page table; may have mappings left
+ *
+ * The caller guarantees that no walker can reach the table any more: the
+ * hardware no longer points at it and its caches were invalidated.
+ */
+void iox_pgtable_destroy(struct iox_pgtable *pt)
+{
+	if (!pt->root)
+		return;
+	table_free_tree(pt, pt->root, pt->levels);
+	pt->root = NULL;
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_destroy);
+
+static int audit_table(struct iox_pgtable *pt, u64 *table, unsigned int level,
+		       struct iox_pgtable_usage *usage)
+{
+	unsigned int i, present = 0;
+	int ret = 0;
+
+	usage->tables++;
+	for (i = 0; i < IOX_PT_ENTRIES; i++) {
+		u64 pte = READ_ONCE(table[i]);
+
+		if (!entry_present(pt, pte))
+			continue;
+		present++;
+		/* A repeated override entry maps one slot's span per slot. */
+		if (!entry_is_table(pt, pte, level))
+			usage->mapped += entry_span(level);
+		else if (!ret)
+			ret = audit_table(pt, entry_table(pte), level - 1, usage);
+	}
+	if (present != table_used(table) || (!present && level != pt->levels))
+		return -EUCLEAN;
+	return ret;
+}
+
+/**
+ * iox_pgtable_audit() - check the table's bookkeeping and measure it
+ * @pt: the page table
+ * @usage: set to the reachable table pages and the bytes mapped
+ *
+ * Every reachable table must record its number of present entries
+ * correctly, and no table but the root may be empty (an empty table is
+ * unlinked by the unmap that empties it).  Reads every table: for tests
+ * and debugfs, under the caller's map/unmap serialisation.
+ *
+ * Return: 0 if consistent, -EUCLEAN otherwise.
+ */
+int iox_pgtable_audit(struct iox_pgtable *pt, struct iox_pgtable_usage *usage)
+{
+	*usage = (struct iox_pgtable_usage){};
+	return audit_table(pt, pt->root, pt->levels, usage);
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_audit);
+
+/**
+ * iox_pgtable_show() - print the table's shape and accounting
+ * @pt: the page table
+ * @m: the seq_file of a debugfs file
+ *
+ * For the core's per-domain debugfs file.
+ */
+void iox_pgtable_show(struct iox_pgtable *pt, struct seq_file *m)
+{
+	unsigned int level;
+
+	seq_printf(m, "format: %s\n", pt->fmt->name);
+	seq_printf(m, "levels: %u\n", pt->levels);
+	seq_printf(m, "ias: %u\noas: %u\n", pt->cfg.ias, pt->cfg.oas);
+	seq_printf(m, "pgsize_bitmap: %#lx\n", pt->pgsize_bitmap);
+	seq_printf(m, "coherent: %d\n", pt->cfg.coherent);
+	seq_printf(m, "pages_allocated: %ld\n",
+		   atomic_long_read(&pt->stats.pages_allocated));
+	seq_printf(m, "pages_gathered: %ld\n",
+		   atomic_long_read(&pt->stats.pages_gathered));
+	seq_printf(m, "pages_freed: %ld\n",
+		   atomic_long_read(&pt->stats.pages_freed));
+	seq_printf(m, "pages_live: %ld\n", iox_pgtable_live_pages(pt));
+	seq_printf(m, "flushes: %lu\n", READ_ONCE(pt->stats.flushes));
+	for (level = 1; level <= pt->levels; level++)
+		seq_printf(m, "table_visits_level%u: %lu\n", level,
+			   READ_ONCE(pt->stats.table_visits[level]));
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_show);
