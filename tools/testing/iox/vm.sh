@@ -30,7 +30,7 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 vm_initramfs() {
 	local out=$1 dir
 	dir=$(mktemp -d "$IOX_BUILD/initramfs.XXXXXX")
-	mkdir -p "$dir"/{bin,proc,sys,dev,tests,lib/modules/iox}
+	mkdir -p "$dir"/{bin,proc,sys,dev,tmp,tests,lib/modules/iox}
 	cp /bin/busybox "$dir/bin/busybox"
 	cp "$IOX_TOOLS/guest/init" "$dir/init"
 	cp "$IOX_TOOLS"/guest/*.sh "$dir/tests/"

@@ -20,7 +20,7 @@ vm_initramfs "$initrd"
 # first marker's.
 vtd_trace_ktap() {
 	awk '
-	/vtd_inv_desc_cc_device.*ff:1f.06/ { marks++; next }
+	/vtd_inv_desc_cc_devices.*sid 0xfffe / { marks++; next }
 	marks == 1 && /vtd_inv_desc_iotlb_pages/ { pages++ }
 	marks == 1 && /vtd_inv_desc_iotlb_domain/ { domains++ }
 	marks == 1 && /vtd_inv_desc_wait_sw/ { waits++ }
@@ -38,7 +38,7 @@ vtd_trace_ktap() {
 }
 
 status=0
-for scenario in ${IOX_VMTEST_SCENARIOS:-vtd amdvi vtd-owned amdvi-owned}; do
+for scenario in ${IOX_VMTEST_SCENARIOS:-vtd vtd-dma vtd-dma-regs vtd-dma-cm amdvi vtd-owned amdvi-owned}; do
 	log=$IOX_BUILD/vmtest-$scenario.log
 	trace=$IOX_BUILD/vmtest-$scenario.trace
 	rm -f "$trace"

@@ -189,6 +189,7 @@ DEFINE_SHOW_ATTRIBUTE(iox_vtd_inval);
 static const struct iox_unit_ops iox_vtd_unit_ops = {
 	.show = iox_vtd_show,
 	.serves = iox_vtd_unit_serves,
+	.domain_alloc = iox_vtd_domain_alloc,
 };
 
 /**

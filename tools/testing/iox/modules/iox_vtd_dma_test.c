@@ -7,8 +7,9 @@
  * iox-intel under it can be tried.
  *
  * Module parameters: markers=1 brackets the invalidation-precision case
- * with device-selective context-cache invalidations of source id ff:1f.6,
- * which the host finds in QEMU's trace of invalidation descriptors.
+ * with device-selective context-cache invalidations of source id 0xfffe
+ * (ff:1f.6, no device), which the host finds in QEMU's trace of
+ * invalidation descriptors.
  */
 #define pr_fmt(fmt) "iox-vtd-dma: " fmt
 
