@@ -5,7 +5,8 @@
 #   uml:  the logic suites on UML with lockdep and KASAN
 #         (drivers/iommu/iox/tests/.kunitconfig)
 #   qemu: iox built in to an x86_64 kernel, booted on q35 once with emulated
-#         VT-d and once with AMD-Vi, edu at 00:10.0
+#         VT-d and once with AMD-Vi, edu at 00:10.0, running the hardware
+#         suites (iox-hw-*; the logic suites run on UML)
 #         (drivers/iommu/iox/tests/x86_64.kunitconfig, qemu_configs/)
 # kunit.py's raw log is judged by ktap.py like every other tier.
 
@@ -46,13 +47,13 @@ qemu)
 	rm -f "$build/test.log"
 	"${kunit[@]}" run --kunitconfig drivers/iommu/iox/tests/x86_64.kunitconfig \
 		--qemu_config "$IOX_TOOLS/qemu_configs/vtd.py" \
-		--build_dir "$build" --jobs "$jobs" --timeout 600 'iox-*' \
+		--build_dir "$build" --jobs "$jobs" --timeout 600 'iox-hw-*' \
 		>"$IOX_BUILD/kunit-qemu-vtd.out" 2>&1 || true
 	judge kunit-qemu-vtd "$build" "$IOX_BUILD/kunit-qemu-vtd.out"
 	# Same kernel, other machine: no rebuild.
 	if [ -f "$build/arch/x86/boot/bzImage" ]; then
 		"${kunit[@]}" exec --qemu_config "$IOX_TOOLS/qemu_configs/amdvi.py" \
-			--build_dir "$build" --timeout 600 'iox-*' \
+			--build_dir "$build" --timeout 600 'iox-hw-*' \
 			>"$IOX_BUILD/kunit-qemu-amdvi.out" 2>&1 || true
 	fi
 	judge kunit-qemu-amdvi "$build" "$IOX_BUILD/kunit-qemu-amdvi.out"

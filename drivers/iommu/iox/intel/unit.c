@@ -32,6 +32,11 @@ static bool qi = true;
 module_param(qi, bool, 0444);
 MODULE_PARM_DESC(qi, "use queued invalidation where the unit has it (default: on)");
 
+static bool inject_bringup_failure;
+module_param(inject_bringup_failure, bool, 0444);
+MODULE_PARM_DESC(inject_bringup_failure,
+		 "for tests: fail each unit's bring-up once translation is on");
+
 /**
  * iox_vtd_decode_caps() - decode the version and capability registers
  * @ver: value of the version register
@@ -89,6 +94,39 @@ bool iox_vtd_serves(struct iox_vtd_unit *vtd, u16 segment, u8 bus, u8 devfn)
 	return false;
 }
 EXPORT_SYMBOL_GPL(iox_vtd_serves);
+
+/**
+ * iox_vtd_check_regs() - whether a DRHD's registers are a unit iox may take
+ * @name: name for messages
+ * @base: physical address of the registers, for messages
+ * @regs: the mapped registers; only read
+ *
+ * Return: 0; -ENODEV if they read all-ones (nothing decodes the address);
+ * -EBUSY if translation, queued invalidation or interrupt remapping is on,
+ * that is, another driver owns the unit.  Each refusal is logged.
+ */
+int iox_vtd_check_regs(const char *name, u64 base, void __iomem *regs)
+{
+	u64 cap = readq(regs + VTD_CAP_REG), ecap = readq(regs + VTD_ECAP_REG);
+	u32 gsts;
+
+	if (cap == ~0ULL || ecap == ~0ULL) {
+		pr_warn("%s: registers at %#llx read all-ones, no unit there; skipped\n",
+			name, base);
+		return -ENODEV;
+	}
+	gsts = readl(regs + VTD_GSTS_REG);
+	if (gsts & VTD_GSTS_OWNED) {
+		pr_warn("%s: unit at %#llx is in use by another driver (GSTS %#x:%s%s%s); not touching it, boot with intel_iommu=off intremap=off to give it to iox\n",
+			name, base, gsts,
+			gsts & VTD_GSTS_TES ? " translation" : "",
+			gsts & VTD_GSTS_QIES ? " queued-invalidation" : "",
+			gsts & VTD_GSTS_IRES ? " interrupt-remapping" : "");
+		return -EBUSY;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_vtd_check_regs);
 
 /* The widest address width both SAGAW and MGAW allow, or 0. */
 static unsigned int iox_vtd_address_width(const struct iox_vtd_caps *caps)
@@ -281,6 +319,10 @@ static int iox_vtd_enable(struct iox_vtd_unit *vtd)
 		goto fail;
 	iox_vtd_fault_init(vtd);
 	vtd->enabled = true;
+	if (inject_bringup_failure) {
+		ret = -EIO;
+		goto fail;
+	}
 	return 0;
 
 fail:
@@ -306,8 +348,6 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 {
 	struct iox_vtd_probe *probe = container_of(walk, struct iox_vtd_probe, walk);
 	struct iox_vtd_unit *vtd;
-	u32 gsts;
-	u64 cap, ecap;
 	int ret;
 
 	if (!drhd->address) {
@@ -336,29 +376,18 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 		return -ENOMEM;
 	}
 
-	cap = readq(vtd->regs + VTD_CAP_REG);
-	ecap = readq(vtd->regs + VTD_ECAP_REG);
-	if (cap == ~0ULL || ecap == ~0ULL) {
-		pr_warn("%s: registers at %#llx read all-ones, no unit there; skipped\n",
-			vtd->unit.name, drhd->address);
-		probe->nr_bad++;
+	ret = iox_vtd_check_regs(vtd->unit.name, drhd->address, vtd->regs);
+	if (ret) {
+		if (ret == -EBUSY)
+			probe->nr_owned++;
+		else
+			probe->nr_bad++;
 		iox_vtd_free(vtd);
 		return 0;
 	}
 
-	gsts = readl(vtd->regs + VTD_GSTS_REG);
-	if (gsts & VTD_GSTS_OWNED) {
-		pr_warn("%s: unit at %#llx is in use by another driver (GSTS %#x:%s%s%s); not touching it, boot with intel_iommu=off intremap=off to give it to iox\n",
-			vtd->unit.name, drhd->address, gsts,
-			gsts & VTD_GSTS_TES ? " translation" : "",
-			gsts & VTD_GSTS_QIES ? " queued-invalidation" : "",
-			gsts & VTD_GSTS_IRES ? " interrupt-remapping" : "");
-		probe->nr_owned++;
-		iox_vtd_free(vtd);
-		return 0;
-	}
-
-	iox_vtd_decode_caps(readl(vtd->regs + VTD_VER_REG), cap, ecap, &vtd->caps);
+	iox_vtd_decode_caps(readl(vtd->regs + VTD_VER_REG), readq(vtd->regs + VTD_CAP_REG),
+			    readq(vtd->regs + VTD_ECAP_REG), &vtd->caps);
 	vtd->unit.ias = iox_vtd_address_width(&vtd->caps);
 	if (!vtd->unit.ias) {
 		pr_warn("%s: no supported address width (SAGAW %#x, MGAW %u); skipped\n",

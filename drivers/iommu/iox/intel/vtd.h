@@ -336,6 +336,7 @@ void iox_vtd_fault_show(struct iox_vtd_unit *vtd, struct seq_file *m);
 
 struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit);
 
+int iox_vtd_check_regs(const char *name, u64 base, void __iomem *regs);
 void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps);
 bool iox_vtd_serves(struct iox_vtd_unit *vtd, u16 segment, u8 bus, u8 devfn);
 

@@ -108,7 +108,7 @@ static struct kunit_case iox_amdvi_hw_cases[] = {
 };
 
 static struct kunit_suite iox_amdvi_hw_suite = {
-	.name = "iox-amdvi-hw",
+	.name = "iox-hw-amdvi",
 	.test_cases = iox_amdvi_hw_cases,
 };
 

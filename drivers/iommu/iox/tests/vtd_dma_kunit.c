@@ -63,7 +63,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 };
 
 static struct kunit_suite iox_vtd_dma_suite = {
-	.name = "iox-vtd-dma",
+	.name = "iox-hw-vtd-dma",
 	.init = vtd_dma_init,
 	.exit = vtd_dma_exit,
 	.test_cases = iox_vtd_dma_cases,

@@ -145,7 +145,35 @@ static void vtd_decode_known_registers(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, c.rwbf);
 }
 
+/*
+ * Registers that read all-ones (no unit decodes the address) and a unit
+ * another driver enabled are refused; only reads happen.  Ordinary memory
+ * stands in for the register page.
+ */
+static void vtd_check_regs_refuses(struct kunit *test)
+{
+	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	void __iomem *regs = (void __force __iomem *)page;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	memset(page, 0xff, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iox_vtd_check_regs("test", 0, regs), -ENODEV);
+	memset(page, 0, PAGE_SIZE);
+	*(u64 *)(page + VTD_CAP_REG) = 0x00d2008c22260206ULL;
+	KUNIT_EXPECT_EQ(test, iox_vtd_check_regs("test", 0, regs), 0);
+	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_IRES;
+	KUNIT_EXPECT_EQ(test, iox_vtd_check_regs("test", 0, regs), -EBUSY);
+	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_TES;
+	KUNIT_EXPECT_EQ(test, iox_vtd_check_regs("test", 0, regs), -EBUSY);
+	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
+	KUNIT_EXPECT_EQ(test, iox_vtd_check_regs("test", 0, regs), -EBUSY);
+	/* Nothing was written. */
+	KUNIT_EXPECT_EQ(test, *(u32 *)(page + VTD_GSTS_REG), VTD_GSTS_QIES);
+	KUNIT_EXPECT_EQ(test, *(u32 *)(page + VTD_GCMD_REG), 0);
+}
+
 static struct kunit_case iox_vtd_hw_cases[] = {
+	KUNIT_CASE(vtd_check_regs_refuses),
 	KUNIT_CASE(vtd_decode_known_registers),
 	KUNIT_CASE(vtd_unit_from_dmar),
 	KUNIT_CASE(vtd_caps_match_hardware),
@@ -155,7 +183,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 };
 
 static struct kunit_suite iox_vtd_hw_suite = {
-	.name = "iox-vtd-hw",
+	.name = "iox-hw-vtd",
 	.test_cases = iox_vtd_hw_cases,
 };
 

@@ -36,7 +36,7 @@ matches_qemu() {
 		ias=48 pgsize_bitmap=0x40201000
 }
 
-ktap_plan 10
+ktap_plan 12
 ktap_check "iox core loads" insmod /lib/modules/iox/iox.ko
 ktap_check "iox-intel loads" insmod /lib/modules/iox/iox-intel.ko
 ktap_check "dmar0 is registered in debugfs" test -f $caps
@@ -52,3 +52,9 @@ unload() { rmmod iox_intel && rmmod iox && ! test -e /sys/kernel/debug/iox; }
 ktap_check "both modules unload and remove their debugfs" unload
 reload() { insmod /lib/modules/iox/iox.ko && insmod /lib/modules/iox/iox-intel.ko && test -f $caps; }
 ktap_check "reload finds the unit again" reload
+rmmod iox_intel
+ktap_check "a bring-up failing after translation is on fails the load" \
+	sh -c '! insmod /lib/modules/iox/iox-intel.ko inject_bringup_failure=1'
+ktap_check "the failed bring-up left the unit off: it loads again" \
+	sh -c "insmod /lib/modules/iox/iox-intel.ko && grep -q '^gsts: 0xc4000000' $caps"
+
