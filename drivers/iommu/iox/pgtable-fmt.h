@@ -35,6 +35,9 @@ static inline unsigned int iox_pt_level_shift(unsigned int level)
  * @present: an entry with none of these bits set is not present
  * @type_mask: bits that tell a table entry from a leaf above level 1
  * @table_type: per level, the value of @type_mask bits in a table entry
+ * @replicated_type: the value of @type_mask bits in a leaf entry that is one
+ *	slot of a page spanning several slots; a value no entry has if the
+ *	format has no such pages
  * @levels: number of levels for an input address width, or -EINVAL
  * @make_table: the entry pointing to a next-level table, for a table at
  *	@level
@@ -53,6 +56,7 @@ struct iox_pgtable_fmt {
 	u64 present;
 	u64 type_mask;
 	u64 table_type[IOX_PGTABLE_MAX_LEVELS + 1];
+	u64 replicated_type;
 	int (*levels)(unsigned int ias);
 	u64 (*make_table)(phys_addr_t table, unsigned int level);
 	u64 (*make_leaf)(const struct iox_pgtable *pt, phys_addr_t pa,

@@ -72,6 +72,17 @@ static inline bool entry_is_table(const struct iox_pgtable *pt, u64 pte,
 	       (pte & pt->fmt->type_mask) == pt->fmt->table_type[level];
 }
 
+/*
+ * A present leaf mapping exactly the entry's span (not one slot of an
+ * AMD-Vi page-size override page).
+ */
+static inline bool entry_is_standalone_leaf(const struct iox_pgtable *pt,
+					    u64 pte, unsigned int level)
+{
+	return entry_present(pt, pte) && !entry_is_table(pt, pte, level) &&
+	       (pte & pt->fmt->type_mask) != pt->fmt->replicated_type;
+}
+
 static inline u64 *entry_table(u64 pte)
 {
 	return phys_to_virt(pte & IOX_PT_ADDR_MASK);
@@ -517,7 +528,7 @@ static void unmap_note(struct unmap_walk *w, u64 start, u64 size)
  */
 static int unmap_leaf(struct unmap_walk *w, u64 *table, unsigned int level,
 		      unsigned int i, u64 base, u64 s, u64 l, u64 start,
-		      u64 last, struct dirty_span *d)
+		      u64 last, unsigned int *cleared, struct dirty_span *d)
 {
 	struct iox_pgtable *pt = w->pt;
 	u64 span = entry_span(level);
@@ -553,7 +564,7 @@ static int unmap_leaf(struct unmap_walk *w, u64 *table, unsigned int level,
 		table_publish(pt, &table[i], split, level);
 	} else {
 		WRITE_ONCE(table[i], 0);
-		table_set_used(table, table_used(table) - 1);
+		(*cleared)++;
 	}
 	dirty_mark(d, i, i);
 	w->unmapped += l - s + 1;
@@ -573,7 +584,7 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 	struct dirty_span d = DIRTY_SPAN_INIT;
 	u64 span = entry_span(level);
 	u64 base = start & ~(span - 1);
-	unsigned int i;
+	unsigned int i, cleared = 0;
 	int ret = 0;
 
 	pt->stats.table_visits[level]++;
@@ -594,9 +605,19 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 			ret = -ENOENT;
 			break;
 		}
+		if (entry_is_standalone_leaf(pt, pte, level) && s == base &&
+		    l == base + (span - 1)) {
+			/* The common case, a whole page of the entry's span. */
+			WRITE_ONCE(table[i], 0);
+			cleared++;
+			dirty_mark(&d, i, i);
+			unmap_note(w, base, span);
+			w->unmapped += span;
+			continue;
+		}
 		if (!entry_is_table(pt, pte, level)) {
 			ret = unmap_leaf(w, table, level, i, base, s, l, start,
-					 last, &d);
+					 last, &cleared, &d);
 			if (ret)
 				break;
 			continue;
@@ -605,13 +626,14 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 		ret = unmap_level(w, sub, level - 1, s, l);
 		if (!table_used(sub)) {
 			WRITE_ONCE(table[i], 0);
-			table_set_used(table, table_used(table) - 1);
+			cleared++;
 			dirty_mark(&d, i, i);
 			table_release(pt, sub, w->gather);
 		}
 		if (ret)
 			break;
 	}
+	table_set_used(table, table_used(table) - cleared);
 	/*
 	 * An emptied table other than the root is unlinked by the caller;
 	 * the walker reaches it only through stale caches until the flush,

@@ -110,6 +110,7 @@ const struct iox_pgtable_fmt iox_pgtable_amd_fmt = {
 		[5] = AMD_TABLE_TYPE(5),
 		[6] = AMD_TABLE_TYPE(6),
 	},
+	.replicated_type = (u64)AMD_NL_OVERRIDE << 9,
 	.levels = amd_levels,
 	.make_table = amd_make_table,
 	.make_leaf = amd_make_leaf,

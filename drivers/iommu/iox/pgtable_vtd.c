@@ -71,6 +71,7 @@ const struct iox_pgtable_fmt iox_pgtable_vtd_fmt = {
 	.present = VTD_SL_READ | VTD_SL_WRITE,
 	.type_mask = VTD_SL_PS,
 	/* table_type[] all 0: a non-leaf entry has PS clear. */
+	.replicated_type = ~0ULL,	/* every leaf maps its entry's span */
 	.levels = vtd_levels,
 	.make_table = vtd_make_table,
 	.make_leaf = vtd_make_leaf,
