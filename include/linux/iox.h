@@ -238,6 +238,8 @@ struct iox_unit *iox_unit_for_device(struct device *dev);
  * @attach_dev: point @dev, behind @unit, at the domain's page table
  * @detach_dev: stop translating @dev through the domain
  * @free: free the domain and its page table; no device is attached
+ * @show_pgtable: describe the page table (levels, table pages allocated and
+ *	freed) for the domain's debugfs "pgtable" file; may be NULL
  */
 struct iox_domain_ops {
 	int (*map_pages)(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
@@ -254,6 +256,7 @@ struct iox_domain_ops {
 	void (*detach_dev)(struct iox_domain *domain, struct iox_unit *unit,
 			   struct device *dev);
 	void (*free)(struct iox_domain *domain);
+	void (*show_pgtable)(struct iox_domain *domain, struct seq_file *m);
 };
 
 /**

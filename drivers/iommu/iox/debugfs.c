@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iox debugfs: /sys/kernel/debug/iox/<unit>/caps describes each registered
- * unit, /sys/kernel/debug/iox/domains/<id>/stats each domain.
+ * unit, /sys/kernel/debug/iox/domains/<id>/stats each domain, and
+ * .../<id>/pgtable its page table where the backend can describe it.
  *
  * debugfs failures are never fatal: the functions here ignore them, as the
  * debugfs API intends.
@@ -73,6 +74,15 @@ void iox_debugfs_remove_unit(struct iox_unit *unit)
 	unit->debugfs = NULL;
 }
 
+static int iox_domain_pgtable_show(struct seq_file *m, void *unused)
+{
+	struct iox_domain *domain = m->private;
+
+	domain->ops->show_pgtable(domain, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_domain_pgtable);
+
 void iox_debugfs_add_domain(struct iox_domain *domain)
 {
 	char name[16];
@@ -81,6 +91,9 @@ void iox_debugfs_add_domain(struct iox_domain *domain)
 	domain->debugfs = debugfs_create_dir(name, iox_debugfs_domains);
 	debugfs_create_file("stats", 0444, domain->debugfs, domain,
 			    &iox_domain_stats_fops);
+	if (domain->ops->show_pgtable)
+		debugfs_create_file("pgtable", 0444, domain->debugfs, domain,
+				    &iox_domain_pgtable_fops);
 }
 
 void iox_debugfs_remove_domain(struct iox_domain *domain)

@@ -14,6 +14,7 @@
 #include <linux/iox-pgtable.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "vtd.h"
@@ -243,6 +244,11 @@ static void iox_vtd_domain_free(struct iox_domain *domain)
 	module_put(THIS_MODULE);
 }
 
+static void iox_vtd_show_pgtable(struct iox_domain *domain, struct seq_file *m)
+{
+	iox_pgtable_show(&to_vtd_domain(domain)->pgt, m);
+}
+
 static const struct iox_domain_ops iox_vtd_domain_ops = {
 	.map_pages = iox_vtd_map_pages,
 	.unmap_pages = iox_vtd_unmap_pages,
@@ -253,6 +259,7 @@ static const struct iox_domain_ops iox_vtd_domain_ops = {
 	.attach_dev = iox_vtd_attach_dev,
 	.detach_dev = iox_vtd_detach_dev,
 	.free = iox_vtd_domain_free,
+	.show_pgtable = iox_vtd_show_pgtable,
 };
 
 /**

@@ -7,7 +7,7 @@
 # invalidation descriptors the precision case caused.
 
 m=/lib/modules/iox
-ktap_plan 6
+ktap_plan 7
 ktap_check "iox core loads" insmod $m/iox.ko
 # shellcheck disable=SC2086
 ktap_check "iox-intel loads ${IOX_INTEL_ARGS:-}" insmod $m/iox-intel.ko ${IOX_INTEL_ARGS:-}
@@ -17,6 +17,9 @@ dmesg | sed -n 's/^\[[ 0-9.]*\] iox-vtd-dma: /    /p' >/tmp/dma.ktap
 cat /tmp/dma.ktap
 dma_ok() { [ $status -eq 0 ] && grep -q '^    1\.\.' /tmp/dma.ktap && ! grep -q '^    not ok' /tmp/dma.ktap; }
 ktap_check "DMA through iox translations" dma_ok
+# The held domain mapped nothing: its table is the root page alone.
+ktap_check "a domain's page-table accounting is in debugfs" \
+	sh -c "grep -q '^pages_live: 1$' /sys/kernel/debug/iox/domains/*/pgtable"
 ktap_check "unloading iox-intel under a live domain is refused" \
 	sh -c '! rmmod iox_intel 2>/dev/null'
 ktap_check "with the domain freed, iox-intel unloads" \
