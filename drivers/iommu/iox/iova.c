@@ -1,0 +1,1126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox IOVA allocator: a range tree with per-CPU magazine caches.
+ *
+ * The range store is an rbtree of the allocated and reserved ranges,
+ * augmented with the largest free gap below any node of a subtree.  An
+ * rbtree rather than the maple tree because:
+ *  - the node of an allocation is allocated before the tree lock is taken
+ *    and freed with the range, so a free never needs memory and never fails
+ *    for lack of it (a maple tree store may have to allocate when it splits
+ *    a node, also on erase);
+ *  - the augmented gap lets a top-down search for a size-aligned block skip
+ *    every subtree whose gaps are too small, so a search costs the depth of
+ *    the tree plus the gaps that are large enough but misaligned, instead of
+ *    a walk over the allocations; the maple tree's gap search knows nothing
+ *    of alignment and would have to be retried per candidate gap;
+ *  - a free finds its node by pfn and checks the size, so frees that do not
+ *    match an allocation are refused.
+ * A sentinel node just above the domain's last pfn makes every free gap the
+ * gap below some node, so "the gap below a node" covers all free space.
+ *
+ * Sizes up to IOX_IOVA_CACHE_MAX_PAGES are cached per CPU in magazines
+ * (Bonwick, "Magazines and Vmem", USENIX 2001): each CPU has a loaded and a
+ * previous magazine per size; full magazines are exchanged with a depot.
+ * A hit touches only the local CPU's magazines with preemption disabled: no
+ * lock and no atomic instruction.  An interrupt that arrives while its CPU
+ * is inside the cache path finds the CPU's busy flag set and goes to the
+ * tree, so the magazines never need interrupts disabled either.
+ */
+#define pr_fmt(fmt) "iox-iova: " fmt
+
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/iox-iova.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/rbtree_augmented.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+
+/**
+ * struct iox_iova_node - an allocated or reserved range in the tree
+ * @rb: link in the domain's tree, ordered by @lo
+ * @lo: first pfn of the range
+ * @hi: last pfn of the range
+ * @gap: free pfns between the previous node (or the domain's start) and @lo
+ * @max_gap: largest @gap in the subtree rooted here
+ * @reserved: reserved by iox_iova_reserve() (or the sentinel): never freed
+ */
+struct iox_iova_node {
+	struct rb_node rb;
+	unsigned long lo;
+	unsigned long hi;
+	unsigned long gap;
+	unsigned long max_gap;
+	bool reserved;
+};
+
+/**
+ * struct iox_iova_mag - a stack of free ranges of one size
+ * @link: entry in a depot's list of full magazines
+ * @nr: number of ranges in @pfns
+ * @pfns: first pfns of the ranges
+ */
+struct iox_iova_mag {
+	struct list_head link;
+	unsigned long nr;
+	unsigned long pfns[IOX_IOVA_MAG_SIZE];
+};
+
+/* A magazine fills a 1 KiB kmalloc object (exactly, on 64-bit). */
+static_assert(sizeof(struct iox_iova_mag) <= 1024);
+
+/* Full magazines a depot keeps per size before returning them to the tree. */
+#define IOX_IOVA_DEPOT_MAX	32
+/* Largest span of a domain: sizes up to it have a power-of-two alignment. */
+#define IOX_IOVA_MAX_SPAN	(1UL << (BITS_PER_LONG - 1))
+/* A depot magazine unused for this long goes back to the tree. */
+#define IOX_IOVA_TRIM_INTERVAL	HZ
+
+/**
+ * struct iox_iova_cpu - one CPU's caches and counters
+ * @busy: the owning CPU is inside the cache path.  Only the owner writes
+ *	it, with preemption disabled, so plain accesses ordered by compiler
+ *	barriers suffice: whatever reads it on the same CPU (an interrupt) sees
+ *	it in program order.  While it is set, nothing else touches the
+ *	magazines or counters below; remote CPUs never do (flushes run on the
+ *	owning CPU through an IPI, dead CPUs are drained after they stopped).
+ * @cached: ranges in this CPU's magazines; read remotely as a hint
+ * @alloc_hits: allocations served here or from the depot
+ * @alloc_misses: allocations of a cached size that went to the tree
+ * @free_hits: frees kept here or in the depot
+ * @free_misses: frees of a cached size that went to the tree
+ * @loaded: the magazine ranges are popped from and pushed to, per size;
+ *	never NULL
+ * @prev: the previous magazine, full or empty, per size; never NULL
+ */
+struct iox_iova_cpu {
+	bool busy;
+	unsigned long cached;
+	u64 alloc_hits;
+	u64 alloc_misses;
+	u64 free_hits;
+	u64 free_misses;
+	struct iox_iova_mag *loaded[IOX_IOVA_CACHE_ORDERS];
+	struct iox_iova_mag *prev[IOX_IOVA_CACHE_ORDERS];
+};
+
+/*
+ * Protects the state shared by all domains below: the node cache, the CPU
+ * hotplug state and the debugfs directory exist while a domain does.
+ */
+static DEFINE_MUTEX(iox_iova_global_lock);
+static unsigned int iox_iova_users;
+static struct kmem_cache *iox_iova_node_cache;
+static enum cpuhp_state iox_iova_cpuhp_state;
+static struct dentry *iox_iova_debugfs_dir;
+
+/* ---- the range tree; every function here runs under iovad->lock ---- */
+
+static inline struct iox_iova_node *to_node(struct rb_node *rb)
+{
+	return rb_entry(rb, struct iox_iova_node, rb);
+}
+
+static inline unsigned long iox_iova_node_gap(struct iox_iova_node *node)
+{
+	return node->gap;
+}
+
+RB_DECLARE_CALLBACKS_MAX(static, iox_iova_rb_cb, struct iox_iova_node, rb,
+			 unsigned long, max_gap, iox_iova_node_gap);
+
+/* The node whose range starts at @pfn, or NULL. */
+static struct iox_iova_node *iox_iova_find(struct iox_iova_domain *iovad,
+					   unsigned long pfn)
+{
+	struct rb_node *rb = iovad->rbroot.rb_node;
+
+	while (rb) {
+		struct iox_iova_node *node = to_node(rb);
+
+		if (pfn < node->lo)
+			rb = rb->rb_left;
+		else if (pfn > node->lo)
+			rb = rb->rb_right;
+		else
+			return node;
+	}
+	return NULL;
+}
+
+/* The lowest node that ends at or above @pfn; the sentinel at the latest. */
+static struct iox_iova_node *iox_iova_first_from(struct iox_iova_domain *iovad,
+						 unsigned long pfn)
+{
+	struct rb_node *rb = iovad->rbroot.rb_node;
+	struct iox_iova_node *found = NULL;
+
+	while (rb) {
+		struct iox_iova_node *node = to_node(rb);
+
+		if (node->hi >= pfn) {
+			found = node;
+			rb = rb->rb_left;
+		} else {
+			rb = rb->rb_right;
+		}
+	}
+	return found;
+}
+
+/*
+ * Insert @node, which lies inside the gap below @next, and shrink that gap.
+ * @node becomes the in-order predecessor of @next, so it is linked in
+ * @next's subtree; the ancestors between them learn @node's gap before the
+ * rebalancing, which needs exact subtree maxima to rotate.
+ */
+static void iox_iova_link_before(struct iox_iova_domain *iovad,
+				 struct iox_iova_node *node,
+				 struct iox_iova_node *next)
+{
+	struct rb_node *parent, **link;
+	struct rb_node *rb;
+
+	node->gap = node->lo - (next->lo - next->gap);
+	node->max_gap = node->gap;
+	if (!next->rb.rb_left) {
+		parent = &next->rb;
+		link = &parent->rb_left;
+	} else {
+		parent = next->rb.rb_left;
+		while (parent->rb_right)
+			parent = parent->rb_right;
+		link = &parent->rb_right;
+	}
+	for (rb = parent; rb != &next->rb; rb = rb_parent(rb))
+		to_node(rb)->max_gap = max(to_node(rb)->max_gap, node->gap);
+	rb_link_node(&node->rb, parent, link);
+	rb_insert_augmented(&node->rb, &iovad->rbroot, &iox_iova_rb_cb);
+
+	next->gap = next->lo - node->hi - 1;
+	iox_iova_rb_cb_propagate(&next->rb, NULL);
+	iovad->nr_nodes++;
+}
+
+/* Remove @node; its range and the gap below it join the next node's gap. */
+static void iox_iova_unlink(struct iox_iova_domain *iovad,
+			    struct iox_iova_node *node)
+{
+	struct iox_iova_node *next = to_node(rb_next(&node->rb));
+
+	rb_erase_augmented(&node->rb, &iovad->rbroot, &iox_iova_rb_cb);
+	next->gap += node->gap + (node->hi - node->lo + 1);
+	iox_iova_rb_cb_propagate(&next->rb, NULL);
+	iovad->nr_nodes--;
+	/* The tree gained space: an earlier failed search may succeed now. */
+	iovad->fail_size = ULONG_MAX;
+}
+
+/*
+ * Whether the gap below @node holds @size pages aligned to @align that end
+ * at or below @limit; if so, the highest such block starts at *@pfn.
+ */
+static bool iox_iova_gap_fits(struct iox_iova_node *node, unsigned long size,
+			      unsigned long align, unsigned long limit,
+			      unsigned long *pfn)
+{
+	unsigned long first, last, start;
+
+	if (node->gap < size)
+		return false;
+	first = node->lo - node->gap;
+	last = min(node->lo - 1, limit);
+	if (last < first || last - first + 1 < size)
+		return false;
+	start = round_down(last - size + 1, align);
+	if (start < first)
+		return false;
+	*pfn = start;
+	return true;
+}
+
+/*
+ * Find the highest block of @size pages, aligned to @align, ending at or
+ * below @limit: a reverse in-order walk that skips every subtree whose
+ * largest gap is smaller than @size and every right subtree lying wholly
+ * above @limit.  Returns the node whose gap holds the block, or NULL.
+ */
+static struct iox_iova_node *iox_iova_search(struct iox_iova_domain *iovad,
+					     unsigned long size,
+					     unsigned long align,
+					     unsigned long limit,
+					     unsigned long *pfn)
+{
+	struct rb_node *rb = iovad->rbroot.rb_node;
+	struct rb_node *prev;
+	struct iox_iova_node *node;
+
+	if (!rb || to_node(rb)->max_gap < size)
+		return NULL;
+	for (;;) {
+		/* Going down: higher gaps (the right subtree) first. */
+		node = to_node(rb);
+		if (node->hi < limit && rb->rb_right &&
+		    to_node(rb->rb_right)->max_gap >= size) {
+			rb = rb->rb_right;
+			continue;
+		}
+		for (;;) {
+			/* Right subtree done: this node's gap, then the left. */
+			if (iox_iova_gap_fits(node, size, align, limit, pfn))
+				return node;
+			if (rb->rb_left && to_node(rb->rb_left)->max_gap >= size) {
+				rb = rb->rb_left;
+				break;
+			}
+			/* Climb to the first ancestor reached from its right. */
+			do {
+				prev = rb;
+				rb = rb_parent(rb);
+				if (!rb)
+					return NULL;
+			} while (prev != rb->rb_right);
+			node = to_node(rb);
+		}
+	}
+}
+
+/* Allocate @size pages for @node from the tree; 0 or -ENOSPC. */
+static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
+			       struct iox_iova_node *node, unsigned long size,
+			       unsigned long limit)
+{
+	unsigned long align = roundup_pow_of_two(size);
+	struct iox_iova_node *next;
+	unsigned long flags, pfn;
+	int ret = -ENOSPC;
+
+	spin_lock_irqsave(&iovad->lock, flags);
+	/*
+	 * A block of at least the size and alignment of one that did not fit
+	 * below at least this limit does not fit either: fail without a walk.
+	 */
+	if (size >= iovad->fail_size && limit <= iovad->fail_limit)
+		goto out;
+	next = iox_iova_search(iovad, size, align, limit, &pfn);
+	if (!next) {
+		if (limit != iovad->fail_limit || size < iovad->fail_size) {
+			iovad->fail_limit = limit;
+			iovad->fail_size = size;
+		}
+		goto out;
+	}
+	node->lo = pfn;
+	node->hi = pfn + size - 1;
+	node->reserved = false;
+	iox_iova_link_before(iovad, node, next);
+	iovad->tree_allocs++;
+	ret = 0;
+out:
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	return ret;
+}
+
+static void iox_iova_report_bad_free(struct iox_iova_domain *iovad,
+				     unsigned long pfn, unsigned long size)
+{
+	pr_warn_ratelimited("%s: free of pfn %#lx, %lu pages, which is not an allocation\n",
+			    iovad->name, pfn, size);
+}
+
+/* Return a range of @size pages to the tree; the caller holds the lock. */
+static int iox_iova_tree_free_locked(struct iox_iova_domain *iovad,
+				     unsigned long pfn, unsigned long size)
+{
+	struct iox_iova_node *node = iox_iova_find(iovad, pfn);
+
+	lockdep_assert_held(&iovad->lock);
+	if (!node || node->reserved || node->hi - node->lo + 1 != size) {
+		iovad->bad_frees++;
+		iox_iova_report_bad_free(iovad, pfn, size);
+		return -EINVAL;
+	}
+	iox_iova_unlink(iovad, node);
+	iovad->tree_frees++;
+	kmem_cache_free(iox_iova_node_cache, node);
+	return 0;
+}
+
+static int iox_iova_tree_free(struct iox_iova_domain *iovad, unsigned long pfn,
+			      unsigned long size)
+{
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&iovad->lock, flags);
+	ret = iox_iova_tree_free_locked(iovad, pfn, size);
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	return ret;
+}
+
+/* ---- magazines ---- */
+
+/* Empty @mag of ranges of 2^@order pages into the tree. */
+static void iox_iova_mag_to_tree(struct iox_iova_domain *iovad,
+				 struct iox_iova_mag *mag, unsigned int order)
+{
+	unsigned long flags, i;
+
+	if (!mag->nr)
+		return;
+	spin_lock_irqsave(&iovad->lock, flags);
+	for (i = 0; i < mag->nr; i++)
+		iox_iova_tree_free_locked(iovad, mag->pfns[i], 1UL << order);
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	mag->nr = 0;
+}
+
+/*
+ * Pop a range that ends at or below @limit.  Usually the top one does: a
+ * domain's devices tend to share a limit.  Otherwise the highest-indexed
+ * one that fits is swapped to the top first.
+ */
+static bool iox_iova_mag_pop(struct iox_iova_mag *mag, unsigned int order,
+			     unsigned long limit, unsigned long *pfn)
+{
+	unsigned long last = (1UL << order) - 1;
+	unsigned long i;
+
+	for (i = mag->nr; i-- > 0;) {
+		if (mag->pfns[i] + last <= limit) {
+			*pfn = mag->pfns[i];
+			mag->pfns[i] = mag->pfns[--mag->nr];
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Enter the local CPU's cache path, or return NULL if this CPU is already
+ * inside it (we interrupted it) and the caller must use the tree.
+ */
+static struct iox_iova_cpu *iox_iova_cpu_enter(struct iox_iova_domain *iovad)
+{
+	struct iox_iova_cpu *cc;
+
+	preempt_disable();
+	cc = this_cpu_ptr(iovad->cpu);
+	if (unlikely(READ_ONCE(cc->busy))) {
+		preempt_enable();
+		return NULL;
+	}
+	WRITE_ONCE(cc->busy, true);
+	barrier();
+	return cc;
+}
+
+static void iox_iova_cpu_exit(struct iox_iova_cpu *cc)
+{
+	barrier();
+	WRITE_ONCE(cc->busy, false);
+	preempt_enable();
+}
+
+static void iox_iova_arm_trim(struct iox_iova_domain *iovad)
+{
+	if (!delayed_work_pending(&iovad->trim_work))
+		schedule_delayed_work(&iovad->trim_work, IOX_IOVA_TRIM_INTERVAL);
+}
+
+/* Replace the CPU's empty previous magazine by a full one from the depot. */
+static bool iox_iova_depot_get(struct iox_iova_domain *iovad,
+			       struct iox_iova_cpu *cc, unsigned int order)
+{
+	struct iox_iova_depot *depot = &iovad->depot[order];
+	struct iox_iova_mag *mag;
+	unsigned long flags;
+
+	if (!READ_ONCE(depot->nr_full))
+		return false;
+	spin_lock_irqsave(&depot->lock, flags);
+	mag = list_first_entry_or_null(&depot->full, struct iox_iova_mag, link);
+	if (mag) {
+		list_del(&mag->link);
+		depot->nr_full--;
+		depot->low = min(depot->low, depot->nr_full);
+	}
+	spin_unlock_irqrestore(&depot->lock, flags);
+	if (!mag)
+		return false;
+	kfree(cc->prev[order]);
+	cc->prev[order] = cc->loaded[order];
+	cc->loaded[order] = mag;
+	cc->cached += mag->nr;
+	return true;
+}
+
+/*
+ * Both of the CPU's magazines are full: hand the previous one to the depot
+ * and load an empty one.  If the depot is full or no memory is to be had,
+ * the previous magazine goes back to the tree and becomes the empty one.
+ */
+static void iox_iova_depot_put(struct iox_iova_domain *iovad,
+			       struct iox_iova_cpu *cc, unsigned int order)
+{
+	struct iox_iova_depot *depot = &iovad->depot[order];
+	struct iox_iova_mag *full = cc->prev[order];
+	struct iox_iova_mag *empty = NULL;
+	unsigned long flags;
+
+	if (READ_ONCE(depot->nr_full) < IOX_IOVA_DEPOT_MAX)
+		empty = kmalloc(sizeof(*empty), GFP_ATOMIC | __GFP_NOWARN);
+	if (empty) {
+		spin_lock_irqsave(&depot->lock, flags);
+		if (depot->nr_full < IOX_IOVA_DEPOT_MAX) {
+			list_add(&full->link, &depot->full);
+			depot->nr_full++;
+			full = NULL;
+		}
+		spin_unlock_irqrestore(&depot->lock, flags);
+	}
+	if (full) {
+		kfree(empty);
+		cc->cached -= full->nr;
+		iox_iova_mag_to_tree(iovad, full, order);
+		empty = full;
+	} else {
+		cc->cached -= IOX_IOVA_MAG_SIZE;
+		iox_iova_arm_trim(iovad);
+	}
+	empty->nr = 0;
+	cc->prev[order] = cc->loaded[order];
+	cc->loaded[order] = empty;
+}
+
+static bool iox_iova_cache_alloc(struct iox_iova_domain *iovad,
+				 unsigned int order, unsigned long limit,
+				 unsigned long *pfn)
+{
+	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
+	bool hit;
+
+	if (!cc)
+		return false;
+	hit = iox_iova_mag_pop(cc->loaded[order], order, limit, pfn);
+	if (!hit && cc->prev[order]->nr) {
+		swap(cc->loaded[order], cc->prev[order]);
+		hit = iox_iova_mag_pop(cc->loaded[order], order, limit, pfn);
+	}
+	if (!hit && !cc->prev[order]->nr && iox_iova_depot_get(iovad, cc, order))
+		hit = iox_iova_mag_pop(cc->loaded[order], order, limit, pfn);
+	if (hit) {
+		cc->alloc_hits++;
+		cc->cached--;
+	} else {
+		cc->alloc_misses++;
+	}
+	iox_iova_cpu_exit(cc);
+	return hit;
+}
+
+static bool iox_iova_cache_free(struct iox_iova_domain *iovad,
+				unsigned int order, unsigned long pfn)
+{
+	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
+	struct iox_iova_mag *mag;
+
+	if (!cc)
+		return false;
+	if (cc->loaded[order]->nr == IOX_IOVA_MAG_SIZE) {
+		if (cc->prev[order]->nr < IOX_IOVA_MAG_SIZE)
+			swap(cc->loaded[order], cc->prev[order]);
+		else
+			iox_iova_depot_put(iovad, cc, order);
+	}
+	mag = cc->loaded[order];
+	mag->pfns[mag->nr++] = pfn;
+	cc->cached++;
+	cc->free_hits++;
+	iox_iova_cpu_exit(cc);
+	return true;
+}
+
+/* Return all of one CPU's cached ranges to the tree. */
+static void iox_iova_cpu_drain(struct iox_iova_domain *iovad,
+			       struct iox_iova_cpu *cc)
+{
+	unsigned int order;
+
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
+		iox_iova_mag_to_tree(iovad, cc->loaded[order], order);
+		iox_iova_mag_to_tree(iovad, cc->prev[order], order);
+	}
+	cc->cached = 0;
+}
+
+/*
+ * Return a depot's magazines to the tree, the oldest first: all of them, or
+ * as many as were not needed since the last pass (the low-water mark).
+ */
+static void iox_iova_depot_release(struct iox_iova_domain *iovad,
+				   unsigned int order, bool all)
+{
+	struct iox_iova_depot *depot = &iovad->depot[order];
+	struct iox_iova_mag *mag, *tmp;
+	unsigned long flags;
+	unsigned int nr;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&depot->lock, flags);
+	nr = all ? depot->nr_full : depot->low;
+	depot->nr_full -= nr;
+	while (nr--)
+		list_move(depot->full.prev, &release);
+	depot->low = depot->nr_full;
+	spin_unlock_irqrestore(&depot->lock, flags);
+
+	list_for_each_entry_safe(mag, tmp, &release, link) {
+		iox_iova_mag_to_tree(iovad, mag, order);
+		kfree(mag);
+	}
+}
+
+/* IPI handler: drain this CPU's caches unless we interrupted its path. */
+static void iox_iova_flush_this_cpu(void *data)
+{
+	struct iox_iova_domain *iovad = data;
+	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
+
+	if (!cc)
+		return;
+	iox_iova_cpu_drain(iovad, cc);
+	iox_iova_cpu_exit(cc);
+}
+
+/**
+ * iox_iova_flush_caches() - return every cached range to the tree
+ * @iovad: the domain
+ *
+ * Empties the depots and the per-CPU magazines.  Each CPU's magazines are
+ * emptied on that CPU by an IPI, which is only safe to send when the caller
+ * is preemptible (no spinlock held, interrupts on); from atomic context only
+ * the local CPU's magazines and the depots are emptied.  Allocation calls
+ * this itself when the tree has no room but the caches hold ranges.
+ */
+void iox_iova_flush_caches(struct iox_iova_domain *iovad)
+{
+	unsigned int order;
+
+	if (preemptible())
+		on_each_cpu(iox_iova_flush_this_cpu, iovad, 1);
+	else
+		iox_iova_flush_this_cpu(iovad);
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
+		iox_iova_depot_release(iovad, order, true);
+}
+EXPORT_SYMBOL_GPL(iox_iova_flush_caches);
+
+/* Whether any cache holds ranges; a hint read without the owners' help. */
+static bool iox_iova_has_cached(struct iox_iova_domain *iovad)
+{
+	unsigned int cpu, order;
+
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
+		if (READ_ONCE(iovad->depot[order].nr_full))
+			return true;
+	for_each_possible_cpu(cpu)
+		if (READ_ONCE(per_cpu_ptr(iovad->cpu, cpu)->cached))
+			return true;
+	return false;
+}
+
+/**
+ * iox_iova_trim() - return depot magazines that were not needed
+ * @iovad: the domain
+ *
+ * One pass of the depot's working-set trim: the magazines that stayed in a
+ * depot since the previous pass (its low-water mark) go back to the tree.
+ * The domain's delayed work runs a pass every IOX_IOVA_TRIM_INTERVAL while
+ * a depot holds magazines, so after two idle intervals the depots are
+ * empty; the per-CPU magazines stay, bounded at two per size and CPU.
+ */
+void iox_iova_trim(struct iox_iova_domain *iovad)
+{
+	unsigned int order;
+
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
+		iox_iova_depot_release(iovad, order, false);
+}
+EXPORT_SYMBOL_GPL(iox_iova_trim);
+
+static void iox_iova_trim_work(struct work_struct *work)
+{
+	struct iox_iova_domain *iovad =
+		container_of(to_delayed_work(work), struct iox_iova_domain,
+			     trim_work);
+	unsigned int order;
+
+	iox_iova_trim(iovad);
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
+		if (READ_ONCE(iovad->depot[order].nr_full)) {
+			schedule_delayed_work(&iovad->trim_work,
+					      IOX_IOVA_TRIM_INTERVAL);
+			break;
+		}
+	}
+}
+
+/* CPU hotplug: after @cpu died, its magazines go back to the tree. */
+static int iox_iova_cpu_dead(unsigned int cpu, struct hlist_node *hnode)
+{
+	struct iox_iova_domain *iovad =
+		hlist_entry_safe(hnode, struct iox_iova_domain, cpuhp_node);
+
+	iox_iova_cpu_drain(iovad, per_cpu_ptr(iovad->cpu, cpu));
+	return 0;
+}
+
+/* ---- the API ---- */
+
+/**
+ * iox_iova_alloc() - allocate a range of I/O virtual pages
+ * @iovad: the domain
+ * @npages: number of pages (of the domain's granule), at least one
+ * @limit_pfn: highest pfn the range may use (the device's addressing
+ *	limit); clamped to the domain's last pfn
+ * @pfn: receives the first pfn of the range
+ *
+ * The range is aligned to @npages rounded up to a power of two and is the
+ * highest free one below @limit_pfn, so that low addresses stay available
+ * for devices that need them.  Sizes up to IOX_IOVA_CACHE_MAX_PAGES are
+ * rounded up to a power of two and are usually served from the local CPU's
+ * cache.  When the tree has no room but caches hold ranges, the caches are
+ * flushed (see iox_iova_flush_caches()) and the search retried once.
+ * Callable from any context except NMI.
+ *
+ * Return: 0 on success; -EINVAL if @npages is zero or @limit_pfn is below
+ * the domain's start; -ENOSPC if no suitable range is free; -ENOMEM if no
+ * memory for the range's tree node could be had.
+ */
+int iox_iova_alloc(struct iox_iova_domain *iovad, unsigned long npages,
+		   unsigned long limit_pfn, unsigned long *pfn)
+{
+	unsigned long limit, size = npages;
+	struct iox_iova_node *node;
+	int ret;
+
+	if (unlikely(!npages || limit_pfn < iovad->start_pfn))
+		return -EINVAL;
+	limit = min(limit_pfn, iovad->end_pfn);
+	if (unlikely(npages > limit - iovad->start_pfn + 1))
+		return -ENOSPC;
+	if (npages <= IOX_IOVA_CACHE_MAX_PAGES) {
+		unsigned int order = order_base_2(npages);
+
+		if (iox_iova_cache_alloc(iovad, order, limit, pfn))
+			return 0;
+		size = 1UL << order;
+	}
+
+	node = kmem_cache_alloc(iox_iova_node_cache, GFP_ATOMIC | __GFP_NOWARN);
+	if (!node)
+		return -ENOMEM;
+	ret = iox_iova_tree_alloc(iovad, node, size, limit);
+	if (ret == -ENOSPC && iox_iova_has_cached(iovad)) {
+		iox_iova_flush_caches(iovad);
+		ret = iox_iova_tree_alloc(iovad, node, size, limit);
+	}
+	if (ret) {
+		kmem_cache_free(iox_iova_node_cache, node);
+		return ret;
+	}
+	*pfn = node->lo;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_iova_alloc);
+
+/**
+ * iox_iova_free() - free a range allocated with iox_iova_alloc()
+ * @iovad: the domain
+ * @pfn: first pfn of the range, as returned by iox_iova_alloc()
+ * @npages: the @npages passed to iox_iova_alloc()
+ *
+ * Cached sizes go to the local CPU's cache; only their alignment and
+ * bounds are checked on the way in, the rest when the range reaches the
+ * tree.  Larger ranges are checked against the tree at once.  A free that
+ * does not match an allocation is refused with a rate-limited message and
+ * counted (bad_frees in debugfs).  Callable from any context except NMI.
+ *
+ * Return: 0 on success, -EINVAL for a range that is not an allocation.
+ */
+int iox_iova_free(struct iox_iova_domain *iovad, unsigned long pfn,
+		  unsigned long npages)
+{
+	unsigned long flags, size = npages;
+	unsigned int order = 0;
+
+	if (unlikely(!npages || npages > iovad->end_pfn - iovad->start_pfn + 1))
+		goto bad;
+	if (npages <= IOX_IOVA_CACHE_MAX_PAGES) {
+		order = order_base_2(npages);
+		size = 1UL << order;
+	}
+	if (unlikely(pfn & (roundup_pow_of_two(size) - 1) ||
+		     pfn < iovad->start_pfn || pfn > iovad->end_pfn - size + 1))
+		goto bad;
+	if (npages <= IOX_IOVA_CACHE_MAX_PAGES &&
+	    iox_iova_cache_free(iovad, order, pfn))
+		return 0;
+	return iox_iova_tree_free(iovad, pfn, size);
+
+bad:
+	spin_lock_irqsave(&iovad->lock, flags);
+	iovad->bad_frees++;
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	iox_iova_report_bad_free(iovad, pfn, npages);
+	return -EINVAL;
+}
+EXPORT_SYMBOL_GPL(iox_iova_free);
+
+/* Whether [lo, hi] holds only free and reserved pages; under the lock. */
+static bool iox_iova_reservable(struct iox_iova_domain *iovad,
+				unsigned long lo, unsigned long hi)
+{
+	struct iox_iova_node *node = iox_iova_first_from(iovad, lo);
+	struct rb_node *rb;
+
+	for (; node && node->lo <= hi; node = rb ? to_node(rb) : NULL) {
+		if (!node->reserved)
+			return false;
+		rb = rb_next(&node->rb);
+	}
+	return true;
+}
+
+/**
+ * iox_iova_reserve() - keep a range of pfns from ever being allocated
+ * @iovad: the domain
+ * @lo_pfn: first pfn of the range
+ * @hi_pfn: last pfn of the range (inclusive)
+ *
+ * The part of the range outside the domain is ignored; reserved ranges may
+ * overlap.  The x86 MSI window 0xfee00000-0xfeefffff is an example.  If the
+ * range overlaps ranges in the caches they are flushed first.  May sleep.
+ *
+ * Return: 0 on success; -EINVAL if @lo_pfn > @hi_pfn; -EBUSY if part of the
+ * range is allocated; -ENOMEM.  On error nothing is reserved.
+ */
+int iox_iova_reserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
+		     unsigned long hi_pfn)
+{
+	struct iox_iova_node *node, *old;
+	bool flushed = false;
+	unsigned long lo, hi;
+
+	might_sleep();
+	if (lo_pfn > hi_pfn)
+		return -EINVAL;
+	if (hi_pfn < iovad->start_pfn || lo_pfn > iovad->end_pfn)
+		return 0;
+	lo = max(lo_pfn, iovad->start_pfn);
+	hi = min(hi_pfn, iovad->end_pfn);
+
+	node = kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+	if (!node)
+		return -ENOMEM;
+	for (;;) {
+		spin_lock_irq(&iovad->lock);
+		if (iox_iova_reservable(iovad, lo, hi))
+			break;
+		spin_unlock_irq(&iovad->lock);
+		if (flushed || !iox_iova_has_cached(iovad)) {
+			kmem_cache_free(iox_iova_node_cache, node);
+			return -EBUSY;
+		}
+		iox_iova_flush_caches(iovad);
+		flushed = true;
+	}
+	/* Reserved ranges that overlap merge into the new one. */
+	while ((old = iox_iova_first_from(iovad, lo)) && old->lo <= hi) {
+		lo = min(lo, old->lo);
+		hi = max(hi, old->hi);
+		iox_iova_unlink(iovad, old);
+		kmem_cache_free(iox_iova_node_cache, old);
+	}
+	node->lo = lo;
+	node->hi = hi;
+	node->reserved = true;
+	iox_iova_link_before(iovad, node, iox_iova_first_from(iovad, hi + 1));
+	spin_unlock_irq(&iovad->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_iova_reserve);
+
+/**
+ * iox_iova_get_stats() - read a domain's counters
+ * @iovad: the domain
+ * @stats: receives the counters
+ */
+void iox_iova_get_stats(struct iox_iova_domain *iovad,
+			struct iox_iova_stats *stats)
+{
+	unsigned int cpu, order;
+	unsigned long flags;
+
+	memset(stats, 0, sizeof(*stats));
+	for_each_possible_cpu(cpu) {
+		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
+
+		stats->alloc_hits += READ_ONCE(cc->alloc_hits);
+		stats->alloc_misses += READ_ONCE(cc->alloc_misses);
+		stats->free_hits += READ_ONCE(cc->free_hits);
+		stats->free_misses += READ_ONCE(cc->free_misses);
+		stats->cpu_cached += READ_ONCE(cc->cached);
+	}
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
+		stats->depot_mags += READ_ONCE(iovad->depot[order].nr_full);
+	spin_lock_irqsave(&iovad->lock, flags);
+	stats->tree_nodes = iovad->nr_nodes - 1;
+	stats->tree_allocs = iovad->tree_allocs;
+	stats->tree_frees = iovad->tree_frees;
+	stats->bad_frees = iovad->bad_frees;
+	spin_unlock_irqrestore(&iovad->lock, flags);
+}
+EXPORT_SYMBOL_GPL(iox_iova_get_stats);
+
+static int iox_iova_stats_show(struct seq_file *m, void *unused)
+{
+	struct iox_iova_domain *iovad = m->private;
+	struct iox_iova_stats s;
+
+	iox_iova_get_stats(iovad, &s);
+	seq_printf(m, "granule: %lu\n", iovad->granule);
+	seq_printf(m, "pfns: %#lx-%#lx\n", iovad->start_pfn, iovad->end_pfn);
+	seq_printf(m, "alloc_hits: %llu\n", s.alloc_hits);
+	seq_printf(m, "alloc_misses: %llu\n", s.alloc_misses);
+	seq_printf(m, "free_hits: %llu\n", s.free_hits);
+	seq_printf(m, "free_misses: %llu\n", s.free_misses);
+	seq_printf(m, "cpu_cached: %lu\n", s.cpu_cached);
+	seq_printf(m, "depot_mags: %lu\n", s.depot_mags);
+	seq_printf(m, "tree_nodes: %lu\n", s.tree_nodes);
+	seq_printf(m, "tree_allocs: %llu\n", s.tree_allocs);
+	seq_printf(m, "tree_frees: %llu\n", s.tree_frees);
+	seq_printf(m, "bad_frees: %llu\n", s.bad_frees);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_iova_stats);
+
+/* Set up what all domains share when the first one is created. */
+static int iox_iova_global_get(void)
+{
+	struct dentry *root;
+	int ret = 0;
+
+	mutex_lock(&iox_iova_global_lock);
+	if (iox_iova_users++)
+		goto out;
+	iox_iova_node_cache = kmem_cache_create("iox_iova_node",
+						sizeof(struct iox_iova_node),
+						0, 0, NULL);
+	if (!iox_iova_node_cache) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "iommu/iox-iova:dead",
+				      NULL, iox_iova_cpu_dead);
+	if (ret < 0) {
+		kmem_cache_destroy(iox_iova_node_cache);
+		goto fail;
+	}
+	iox_iova_cpuhp_state = ret;
+	ret = 0;
+	/* The core creates /sys/kernel/debug/iox/; without it, no files. */
+	root = debugfs_lookup("iox", NULL);
+	if (!IS_ERR_OR_NULL(root)) {
+		iox_iova_debugfs_dir = debugfs_create_dir("iova", root);
+		dput(root);
+	}
+	goto out;
+fail:
+	iox_iova_users--;
+out:
+	mutex_unlock(&iox_iova_global_lock);
+	return ret;
+}
+
+static void iox_iova_global_put(void)
+{
+	mutex_lock(&iox_iova_global_lock);
+	if (!--iox_iova_users) {
+		debugfs_remove_recursive(iox_iova_debugfs_dir);
+		iox_iova_debugfs_dir = NULL;
+		cpuhp_remove_multi_state(iox_iova_cpuhp_state);
+		kmem_cache_destroy(iox_iova_node_cache);
+		iox_iova_node_cache = NULL;
+	}
+	mutex_unlock(&iox_iova_global_lock);
+}
+
+static void iox_iova_free_mags(struct iox_iova_domain *iovad)
+{
+	unsigned int cpu, order;
+
+	for_each_possible_cpu(cpu) {
+		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
+
+		for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
+			kfree(cc->loaded[order]);
+			kfree(cc->prev[order]);
+		}
+	}
+	free_percpu(iovad->cpu);
+}
+
+/**
+ * iox_iova_domain_init() - set up an IOVA domain
+ * @iovad: the domain to initialise
+ * @granule: bytes per page, a power of two (the IOMMU's smallest page)
+ * @start_pfn: lowest pfn to hand out; pfn 0 is usually kept out, since a
+ *	zero DMA address looks like an error to some drivers
+ * @end_pfn: highest pfn to hand out (the domain's limit); the domain spans
+ *	at most 2^(BITS_PER_LONG - 1) pfns, so that every size has a power of
+ *	two alignment and the sentinel above @end_pfn fits
+ * @name: for messages and for /sys/kernel/debug/iox/iova/<name>/stats;
+ *	NULL or "" for no debugfs directory.  Names should be unique.
+ *
+ * Allocates the per-CPU magazines (two per cached size and possible CPU)
+ * and registers the domain for CPU hotplug.  May sleep.
+ *
+ * Return: 0 on success; -EINVAL for a granule that is not a power of two,
+ * @start_pfn > @end_pfn or a span too large; -ENOMEM.  On error
+ * nothing needs to be undone.
+ */
+int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
+			 unsigned long start_pfn, unsigned long end_pfn,
+			 const char *name)
+{
+	struct iox_iova_node *sentinel;
+	unsigned int cpu, order;
+	int ret;
+
+	might_sleep();
+	if (!is_power_of_2(granule) || start_pfn > end_pfn ||
+	    end_pfn - start_pfn >= IOX_IOVA_MAX_SPAN)
+		return -EINVAL;
+	memset(iovad, 0, sizeof(*iovad));
+	strscpy(iovad->name, name ?: "", sizeof(iovad->name));
+	spin_lock_init(&iovad->lock);
+	iovad->rbroot = RB_ROOT;
+	iovad->fail_size = ULONG_MAX;
+	iovad->granule = granule;
+	iovad->shift = __ffs(granule);
+	iovad->start_pfn = start_pfn;
+	iovad->end_pfn = end_pfn;
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
+		spin_lock_init(&iovad->depot[order].lock);
+		INIT_LIST_HEAD(&iovad->depot[order].full);
+	}
+	INIT_DELAYED_WORK(&iovad->trim_work, iox_iova_trim_work);
+
+	ret = iox_iova_global_get();
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	sentinel = kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+	if (!sentinel)
+		goto put;
+	sentinel->lo = end_pfn + 1;
+	sentinel->hi = end_pfn + 1;
+	sentinel->gap = end_pfn + 1 - start_pfn;
+	sentinel->max_gap = sentinel->gap;
+	sentinel->reserved = true;
+	rb_link_node(&sentinel->rb, NULL, &iovad->rbroot.rb_node);
+	rb_insert_color(&sentinel->rb, &iovad->rbroot);
+	iovad->nr_nodes = 1;
+
+	iovad->cpu = alloc_percpu(struct iox_iova_cpu);
+	if (!iovad->cpu)
+		goto free_sentinel;
+	for_each_possible_cpu(cpu) {
+		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
+
+		for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
+			cc->loaded[order] = kzalloc(sizeof(*cc->loaded[order]), GFP_KERNEL);
+			cc->prev[order] = kzalloc(sizeof(*cc->prev[order]), GFP_KERNEL);
+			if (!cc->loaded[order] || !cc->prev[order])
+				goto free_mags;
+		}
+	}
+	ret = cpuhp_state_add_instance_nocalls(iox_iova_cpuhp_state,
+					       &iovad->cpuhp_node);
+	if (ret)
+		goto free_mags;
+	if (iovad->name[0] && iox_iova_debugfs_dir) {
+		iovad->debugfs = debugfs_create_dir(iovad->name, iox_iova_debugfs_dir);
+		debugfs_create_file("stats", 0444, iovad->debugfs, iovad,
+				    &iox_iova_stats_fops);
+	}
+	return 0;
+
+free_mags:
+	iox_iova_free_mags(iovad);
+free_sentinel:
+	kmem_cache_free(iox_iova_node_cache, sentinel);
+put:
+	iox_iova_global_put();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iox_iova_domain_init);
+
+/**
+ * iox_iova_domain_destroy() - free a domain and everything in it
+ * @iovad: the domain, which nobody may use any more
+ *
+ * Returns all cached ranges to the tree first.  Ranges still allocated
+ * then are leaks of the domain's user: they are counted in @iovad->leaked
+ * and reported once, with a WARN unless @iovad->quiet_leaks is set.  The
+ * structure itself stays readable.  May sleep.
+ */
+void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
+{
+	struct iox_iova_node *node, *tmp;
+	unsigned long leaked = 0;
+	unsigned int cpu, order;
+
+	might_sleep();
+	cancel_delayed_work_sync(&iovad->trim_work);
+	cpuhp_state_remove_instance_nocalls(iox_iova_cpuhp_state,
+					    &iovad->cpuhp_node);
+	debugfs_remove_recursive(iovad->debugfs);
+	iovad->debugfs = NULL;
+
+	/* Nobody uses the domain: every CPU's caches may be drained here. */
+	for_each_possible_cpu(cpu)
+		iox_iova_cpu_drain(iovad, per_cpu_ptr(iovad->cpu, cpu));
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
+		iox_iova_depot_release(iovad, order, true);
+	iox_iova_free_mags(iovad);
+	iovad->cpu = NULL;
+
+	rbtree_postorder_for_each_entry_safe(node, tmp, &iovad->rbroot, rb) {
+		if (!node->reserved)
+			leaked++;
+		kmem_cache_free(iox_iova_node_cache, node);
+	}
+	iovad->rbroot = RB_ROOT;
+	iovad->nr_nodes = 0;
+	iovad->leaked = leaked;
+	if (leaked) {
+		iovad->leak_reports++;
+		if (iovad->quiet_leaks)
+			pr_info("%s: destroyed with %lu live allocations\n",
+				iovad->name, leaked);
+		else
+			WARN(1, "iox-iova: %s: destroyed with %lu live allocations\n",
+			     iovad->name, leaked);
+	}
+	iox_iova_global_put();
+}
+EXPORT_SYMBOL_GPL(iox_iova_domain_destroy);

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark of the iox IOVA allocator beside the kernel's own
+ * (alloc_iova_fast()/free_iova_fast() of drivers/iommu/iova.c), in the same
+ * boot, with the same request sequences: one thread per online CPU, all
+ * running at once, each timing alloc+free pairs.  Results are printed as
+ * "# bench: " lines with the ratio iox / upstream.
+ */
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/iova.h>
+#include <linux/iox-iova.h>
+#include <linux/kthread.h>
+#include <linux/prandom.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+/* A 48-bit space; requests are limited to 32 bits like a typical PCI device. */
+#define BENCH_END_PFN	((1UL << 36) - 1)
+#define BENCH_LIMIT_PFN	((1UL << 20) - 1)
+#define BENCH_LIVE	10000
+#define BENCH_BIG	64	/* beyond both allocators' caches */
+
+/* A "# bench: " diagnostic line, which make bench collects. */
+#define bench_print(test, fmt, ...) \
+	kunit_log(KERN_INFO, test, KUNIT_SUBTEST_INDENT "# bench: " fmt, ##__VA_ARGS__)
+
+enum bench_kind { BENCH_HIT, BENCH_MISS, BENCH_WS_MIXED, BENCH_WS_MISS, BENCH_KINDS };
+
+static const char * const bench_names[BENCH_KINDS] = {
+	"cache hit (1 page)",
+	"miss (64 pages, tree)",
+	"10000 live, mixed 1-32 pages",
+	"10000 live, 64 pages (tree)",
+};
+
+static const unsigned long bench_iters[BENCH_KINDS] = {
+	1UL << 20, 1UL << 16, 1UL << 17, 1UL << 15,
+};
+
+struct bench_ctx {
+	bool upstream;
+	struct iox_iova_domain iox;
+	struct iova_domain iovad;
+	enum bench_kind kind;
+	unsigned int nr_threads;
+	atomic_t ready;
+	atomic_t failures;
+	atomic64_t total_ns;
+	atomic_t running;
+	struct completion done;
+};
+
+struct bench_thread {
+	struct bench_ctx *ctx;
+	unsigned int idx;
+};
+
+static bool bench_alloc(struct bench_ctx *ctx, unsigned long n, unsigned long *pfn)
+{
+	if (ctx->upstream) {
+		*pfn = alloc_iova_fast(&ctx->iovad, n, BENCH_LIMIT_PFN, true);
+		return *pfn != 0;
+	}
+	return !iox_iova_alloc(&ctx->iox, n, BENCH_LIMIT_PFN, pfn);
+}
+
+static void bench_free(struct bench_ctx *ctx, unsigned long pfn, unsigned long n)
+{
+	if (ctx->upstream)
+		free_iova_fast(&ctx->iovad, pfn, n);
+	else
+		iox_iova_free(&ctx->iox, pfn, n);
+}
+
+static unsigned long bench_size(struct bench_ctx *ctx, struct rnd_state *rnd)
+{
+	if (ctx->kind == BENCH_WS_MIXED)
+		return 1 + prandom_u32_state(rnd) % 32;
+	return ctx->kind == BENCH_HIT ? 1 : BENCH_BIG;
+}
+
+static int bench_thread_fn(void *data)
+{
+	struct bench_thread *t = data;
+	struct bench_ctx *ctx = t->ctx;
+	unsigned long iters = bench_iters[ctx->kind], nr_live = 0, i, pfn;
+	unsigned long *live_pfn = NULL, *live_n = NULL;
+	struct rnd_state rnd;
+	u64 start, ns;
+
+	prandom_seed_state(&rnd, 42 + t->idx);
+	if (ctx->kind == BENCH_WS_MIXED || ctx->kind == BENCH_WS_MISS) {
+		nr_live = BENCH_LIVE / ctx->nr_threads;
+		live_pfn = kcalloc(nr_live, sizeof(*live_pfn), GFP_KERNEL);
+		live_n = kcalloc(nr_live, sizeof(*live_n), GFP_KERNEL);
+		if (!live_pfn || !live_n)
+			nr_live = 0;
+		for (i = 0; i < nr_live; i++) {
+			live_n[i] = 1 + prandom_u32_state(&rnd) % 32;
+			if (!bench_alloc(ctx, live_n[i], &live_pfn[i]))
+				live_n[i] = 0;
+		}
+	}
+	/* Warm the caches, then start together with the other threads. */
+	for (i = 0; i < 256; i++) {
+		unsigned long n = bench_size(ctx, &rnd);
+
+		if (bench_alloc(ctx, n, &pfn))
+			bench_free(ctx, pfn, n);
+	}
+	atomic_inc(&ctx->ready);
+	while (atomic_read(&ctx->ready) < ctx->nr_threads)
+		cond_resched();
+
+	start = ktime_get_ns();
+	for (i = 0; i < iters; i++) {
+		unsigned long n = bench_size(ctx, &rnd);
+
+		if (nr_live) {
+			/* Replace a random live range: free it, then allocate. */
+			unsigned long j = prandom_u32_state(&rnd) % nr_live;
+
+			if (live_n[j])
+				bench_free(ctx, live_pfn[j], live_n[j]);
+			live_n[j] = n;
+			if (!bench_alloc(ctx, n, &live_pfn[j])) {
+				live_n[j] = 0;
+				atomic_inc(&ctx->failures);
+			}
+		} else if (bench_alloc(ctx, n, &pfn)) {
+			bench_free(ctx, pfn, n);
+		} else {
+			atomic_inc(&ctx->failures);
+		}
+	}
+	ns = ktime_get_ns() - start;
+	atomic64_add(div64_u64(ns, iters), &ctx->total_ns);
+
+	for (i = 0; i < nr_live; i++)
+		if (live_n[i])
+			bench_free(ctx, live_pfn[i], live_n[i]);
+	kfree(live_pfn);
+	kfree(live_n);
+	if (atomic_dec_and_test(&ctx->running))
+		complete(&ctx->done);
+	return 0;
+}
+
+/* Mean ns per alloc+free pair over one thread per online CPU. */
+static u64 bench_run(struct kunit *test, struct bench_ctx *ctx, bool upstream,
+		     enum bench_kind kind)
+{
+	struct bench_thread *threads;
+	unsigned int i, cpu;
+
+	ctx->upstream = upstream;
+	ctx->kind = kind;
+	ctx->nr_threads = num_online_cpus();
+	atomic_set(&ctx->ready, 0);
+	atomic_set(&ctx->running, ctx->nr_threads);
+	atomic64_set(&ctx->total_ns, 0);
+	init_completion(&ctx->done);
+	threads = kunit_kcalloc(test, ctx->nr_threads, sizeof(*threads), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, threads);
+	if (upstream) {
+		init_iova_domain(&ctx->iovad, SZ_4K, 1);
+		KUNIT_ASSERT_EQ(test, iova_domain_init_rcaches(&ctx->iovad), 0);
+	} else {
+		KUNIT_ASSERT_EQ(test, iox_iova_domain_init(&ctx->iox, SZ_4K, 1,
+							   BENCH_END_PFN, "bench"), 0);
+	}
+
+	i = 0;
+	for_each_online_cpu(cpu) {
+		struct task_struct *task;
+
+		threads[i].ctx = ctx;
+		threads[i].idx = i;
+		task = kthread_create(bench_thread_fn, &threads[i], "iova-bench/%u", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		kthread_bind(task, cpu);
+		wake_up_process(task);
+		i++;
+	}
+	wait_for_completion(&ctx->done);
+
+	if (upstream)
+		put_iova_domain(&ctx->iovad);
+	else
+		iox_iova_domain_destroy(&ctx->iox);
+	return div_u64(atomic64_read(&ctx->total_ns), ctx->nr_threads);
+}
+
+static void iova_bench_pairs(struct kunit *test)
+{
+	struct bench_ctx *ctx;
+	enum bench_kind kind;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_EQ(test, iova_cache_get(), 0);
+	bench_print(test, "iova: ns per alloc+free pair, %u CPU(s) at once, %s\n",
+		    num_online_cpus(), "iox vs alloc_iova_fast()/free_iova_fast()");
+	for (kind = 0; kind < BENCH_KINDS; kind++) {
+		u64 up, iox, ratio;
+
+		atomic_set(&ctx->failures, 0);
+		up = bench_run(test, ctx, true, kind);
+		iox = bench_run(test, ctx, false, kind);
+		ratio = div64_u64(iox * 100, max_t(u64, up, 1));
+		bench_print(test, "iova %s: iox %llu ns, upstream %llu ns, ratio %llu.%02llu\n",
+			    bench_names[kind], iox, up, ratio / 100, ratio % 100);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->failures), 0,
+				    "allocations failed in %s", bench_names[kind]);
+	}
+	iova_cache_put();
+}
+
+static struct kunit_case iova_bench_cases[] = {
+	KUNIT_CASE(iova_bench_pairs),
+	{}
+};
+
+static struct kunit_suite iova_bench_suite = {
+	.name = "iox-bench-iova",
+	.test_cases = iova_bench_cases,
+};
+
+kunit_test_suite(iova_bench_suite);
+
+MODULE_DESCRIPTION("Benchmark of the iox IOVA allocator against the kernel's");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,653 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the iox IOVA allocator.
+ */
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/dcache.h>
+#include <linux/iox-iova.h>
+#include <linux/kthread.h>
+#include <linux/log2.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+
+/* The x86 MSI window, which the DMA layer reserves. */
+#define MSI_LO_PFN	(0xfee00000UL >> PAGE_SHIFT)
+#define MSI_HI_PFN	(0xfeefffffUL >> PAGE_SHIFT)
+
+static struct iox_iova_domain *new_domain(struct kunit *test, unsigned long start,
+					  unsigned long end)
+{
+	struct iox_iova_domain *iovad;
+
+	iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, iovad);
+	KUNIT_ASSERT_EQ(test, iox_iova_domain_init(iovad, SZ_4K, start, end, NULL), 0);
+	return iovad;
+}
+
+static struct iox_iova_stats stats_of(struct iox_iova_domain *iovad)
+{
+	struct iox_iova_stats s;
+
+	iox_iova_get_stats(iovad, &s);
+	return s;
+}
+
+/* Allocation size in pages of a request: cached sizes round up. */
+static unsigned long real_size(unsigned long npages)
+{
+	return npages <= IOX_IOVA_CACHE_MAX_PAGES ? roundup_pow_of_two(npages) : npages;
+}
+
+/* Allocate @nr ranges of @npages below @limit, all of which must succeed. */
+static void alloc_n(struct kunit *test, struct iox_iova_domain *iovad, unsigned long *pfns,
+		    unsigned long nr, unsigned long npages, unsigned long limit)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		KUNIT_ASSERT_EQ_MSG(test, iox_iova_alloc(iovad, npages, limit, &pfns[i]), 0,
+				    "allocation %lu of %lu pages", i, npages);
+}
+
+static void iova_bad_input(struct kunit *test)
+{
+	struct iox_iova_domain *iovad;
+	unsigned long pfn;
+
+	iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, iovad);
+	KUNIT_EXPECT_EQ(test, iox_iova_domain_init(iovad, 3000, 1, 100, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_domain_init(iovad, SZ_4K, 100, 1, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_domain_init(iovad, SZ_4K, 0, ULONG_MAX, NULL), -EINVAL);
+
+	iovad = new_domain(test, 16, 1023);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 0, 1023, &pfn), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 1, 15, &pfn), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 2048, 1023, &pfn), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, ULONG_MAX, ULONG_MAX, &pfn), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, iox_iova_reserve(iovad, 20, 10), -EINVAL);
+
+	/* Frees that do not match an allocation are refused and counted. */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, 64, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, 65, 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, 2048, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, 0, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, 128, 64), -EINVAL);	/* never allocated */
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, 1023, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 40), -EINVAL);	/* wrong size */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 64), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 64), -EINVAL);	/* double free */
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).bad_frees, 7);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+static void iova_size_alignment(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = new_domain(test, 1, (1UL << 20) - 1);
+	unsigned long pfns[100], n, size;
+
+	for (n = 1; n <= ARRAY_SIZE(pfns); n++) {
+		KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, n, ULONG_MAX, &pfns[n - 1]), 0);
+		size = real_size(n);
+		KUNIT_EXPECT_EQ_MSG(test, pfns[n - 1] & (roundup_pow_of_two(n) - 1), 0,
+				    "%lu pages at %#lx", n, pfns[n - 1]);
+		KUNIT_EXPECT_GE(test, pfns[n - 1], 1);
+		KUNIT_EXPECT_LE(test, pfns[n - 1] + size - 1, (1UL << 20) - 1);
+	}
+	for (n = 1; n <= ARRAY_SIZE(pfns); n++)
+		KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfns[n - 1], n), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+static void iova_limit_topdown(struct kunit *test)
+{
+	const unsigned long limits[] = { 0xfffff, 0x12345, 0x1000, 0x40, 7 };
+	struct iox_iova_domain *iovad = new_domain(test, 1, (1UL << 30) - 1);
+	unsigned long pfn, i, n;
+
+	/* Top-down: an empty domain answers with the highest aligned block. */
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, ULONG_MAX, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, (1UL << 30) - 64);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 64), 0);
+
+	for (i = 0; i < ARRAY_SIZE(limits); i++) {
+		for (n = 1; n <= 48; n += 7) {
+			unsigned long size = real_size(n), want = 0;
+
+			if (size <= limits[i])
+				want = round_down(limits[i] + 1 - size, roundup_pow_of_two(n));
+			if (!want) {
+				/* No aligned block fits between pfn 1 and the limit. */
+				KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, n, limits[i], &pfn),
+						-ENOSPC);
+				continue;
+			}
+			KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, n, limits[i], &pfn), 0);
+			KUNIT_EXPECT_LE_MSG(test, pfn + size - 1, limits[i],
+					    "%lu pages below %#lx", n, limits[i]);
+			KUNIT_EXPECT_EQ(test, pfn, want);
+			KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, n), 0);
+			iox_iova_flush_caches(iovad);
+		}
+	}
+	/* A limit the size cannot fit below fails. */
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 8, 7, &pfn), -ENOSPC);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+static void iova_reserved_never_returned(struct kunit *test)
+{
+	/* 4 MiB around the MSI window, 1 MiB of it reserved. */
+	const unsigned long start = MSI_LO_PFN - 512, end = MSI_HI_PFN + 512;
+	struct iox_iova_domain *iovad = new_domain(test, start, end);
+	unsigned long pfn, got = 0, pages = 0, size;
+	bool in_window = false;
+
+	KUNIT_ASSERT_EQ(test, iox_iova_reserve(iovad, MSI_LO_PFN, MSI_HI_PFN), 0);
+	/* Reserving again, overlapping, is fine; outside the domain is ignored. */
+	KUNIT_ASSERT_EQ(test, iox_iova_reserve(iovad, MSI_LO_PFN + 16, MSI_HI_PFN + 16), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_reserve(iovad, 1, 100), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 1);
+	/* Cached sizes are only checked when they reach the tree: use 64. */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, MSI_LO_PFN, 64), -EINVAL);
+
+	/* Fill the whole domain with mixed sizes; none may touch the window. */
+	for (size = 64; size; size >>= 1) {
+		while (!iox_iova_alloc(iovad, size, end, &pfn)) {
+			if (pfn + size - 1 >= MSI_LO_PFN && pfn <= MSI_HI_PFN + 16)
+				in_window = true;
+			got++;
+			pages += size;
+		}
+	}
+	KUNIT_EXPECT_FALSE(test, in_window);
+	KUNIT_EXPECT_EQ(test, pages, end - start + 1 - (MSI_HI_PFN + 16 - MSI_LO_PFN + 1));
+	/* An allocated range cannot be reserved. */
+	KUNIT_EXPECT_EQ(test, iox_iova_reserve(iovad, start, start + 1), -EBUSY);
+	iovad->quiet_leaks = true;
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, got);
+}
+
+static void iova_exhaustion(struct kunit *test)
+{
+	/* 16 slots of 64 pages, beyond the caches: tree path only. */
+	struct iox_iova_domain *iovad = new_domain(test, 0, 1023);
+	unsigned long pfns[17], pfn;
+	int i;
+
+	alloc_n(test, iovad, pfns, 16, 64, 1023);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 64, 1023, &pfn), -ENOSPC);
+	/* The failure hint must not hide space that frees bring back. */
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 128, 1023, &pfn), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfns[5], 64), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, 1023, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, pfns[5]);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfns[6], 64), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 128, 1023, &pfn), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfns[7], 64), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 128, 1023, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, min(pfns[6], pfns[7]));
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 128), 0);
+	for (i = 0; i < 16; i++)
+		if (i < 5 || i > 7)
+			KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfns[i], 64), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfns[5], 64), 0);
+
+	/* Cached sizes: exhaustion, then frees (into the cache) are reused. */
+	alloc_n(test, iovad, pfns, 16, 32, 511);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 32, 511, &pfn), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfns[3], 32), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 32, 511, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, pfns[3]);
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfns[i], 32), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+static void iova_flush_and_retry(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = new_domain(test, 64, 127);
+	unsigned long pfns[64], pfn;
+	int i;
+
+	alloc_n(test, iovad, pfns, 64, 1, 127);
+	for (i = 0; i < 64; i++)
+		KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfns[i], 1), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).cpu_cached, 64);
+	/* The tree is full of cached ranges: the allocation must flush them. */
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, 127, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, 64);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).cpu_cached, 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 1, 127, &pfn), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, 64, 64), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+/* 100,000 random operations checked against a bitmap of the space. */
+#define RANDOM_PFNS	8192
+#define RANDOM_LIVE	512
+#define RANDOM_OPS	100000
+
+struct live_range {
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+static bool bitmap_range_clear(const unsigned long *map, unsigned long pfn,
+			       unsigned long n)
+{
+	return find_next_bit(map, pfn + n, pfn) >= pfn + n;
+}
+
+static void iova_random_no_overlap(struct kunit *test)
+{
+	const unsigned long start = 16, end = start + RANDOM_PFNS - 1;
+	struct iox_iova_domain *iovad = new_domain(test, start, end);
+	struct live_range *live;
+	unsigned long *map, nr_live = 0, overlaps = 0, limit_bad = 0, fails = 0;
+	struct rnd_state rnd;
+	int op;
+
+	live = kunit_kcalloc(test, RANDOM_LIVE, sizeof(*live), GFP_KERNEL);
+	map = kunit_kcalloc(test, BITS_TO_LONGS(end + 1), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	prandom_seed_state(&rnd, 5);
+	KUNIT_ASSERT_EQ(test, iox_iova_reserve(iovad, start + 1000, start + 1099), 0);
+	bitmap_set(map, start + 1000, 100);
+
+	for (op = 0; op < RANDOM_OPS; op++) {
+		u32 r = prandom_u32_state(&rnd);
+
+		if (nr_live < RANDOM_LIVE && (nr_live == 0 || r % 8 < 4)) {
+			/* Mostly cached sizes, some tree-only ones. */
+			unsigned long n = r % 16 ? 1 + (r >> 8) % 16 : 33 + (r >> 8) % 64;
+			unsigned long limit = r & 0x10000 ? start + 4095 : ULONG_MAX;
+			unsigned long size = real_size(n), pfn;
+
+			if (iox_iova_alloc(iovad, n, limit, &pfn)) {
+				fails++;
+				continue;
+			}
+			if (pfn < start || pfn + size - 1 > min(limit, end))
+				limit_bad++;
+			else if (!bitmap_range_clear(map, pfn, size))
+				overlaps++;
+			else
+				bitmap_set(map, pfn, size);
+			live[nr_live].pfn = pfn;
+			live[nr_live++].npages = n;
+		} else {
+			unsigned long i = (r >> 4) % nr_live;
+			struct live_range lr = live[i];
+
+			live[i] = live[--nr_live];
+			bitmap_clear(map, lr.pfn, real_size(lr.npages));
+			KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, lr.pfn, lr.npages), 0);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, overlaps, 0);
+	KUNIT_EXPECT_EQ(test, limit_bad, 0);
+	kunit_info(test, "%d ops, %lu failed allocations (space exhausted)", RANDOM_OPS, fails);
+	while (nr_live) {
+		nr_live--;
+		KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, live[nr_live].pfn,
+						    live[nr_live].npages), 0);
+	}
+	iox_iova_flush_caches(iovad);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 1);	/* the reservation */
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).bad_frees, 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+static void iova_cache_hit_same_cpu(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = new_domain(test, 1, (1UL << 20) - 1);
+	struct iox_iova_stats before, after;
+	unsigned long a, b, c;
+
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 4, ULONG_MAX, &a), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 4, ULONG_MAX, &b), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, a, 4), 0);
+	iox_iova_get_stats(iovad, &before);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 3, ULONG_MAX, &c), 0);
+	iox_iova_get_stats(iovad, &after);
+	migrate_enable();
+	/* The range freed on this CPU comes back, without the tree. */
+	KUNIT_EXPECT_EQ(test, c, a);
+	KUNIT_EXPECT_EQ(test, after.alloc_hits, before.alloc_hits + 1);
+	KUNIT_EXPECT_EQ(test, after.tree_allocs, before.tree_allocs);
+	KUNIT_EXPECT_EQ(test, before.cpu_cached, 1);
+	KUNIT_EXPECT_EQ(test, after.cpu_cached, 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, b, 4), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, c, 3), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+static void iova_trim_returns_to_tree(struct kunit *test)
+{
+	const unsigned long nr = 6 * IOX_IOVA_MAG_SIZE;
+	struct iox_iova_domain *iovad = new_domain(test, 1, (1UL << 20) - 1);
+	struct iox_iova_stats s;
+	unsigned long *pfns, i, depot;
+
+	pfns = kunit_kcalloc(test, nr, sizeof(*pfns), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pfns);
+	migrate_disable();
+	alloc_n(test, iovad, pfns, nr, 1, ULONG_MAX);
+	for (i = 0; i < nr; i++)
+		KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfns[i], 1), 0);
+	migrate_enable();
+	s = stats_of(iovad);
+	/* Two magazines stay with the CPU, the other full ones in the depot. */
+	KUNIT_EXPECT_EQ(test, s.cpu_cached + s.depot_mags * IOX_IOVA_MAG_SIZE, nr);
+	KUNIT_EXPECT_EQ(test, s.depot_mags, 4);
+	KUNIT_EXPECT_EQ(test, s.tree_nodes, nr);
+	KUNIT_EXPECT_TRUE(test, delayed_work_pending(&iovad->trim_work));
+	depot = s.depot_mags;
+
+	/* The work's passes: the first one only learns what sat unused. */
+	flush_delayed_work(&iovad->trim_work);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).depot_mags, depot);
+	/* A magazine used in the interval survives the next pass. */
+	migrate_disable();
+	alloc_n(test, iovad, pfns, 2 * IOX_IOVA_MAG_SIZE + 1, 1, ULONG_MAX);
+	for (i = 0; i < 2 * IOX_IOVA_MAG_SIZE + 1; i++)
+		KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfns[i], 1), 0);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).depot_mags, depot);
+	flush_delayed_work(&iovad->trim_work);
+	s = stats_of(iovad);
+	KUNIT_EXPECT_EQ(test, s.depot_mags, 1);
+	KUNIT_EXPECT_EQ(test, s.tree_nodes, nr - (depot - 1) * IOX_IOVA_MAG_SIZE);
+	/* Idle for another interval: the depot is empty, the work stops. */
+	flush_delayed_work(&iovad->trim_work);
+	s = stats_of(iovad);
+	KUNIT_EXPECT_EQ(test, s.depot_mags, 0);
+	KUNIT_EXPECT_EQ(test, s.tree_nodes, s.cpu_cached);
+	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&iovad->trim_work));
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+static void iova_destroy_reports_leaks_once(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = new_domain(test, 1, 4095);
+	unsigned long pfn;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1 + 40 * i, 4095, &pfn), 0);
+	/* A range sitting in a cache is not a leak. */
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 2, 4095, &pfn), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfn, 2), 0);
+	/* Leaking on purpose: a WARN would fail the test log. */
+	iovad->quiet_leaks = true;
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 3);
+	KUNIT_EXPECT_EQ(test, iovad->leak_reports, 1);
+
+	iovad = new_domain(test, 1, 4095);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1, 4095, &pfn), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfn, 1), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+	KUNIT_EXPECT_EQ(test, iovad->leak_reports, 0);
+}
+
+static void iova_debugfs_stats(struct kunit *test)
+{
+	struct iox_iova_domain *iovad;
+	struct dentry *root, *dir;
+	unsigned long pfn;
+
+	iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, iovad);
+	KUNIT_ASSERT_EQ(test, iox_iova_domain_init(iovad, SZ_4K, 1, 4095, "kunit"), 0);
+	migrate_disable();
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 1, 4095, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 1), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 1, 4095, &pfn), 0);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).alloc_hits, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).alloc_misses, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).free_hits, 1);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 1);
+
+	root = debugfs_lookup("iox", NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(root));
+	dir = debugfs_lookup("iova", root);
+	dput(root);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(dir));
+	root = dir;
+	dir = debugfs_lookup("kunit", root);
+	dput(root);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(dir));
+	root = debugfs_lookup("stats", dir);
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(root));
+	dput(root);
+	dput(dir);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 1), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+/* Concurrent users on every CPU share one domain and one bitmap. */
+#define CONC_PFNS	16384
+#define CONC_LIVE	48
+#define CONC_OPS	20000
+
+struct conc_ctx {
+	struct iox_iova_domain *iovad;
+	unsigned long *map;
+	atomic_t overlaps;
+	atomic_t errors;
+	atomic_t fails;
+	atomic_t running;
+	struct completion done;
+};
+
+struct conc_thread {
+	struct conc_ctx *ctx;
+	unsigned int seed;
+	struct live_range live[CONC_LIVE];
+};
+
+/* Claim or release every page of a range; a clash means an overlap. */
+static bool conc_claim(unsigned long *map, unsigned long pfn, unsigned long n, bool set)
+{
+	bool ok = true;
+	unsigned long i;
+
+	for (i = pfn; i < pfn + n; i++) {
+		if (set)
+			ok &= !test_and_set_bit(i, map);
+		else
+			ok &= test_and_clear_bit(i, map);
+	}
+	return ok;
+}
+
+static int conc_thread_fn(void *data)
+{
+	struct conc_thread *t = data;
+	struct conc_ctx *ctx = t->ctx;
+	unsigned long nr_live = 0, pfn;
+	struct rnd_state rnd;
+	int op;
+
+	prandom_seed_state(&rnd, t->seed);
+	for (op = 0; op < CONC_OPS; op++) {
+		u32 r = prandom_u32_state(&rnd);
+
+		if (nr_live < CONC_LIVE && (nr_live == 0 || r % 2)) {
+			unsigned long n = r % 32 ? 1 + (r >> 8) % 32 : 40;
+
+			if (iox_iova_alloc(ctx->iovad, n, ULONG_MAX, &pfn)) {
+				atomic_inc(&ctx->fails);
+				continue;
+			}
+			if (!conc_claim(ctx->map, pfn, real_size(n), true))
+				atomic_inc(&ctx->overlaps);
+			t->live[nr_live].pfn = pfn;
+			t->live[nr_live++].npages = n;
+		} else {
+			unsigned long i = (r >> 4) % nr_live;
+			struct live_range lr = t->live[i];
+
+			t->live[i] = t->live[--nr_live];
+			if (!conc_claim(ctx->map, lr.pfn, real_size(lr.npages), false))
+				atomic_inc(&ctx->overlaps);
+			if (iox_iova_free(ctx->iovad, lr.pfn, lr.npages))
+				atomic_inc(&ctx->errors);
+		}
+		if (!(op % 256))
+			cond_resched();
+	}
+	while (nr_live--) {
+		struct live_range lr = t->live[nr_live];
+
+		conc_claim(ctx->map, lr.pfn, real_size(lr.npages), false);
+		if (iox_iova_free(ctx->iovad, lr.pfn, lr.npages))
+			atomic_inc(&ctx->errors);
+	}
+	if (atomic_dec_and_test(&ctx->running))
+		complete(&ctx->done);
+	return 0;
+}
+
+static void iova_concurrent_kthreads(struct kunit *test)
+{
+	unsigned int cpus = num_online_cpus(), nr = max(4U, 2 * cpus), i, cpu;
+	struct conc_thread *threads;
+	struct conc_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	threads = kunit_kcalloc(test, nr, sizeof(*threads), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_NOT_NULL(test, threads);
+	ctx->map = kunit_kcalloc(test, BITS_TO_LONGS(CONC_PFNS), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx->map);
+	ctx->iovad = new_domain(test, 1, CONC_PFNS - 1);
+	init_completion(&ctx->done);
+	atomic_set(&ctx->running, nr);
+	kunit_info(test, "%u threads on %u online CPU(s)%s", nr, cpus,
+		   cpus < 2 ? ": no real concurrency here, run make kunit-qemu" : "");
+
+	cpu = cpumask_first(cpu_online_mask);
+	for (i = 0; i < nr; i++) {
+		struct task_struct *task;
+
+		threads[i].ctx = ctx;
+		threads[i].seed = 100 + i;
+		task = kthread_create(conc_thread_fn, &threads[i], "iox-iova/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		kthread_bind(task, cpu);
+		wake_up_process(task);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+	}
+	wait_for_completion(&ctx->done);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->overlaps), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->errors), 0);
+	kunit_info(test, "%d failed allocations (space exhausted)", atomic_read(&ctx->fails));
+	KUNIT_EXPECT_TRUE(test, bitmap_empty(ctx->map, CONC_PFNS));
+	iox_iova_flush_caches(ctx->iovad);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx->iovad).tree_nodes, 0);
+	KUNIT_EXPECT_EQ(test, stats_of(ctx->iovad).bad_frees, 0);
+	iox_iova_domain_destroy(ctx->iovad);
+	KUNIT_EXPECT_EQ(test, ctx->iovad->leaked, 0);
+}
+
+struct hotplug_ctx {
+	struct iox_iova_domain *iovad;
+	unsigned long pfns[64];
+	struct completion done;
+};
+
+static int hotplug_free_fn(void *data)
+{
+	struct hotplug_ctx *h = data;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(h->pfns); i++)
+		iox_iova_free(h->iovad, h->pfns[i], 1);
+	complete(&h->done);
+	return 0;
+}
+
+static void iova_cpu_dead_returns_caches(struct kunit *test)
+{
+	struct hotplug_ctx *h;
+	struct task_struct *task;
+	unsigned int cpu;
+
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || num_online_cpus() < 2)
+		kunit_skip(test, "needs CPU hotplug and a second CPU");
+	cpu = cpumask_last(cpu_online_mask);
+	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	h->iovad = new_domain(test, 1, 4095);
+	init_completion(&h->done);
+	alloc_n(test, h->iovad, h->pfns, ARRAY_SIZE(h->pfns), 1, 4095);
+	/* The frees land in the last CPU's cache. */
+	task = kthread_create(hotplug_free_fn, h, "iox-iova-hp");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	kthread_bind(task, cpu);
+	wake_up_process(task);
+	wait_for_completion(&h->done);
+	KUNIT_EXPECT_EQ(test, stats_of(h->iovad).cpu_cached, 64);
+	KUNIT_ASSERT_EQ(test, remove_cpu(cpu), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(h->iovad).cpu_cached, 0);
+	KUNIT_EXPECT_EQ(test, stats_of(h->iovad).tree_nodes, 0);
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+	iox_iova_domain_destroy(h->iovad);
+	KUNIT_EXPECT_EQ(test, h->iovad->leaked, 0);
+}
+
+static struct kunit_case iova_cases[] = {
+	KUNIT_CASE(iova_bad_input),
+	KUNIT_CASE(iova_size_alignment),
+	KUNIT_CASE(iova_limit_topdown),
+	KUNIT_CASE(iova_reserved_never_returned),
+	KUNIT_CASE(iova_exhaustion),
+	KUNIT_CASE(iova_flush_and_retry),
+	KUNIT_CASE(iova_random_no_overlap),
+	KUNIT_CASE(iova_cache_hit_same_cpu),
+	KUNIT_CASE(iova_trim_returns_to_tree),
+	KUNIT_CASE(iova_destroy_reports_leaks_once),
+	KUNIT_CASE(iova_debugfs_stats),
+	KUNIT_CASE(iova_concurrent_kthreads),
+	KUNIT_CASE(iova_cpu_dead_returns_caches),
+	{}
+};
+
+static struct kunit_suite iova_suite = {
+	.name = "iox-iova",
+	.test_cases = iova_cases,
+};
+
+kunit_test_suite(iova_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the iox IOVA allocator");
+MODULE_LICENSE("GPL");
