@@ -90,22 +90,25 @@ static_assert(sizeof(struct iox_iova_mag) <= 1024);
  *	it in program order.  While it is set, nothing else touches the
  *	magazines or counters below; remote CPUs never do (flushes run on the
  *	owning CPU through an IPI, dead CPUs are drained after they stopped).
- * @cached: ranges in this CPU's magazines; read remotely as a hint
  * @alloc_hits: allocations served here or from the depot
  * @alloc_misses: allocations of a cached size that went to the tree
  * @free_hits: frees kept here or in the depot
  * @free_misses: frees of a cached size that went to the tree
+ * @moved: ranges that entered (or, negative, left) the magazines other
+ *	than by a hit: from or to the depot or the tree.  The ranges held are
+ *	@free_hits - @alloc_hits + @moved (see iox_iova_cpu_cached()), so a
+ *	hit updates no count of its own.
  * @loaded: the magazine ranges are popped from and pushed to, per size;
  *	never NULL
  * @prev: the previous magazine, full or empty, per size; never NULL
  */
 struct iox_iova_cpu {
 	bool busy;
-	unsigned long cached;
 	u64 alloc_hits;
 	u64 alloc_misses;
 	u64 free_hits;
 	u64 free_misses;
+	u64 moved;
 	struct iox_iova_mag *loaded[IOX_IOVA_CACHE_ORDERS];
 	struct iox_iova_mag *prev[IOX_IOVA_CACHE_ORDERS];
 };
@@ -247,27 +250,29 @@ static bool iox_iova_gap_fits(struct iox_iova_node *node, unsigned long size,
 
 /*
  * Find the highest block of @size pages, aligned to @align, ending at or
- * below @limit: a reverse in-order walk that skips every subtree whose
- * largest gap is smaller than @size and every right subtree lying wholly
- * above @limit.  Returns the node whose gap holds the block, or NULL.
+ * below @limit, in a gap of at least @min_gap pages: a reverse in-order
+ * walk that skips every subtree whose largest gap is smaller than @min_gap
+ * and every right subtree lying wholly above @limit.  Returns the node
+ * whose gap holds the block, or NULL.
  */
 static struct iox_iova_node *iox_iova_search(struct iox_iova_domain *iovad,
 					     unsigned long size,
 					     unsigned long align,
 					     unsigned long limit,
+					     unsigned long min_gap,
 					     unsigned long *pfn)
 {
 	struct rb_node *rb = iovad->rbroot.rb_node;
 	struct rb_node *prev;
 	struct iox_iova_node *node;
 
-	if (!rb || to_node(rb)->max_gap < size)
+	if (!rb || to_node(rb)->max_gap < min_gap)
 		return NULL;
 	for (;;) {
 		/* Going down: higher gaps (the right subtree) first. */
 		node = to_node(rb);
 		if (node->hi < limit && rb->rb_right &&
-		    to_node(rb->rb_right)->max_gap >= size) {
+		    to_node(rb->rb_right)->max_gap >= min_gap) {
 			rb = rb->rb_right;
 			continue;
 		}
@@ -275,7 +280,7 @@ static struct iox_iova_node *iox_iova_search(struct iox_iova_domain *iovad,
 			/* Right subtree done: this node's gap, then the left. */
 			if (iox_iova_gap_fits(node, size, align, limit, pfn))
 				return node;
-			if (rb->rb_left && to_node(rb->rb_left)->max_gap >= size) {
+			if (rb->rb_left && to_node(rb->rb_left)->max_gap >= min_gap) {
 				rb = rb->rb_left;
 				break;
 			}
@@ -308,7 +313,16 @@ static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
 	 */
 	if (size >= iovad->fail_size && limit <= iovad->fail_limit)
 		goto out;
-	next = iox_iova_search(iovad, size, align, limit, &pfn);
+	/*
+	 * A gap of size + align - 1 pages holds an aligned block wherever it
+	 * lies, so the first walk only visits gaps that fit (but for the one
+	 * the limit cuts): its cost is the depth of the tree.  Smaller gaps
+	 * may fit or not depending on their alignment; many of them can be
+	 * misaligned, so they are searched only when no large gap is left.
+	 */
+	next = iox_iova_search(iovad, size, align, limit, size + align - 1, &pfn);
+	if (!next && align > 1)
+		next = iox_iova_search(iovad, size, align, limit, size, &pfn);
 	if (!next) {
 		if (limit != iovad->fail_limit || size < iovad->fail_size) {
 			iovad->fail_limit = limit;
@@ -327,16 +341,25 @@ out:
 	return ret;
 }
 
+/* A domain's name for messages. */
+static const char *iox_iova_name(const struct iox_iova_domain *iovad)
+{
+	return iovad->name[0] ? iovad->name : "domain";
+}
+
 static void iox_iova_report_bad_free(struct iox_iova_domain *iovad,
 				     unsigned long pfn, unsigned long size)
 {
 	pr_warn_ratelimited("%s: free of pfn %#lx, %lu pages, which is not an allocation\n",
-			    iovad->name, pfn, size);
+			    iox_iova_name(iovad), pfn, size);
 }
 
-/* Return a range of @size pages to the tree; the caller holds the lock. */
-static int iox_iova_tree_free_locked(struct iox_iova_domain *iovad,
-				     unsigned long pfn, unsigned long size)
+/*
+ * Take a range of @size pages out of the tree; the caller holds the lock
+ * and frees the returned node, or gets NULL for a bad free.
+ */
+static struct iox_iova_node *iox_iova_tree_take(struct iox_iova_domain *iovad,
+						unsigned long pfn, unsigned long size)
 {
 	struct iox_iova_node *node = iox_iova_find(iovad, pfn);
 
@@ -344,24 +367,27 @@ static int iox_iova_tree_free_locked(struct iox_iova_domain *iovad,
 	if (!node || node->reserved || node->hi - node->lo + 1 != size) {
 		iovad->bad_frees++;
 		iox_iova_report_bad_free(iovad, pfn, size);
-		return -EINVAL;
+		return NULL;
 	}
 	iox_iova_unlink(iovad, node);
 	iovad->tree_frees++;
-	kmem_cache_free(iox_iova_node_cache, node);
-	return 0;
+	return node;
 }
 
 static int iox_iova_tree_free(struct iox_iova_domain *iovad, unsigned long pfn,
 			      unsigned long size)
 {
+	struct iox_iova_node *node;
 	unsigned long flags;
-	int ret;
 
 	spin_lock_irqsave(&iovad->lock, flags);
-	ret = iox_iova_tree_free_locked(iovad, pfn, size);
+	node = iox_iova_tree_take(iovad, pfn, size);
 	spin_unlock_irqrestore(&iovad->lock, flags);
-	return ret;
+	if (!node)
+		return -EINVAL;
+	/* Freed outside the lock, which other CPUs may be waiting for. */
+	kmem_cache_free(iox_iova_node_cache, node);
+	return 0;
 }
 
 /* ---- magazines ---- */
@@ -375,8 +401,13 @@ static void iox_iova_mag_to_tree(struct iox_iova_domain *iovad,
 	if (!mag->nr)
 		return;
 	spin_lock_irqsave(&iovad->lock, flags);
-	for (i = 0; i < mag->nr; i++)
-		iox_iova_tree_free_locked(iovad, mag->pfns[i], 1UL << order);
+	for (i = 0; i < mag->nr; i++) {
+		struct iox_iova_node *node;
+
+		node = iox_iova_tree_take(iovad, mag->pfns[i], 1UL << order);
+		if (node)
+			kmem_cache_free(iox_iova_node_cache, node);
+	}
 	spin_unlock_irqrestore(&iovad->lock, flags);
 	mag->nr = 0;
 }
@@ -390,9 +421,16 @@ static bool iox_iova_mag_pop(struct iox_iova_mag *mag, unsigned int order,
 			     unsigned long limit, unsigned long *pfn)
 {
 	unsigned long last = (1UL << order) - 1;
-	unsigned long i;
+	unsigned long i = mag->nr;
 
-	for (i = mag->nr; i-- > 0;) {
+	if (unlikely(!i))
+		return false;
+	if (likely(mag->pfns[i - 1] + last <= limit)) {
+		*pfn = mag->pfns[--mag->nr];
+		return true;
+	}
+	/* The top one is at i - 1: look below it. */
+	for (i--; i-- > 0;) {
 		if (mag->pfns[i] + last <= limit) {
 			*pfn = mag->pfns[i];
 			mag->pfns[i] = mag->pfns[--mag->nr];
@@ -400,6 +438,12 @@ static bool iox_iova_mag_pop(struct iox_iova_mag *mag, unsigned int order,
 		}
 	}
 	return false;
+}
+
+/* Ranges in a CPU's magazines; approximate when read from another CPU. */
+static unsigned long iox_iova_cpu_cached(struct iox_iova_cpu *cc)
+{
+	return READ_ONCE(cc->free_hits) - READ_ONCE(cc->alloc_hits) + READ_ONCE(cc->moved);
 }
 
 /*
@@ -457,7 +501,7 @@ static bool iox_iova_depot_get(struct iox_iova_domain *iovad,
 	kfree(cc->prev[order]);
 	cc->prev[order] = cc->loaded[order];
 	cc->loaded[order] = mag;
-	cc->cached += mag->nr;
+	cc->moved += mag->nr;
 	return true;
 }
 
@@ -487,11 +531,11 @@ static void iox_iova_depot_put(struct iox_iova_domain *iovad,
 	}
 	if (full) {
 		kfree(empty);
-		cc->cached -= full->nr;
+		cc->moved -= full->nr;
 		iox_iova_mag_to_tree(iovad, full, order);
 		empty = full;
 	} else {
-		cc->cached -= IOX_IOVA_MAG_SIZE;
+		cc->moved -= IOX_IOVA_MAG_SIZE;
 		iox_iova_arm_trim(iovad);
 	}
 	empty->nr = 0;
@@ -515,12 +559,10 @@ static bool iox_iova_cache_alloc(struct iox_iova_domain *iovad,
 	}
 	if (!hit && !cc->prev[order]->nr && iox_iova_depot_get(iovad, cc, order))
 		hit = iox_iova_mag_pop(cc->loaded[order], order, limit, pfn);
-	if (hit) {
+	if (hit)
 		cc->alloc_hits++;
-		cc->cached--;
-	} else {
+	else
 		cc->alloc_misses++;
-	}
 	iox_iova_cpu_exit(cc);
 	return hit;
 }
@@ -541,7 +583,6 @@ static bool iox_iova_cache_free(struct iox_iova_domain *iovad,
 	}
 	mag = cc->loaded[order];
 	mag->pfns[mag->nr++] = pfn;
-	cc->cached++;
 	cc->free_hits++;
 	iox_iova_cpu_exit(cc);
 	return true;
@@ -557,7 +598,7 @@ static void iox_iova_cpu_drain(struct iox_iova_domain *iovad,
 		iox_iova_mag_to_tree(iovad, cc->loaded[order], order);
 		iox_iova_mag_to_tree(iovad, cc->prev[order], order);
 	}
-	cc->cached = 0;
+	cc->moved = cc->alloc_hits - cc->free_hits;
 }
 
 /*
@@ -631,7 +672,7 @@ static bool iox_iova_has_cached(struct iox_iova_domain *iovad)
 		if (READ_ONCE(iovad->depot[order].nr_full))
 			return true;
 	for_each_possible_cpu(cpu)
-		if (READ_ONCE(per_cpu_ptr(iovad->cpu, cpu)->cached))
+		if (iox_iova_cpu_cached(per_cpu_ptr(iovad->cpu, cpu)))
 			return true;
 	return false;
 }
@@ -758,17 +799,21 @@ EXPORT_SYMBOL_GPL(iox_iova_alloc);
 int iox_iova_free(struct iox_iova_domain *iovad, unsigned long pfn,
 		  unsigned long npages)
 {
-	unsigned long flags, size = npages;
+	unsigned long flags, size, align;
 	unsigned int order = 0;
 
-	if (unlikely(!npages || npages > iovad->end_pfn - iovad->start_pfn + 1))
-		goto bad;
 	if (npages <= IOX_IOVA_CACHE_MAX_PAGES) {
 		order = order_base_2(npages);
 		size = 1UL << order;
+		align = size;
+	} else {
+		size = npages;
+		if (unlikely(npages > iovad->end_pfn - iovad->start_pfn + 1))
+			goto bad;
+		align = roundup_pow_of_two(size);
 	}
-	if (unlikely(pfn & (roundup_pow_of_two(size) - 1) ||
-		     pfn < iovad->start_pfn || pfn > iovad->end_pfn - size + 1))
+	if (unlikely(!npages || pfn & (align - 1) || pfn < iovad->start_pfn ||
+		     pfn > iovad->end_pfn || size - 1 > iovad->end_pfn - pfn))
 		goto bad;
 	if (npages <= IOX_IOVA_CACHE_MAX_PAGES &&
 	    iox_iova_cache_free(iovad, order, pfn))
@@ -877,7 +922,7 @@ void iox_iova_get_stats(struct iox_iova_domain *iovad,
 		stats->alloc_misses += READ_ONCE(cc->alloc_misses);
 		stats->free_hits += READ_ONCE(cc->free_hits);
 		stats->free_misses += READ_ONCE(cc->free_misses);
-		stats->cpu_cached += READ_ONCE(cc->cached);
+		stats->cpu_cached += iox_iova_cpu_cached(cc);
 	}
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
 		stats->depot_mags += READ_ONCE(iovad->depot[order].nr_full);
@@ -1116,10 +1161,10 @@ void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
 		iovad->leak_reports++;
 		if (iovad->quiet_leaks)
 			pr_info("%s: destroyed with %lu live allocations\n",
-				iovad->name, leaked);
+				iox_iova_name(iovad), leaked);
 		else
 			WARN(1, "iox-iova: %s: destroyed with %lu live allocations\n",
-			     iovad->name, leaked);
+			     iox_iova_name(iovad), leaked);
 	}
 	iox_iova_global_put();
 }

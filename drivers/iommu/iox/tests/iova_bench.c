@@ -23,6 +23,7 @@
 #define BENCH_LIMIT_PFN	((1UL << 20) - 1)
 #define BENCH_LIVE	10000
 #define BENCH_BIG	64	/* beyond both allocators' caches */
+#define BENCH_MAX_NS	(3ULL * NSEC_PER_SEC)	/* per phase and thread */
 
 /* A "# bench: " diagnostic line, which make bench collects. */
 #define bench_print(test, fmt, ...) \
@@ -87,7 +88,7 @@ static int bench_thread_fn(void *data)
 {
 	struct bench_thread *t = data;
 	struct bench_ctx *ctx = t->ctx;
-	unsigned long iters = bench_iters[ctx->kind], nr_live = 0, i, pfn;
+	unsigned long iters = bench_iters[ctx->kind], nr_live = 0, done, i, pfn;
 	unsigned long *live_pfn = NULL, *live_n = NULL;
 	struct rnd_state rnd;
 	u64 start, ns;
@@ -117,7 +118,7 @@ static int bench_thread_fn(void *data)
 		cond_resched();
 
 	start = ktime_get_ns();
-	for (i = 0; i < iters; i++) {
+	for (done = 0; done < iters;) {
 		unsigned long n = bench_size(ctx, &rnd);
 
 		if (nr_live) {
@@ -136,9 +137,18 @@ static int bench_thread_fn(void *data)
 		} else {
 			atomic_inc(&ctx->failures);
 		}
+		/*
+		 * Let the CPU's other work (RCU) run, and stop a slow phase
+		 * early: the kernel may not be preemptible.
+		 */
+		if (!(++done % 64)) {
+			cond_resched();
+			if (ktime_get_ns() - start > BENCH_MAX_NS)
+				break;
+		}
 	}
 	ns = ktime_get_ns() - start;
-	atomic64_add(div64_u64(ns, iters), &ctx->total_ns);
+	atomic64_add(div64_u64(ns, done), &ctx->total_ns);
 
 	for (i = 0; i < nr_live; i++)
 		if (live_n[i])
