@@ -6,7 +6,8 @@
 #         (drivers/iommu/iox/tests/.kunitconfig)
 #   qemu: iox built in to an x86_64 kernel, booted on q35 once with emulated
 #         VT-d and once with AMD-Vi, edu at 00:10.0, running the hardware
-#         suites (iox-hw-*; the logic suites run on UML)
+#         suites (iox-hw-*; the logic suites run on UML), and once more
+#         for the IOVA allocator's multi-CPU cases (iox-iova, 2 CPUs)
 #         (drivers/iommu/iox/tests/x86_64.kunitconfig, qemu_configs/)
 # kunit.py's raw log is judged by ktap.py like every other tier.
 
@@ -50,13 +51,19 @@ qemu)
 		--build_dir "$build" --jobs "$jobs" --timeout 600 'iox-hw-*' \
 		>"$IOX_BUILD/kunit-qemu-vtd.out" 2>&1 || true
 	judge kunit-qemu-vtd "$build" "$IOX_BUILD/kunit-qemu-vtd.out"
-	# Same kernel, other machine: no rebuild.
-	if [ -f "$build/arch/x86/boot/bzImage" ]; then
-		"${kunit[@]}" exec --qemu_config "$IOX_TOOLS/qemu_configs/amdvi.py" \
-			--build_dir "$build" --timeout 600 'iox-hw-*' \
-			>"$IOX_BUILD/kunit-qemu-amdvi.out" 2>&1 || true
-	fi
-	judge kunit-qemu-amdvi "$build" "$IOX_BUILD/kunit-qemu-amdvi.out"
+	# Same kernel, other machines: no rebuild.  The IOVA allocator's
+	# concurrency and CPU-hotplug cases need the 2 CPUs UML lacks.
+	for run in amdvi:iox-hw-* iova:iox-iova; do
+		machine=${run%%:*}
+		config=$machine
+		[ "$machine" = iova ] && config=vtd
+		if [ -f "$build/arch/x86/boot/bzImage" ]; then
+			"${kunit[@]}" exec --qemu_config "$IOX_TOOLS/qemu_configs/$config.py" \
+				--build_dir "$build" --timeout 600 "${run#*:}" \
+				>"$IOX_BUILD/kunit-qemu-$machine.out" 2>&1 || true
+		fi
+		judge "kunit-qemu-$machine" "$build" "$IOX_BUILD/kunit-qemu-$machine.out"
+	done
 	;;
 *)
 	echo "usage: $0 uml|qemu" >&2
