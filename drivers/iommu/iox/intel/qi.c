@@ -55,6 +55,12 @@ static void iox_vtd_qi_recover_iqe(struct iox_vtd_unit *vtd)
 	/* The replacement must be in memory before hardware restarts. */
 	wmb();
 	writel(VTD_FSTS_IQE, vtd->regs + VTD_FSTS_REG);
+	/*
+	 * Rewriting the unchanged tail is a no-op for hardware that resumes on
+	 * its own, and restarts implementations (QEMU) that only fetch
+	 * descriptors when the tail is written.
+	 */
+	writeq((u64)qi->tail << VTD_IQ_SHIFT, vtd->regs + VTD_IQT_REG);
 	qi->nr_iqe++;
 }
 

@@ -399,4 +399,28 @@ static void iox_dma_case_map_invalidation(struct iox_dma_test *t)
 	T_CHECK(t, t_lands(t, SZ_64M, 1, 0x42), "the new mapping does not work");
 }
 
+/*
+ * An invalid descriptor (a wait asking for neither a status write nor an
+ * interrupt) makes hardware stop with IQE: the submission fails with -EIO,
+ * and the queue goes on working, so a strict unmap still invalidates.
+ */
+static void iox_dma_case_qi_recovery(struct iox_dma_test *t)
+{
+	struct iox_vtd_desc bad = { .lo = 5 };
+	u64 iqe = t->vtd->qi.nr_iqe;
+	int ret;
+	bool ok;
+
+	if (!t->vtd->use_qi)
+		return;	/* register-based invalidation has no queue */
+	ret = iox_vtd_qi_submit(t->vtd, &bad, 1);
+	T_CHECK(t, ret == -EIO, "invalid descriptor gave %d, not -EIO", ret);
+	T_CHECK(t, t->vtd->qi.nr_iqe == iqe + 1, "IQE not seen");
+	t_load_buffer(t, 0, SZ_1M, 0x5a);
+	ok = !iox_map(t->domain, SZ_8M, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE, GFP_KERNEL);
+	if (!T_CHECK(t, ok, "map"))
+		return;
+	t_unmap_then_fault(t, SZ_8M, 1, SZ_8M, SZ_4K);
+}
+
 #endif /* _IOX_TESTS_VTD_DMA_CASES_H */

@@ -51,6 +51,7 @@ VTD_DMA_CASE(strict_unmap)
 VTD_DMA_CASE(read_only)
 VTD_DMA_CASE(inval_precision)
 VTD_DMA_CASE(map_invalidation)
+VTD_DMA_CASE(qi_recovery)
 
 static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_mapped_roundtrip),
@@ -59,6 +60,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_read_only),
 	KUNIT_CASE(vtd_dma_inval_precision),
 	KUNIT_CASE(vtd_dma_map_invalidation),
+	KUNIT_CASE(vtd_dma_qi_recovery),
 	{}
 };
 

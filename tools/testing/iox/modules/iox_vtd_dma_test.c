@@ -36,6 +36,7 @@ static const struct {
 	{ "read_only", iox_dma_case_read_only },
 	{ "inval_precision", iox_dma_case_inval_precision },
 	{ "map_invalidation", iox_dma_case_map_invalidation },
+	{ "qi_recovery", iox_dma_case_qi_recovery },
 };
 
 static int __init iox_vtd_dma_test_init(void)
