@@ -7,7 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$IOX_TOOLS/vm.sh"
 
-"$IOX_TOOLS/modules.sh" >/dev/null
+build_modules "$IOX_BUILD/demo-modules.log" ||
+	{ cat "$IOX_BUILD/demo-modules.log"; exit 1; }
 initrd=$IOX_BUILD/demo-initramfs.cpio.gz
 log=$IOX_BUILD/demo.log
 vm_initramfs "$initrd"

@@ -43,6 +43,17 @@ gate() {
 	return "$2"
 }
 
+# build_modules LOG: the iox modules, then the vmtest modules against them,
+# out of tree against KDIR with W=1; incremental.  modules.sh rebuilds from
+# scratch and gates on warnings; the other tiers only need the objects.
+build_modules() {
+	make -C "$KDIR" M="$IOX_ROOT/drivers/iommu/iox" W=1 \
+		CONFIG_IOX=m CONFIG_IOX_INTEL=m CONFIG_IOX_AMD=m modules >"$1" 2>&1 &&
+	make -C "$KDIR" M="$IOX_TOOLS/modules" W=1 \
+		KBUILD_EXTRA_SYMBOLS="$IOX_ROOT/drivers/iommu/iox/Module.symvers" \
+		modules >>"$1" 2>&1
+}
+
 overlay() {
 	"$IOX_TOOLS/overlay.sh" "$IOX_ROOT" "$IOX_TREE"
 }

@@ -48,10 +48,10 @@ fi
 # sparse over the vmtest modules, built out of tree like in vmtest.
 log=$IOX_BUILD/lint-sparse-modules.log
 rc=0
-{ IOX_RESULTS= "$IOX_TOOLS/modules.sh" &&
-  make -C "$KDIR" M="$IOX_TOOLS/modules" C=2 W=1 \
-	KBUILD_EXTRA_SYMBOLS="$IOX_ROOT/drivers/iommu/iox/Module.symvers" modules; } \
-	>"$log" 2>&1 || rc=$?
+build_modules "$log" || rc=$?
+[ $rc -eq 0 ] && { make -C "$KDIR" M="$IOX_TOOLS/modules" C=2 W=1 \
+	KBUILD_EXTRA_SYMBOLS="$IOX_ROOT/drivers/iommu/iox/Module.symvers" modules \
+	>>"$log" 2>&1 || rc=$?; }
 if [ $rc -ne 0 ] || grep -E '(warning|error):' "$log"; then
 	gate lint-sparse-modules 1 || status=1
 else

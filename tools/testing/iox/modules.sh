@@ -13,11 +13,7 @@ status=0
 # up-to-date object must not hide one.
 make -C "$KDIR" M="$IOX_ROOT/drivers/iommu/iox" clean >/dev/null 2>&1 || true
 make -C "$KDIR" M="$IOX_TOOLS/modules" clean >/dev/null 2>&1 || true
-make -C "$KDIR" M="$IOX_ROOT/drivers/iommu/iox" W=1 \
-	CONFIG_IOX=m CONFIG_IOX_INTEL=m CONFIG_IOX_AMD=m modules >"$log" 2>&1 || status=$?
-[ $status -eq 0 ] && make -C "$KDIR" M="$IOX_TOOLS/modules" W=1 \
-	KBUILD_EXTRA_SYMBOLS="$IOX_ROOT/drivers/iommu/iox/Module.symvers" \
-	modules >>"$log" 2>&1 || status=$?
+build_modules "$log" || status=$?
 if [ $status -ne 0 ] || grep -qiE 'warning|error' "$log"; then
 	cat "$log"
 	echo "modules: build failed or warned (KDIR=$KDIR)" >&2

@@ -8,7 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$IOX_TOOLS/vm.sh"
 
-IOX_RESULTS= "$IOX_TOOLS/modules.sh" >/dev/null || { gate vmtest-build 1; exit 1; }
+build_modules "$IOX_BUILD/vmtest-modules.log" ||
+	{ cat "$IOX_BUILD/vmtest-modules.log"; gate vmtest-build 1; exit 1; }
 
 initrd=$IOX_BUILD/vmtest-initramfs.cpio.gz
 vm_initramfs "$initrd"
