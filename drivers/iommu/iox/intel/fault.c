@@ -5,8 +5,11 @@
  * The unit records a faulting DMA request in a fault recording register
  * and sets FSTS.PPF.  While a record's F bit is set, further faults from
  * the same requester are dropped, and with all records full, any fault
- * sets FSTS.PFO: records are read and cleared promptly, by a poll every
- * IOX_VTD_FAULT_POLL_MS and on demand (iox_vtd_fault_poll()).
+ * sets FSTS.PFO: records are read and cleared promptly, in the thread of
+ * the fault event interrupt (fault_irq.c), or where there is none by a
+ * poll every IOX_VTD_FAULT_POLL_MS, and on demand (iox_vtd_fault_poll()).
+ * The unit raises a new event only when PPF goes from 0 to 1 again, so
+ * the thread scans until FSTS shows no pending record.
  *
  * Each fault is decoded (source id, address, read or write, reason),
  * logged with a rate limit, counted per unit, per source id and per
@@ -18,11 +21,14 @@
 #include <linux/io.h>
 #include <linux/iox.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 
 #include "vtd.h"
 
 #define IOX_VTD_FAULT_POLL_MS	100
+/* Scans one interrupt may take before the rest is left to the poll work. */
+#define IOX_VTD_FAULT_IRQ_SCANS	16
 
 static void iox_vtd_fault_report(struct iox_vtd_unit *vtd, const struct iox_vtd_fault *f)
 {
@@ -62,10 +68,14 @@ static void iox_vtd_fault_report(struct iox_vtd_unit *vtd, const struct iox_vtd_
 unsigned int iox_vtd_fault_poll(struct iox_vtd_unit *vtd)
 {
 	unsigned int nr = vtd->caps.nr_fault_regs, i, idx, found = 0;
-	u32 fsts = readl(vtd->regs + VTD_FSTS_REG);
+	u32 fsts;
 
-	if (!(fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO)))
+	mutex_lock(&vtd->fault_poll_lock);
+	fsts = readl(vtd->regs + VTD_FSTS_REG);
+	if (!(fsts & (VTD_FSTS_PPF | VTD_FSTS_PFO))) {
+		mutex_unlock(&vtd->fault_poll_lock);
 		return 0;
+	}
 
 	idx = FIELD_GET(VTD_FSTS_FRI, fsts) % nr;
 	for (i = 0; i < nr; i++, idx = (idx + 1) % nr) {
@@ -89,7 +99,10 @@ unsigned int iox_vtd_fault_poll(struct iox_vtd_unit *vtd)
 		pr_err_ratelimited("%s: fault records overflowed, faults were lost\n",
 				   vtd->unit.name);
 		writel(VTD_FSTS_PFO, vtd->regs + VTD_FSTS_REG);
+		/* An overflow alone is news too: scan again. */
+		found++;
 	}
+	mutex_unlock(&vtd->fault_poll_lock);
 	return found;
 }
 EXPORT_SYMBOL_GPL(iox_vtd_fault_poll);
@@ -99,33 +112,75 @@ static void iox_vtd_fault_work(struct work_struct *work)
 	struct iox_vtd_unit *vtd = container_of(to_delayed_work(work), struct iox_vtd_unit,
 						fault_work);
 
+	if (vtd->fault_irq) {
+		/* Once after a storm: the interrupt is back in charge. */
+		while (iox_vtd_fault_poll(vtd))
+			cond_resched();
+		return;
+	}
 	iox_vtd_fault_poll(vtd);
 	schedule_delayed_work(&vtd->fault_work, msecs_to_jiffies(IOX_VTD_FAULT_POLL_MS));
 }
 
-/**
- * iox_vtd_fault_init() - start polling the unit's fault records
- * @vtd: the unit
- *
- * The fault event interrupt stays masked (FECTL.IM): records are polled.
- */
-void iox_vtd_fault_init(struct iox_vtd_unit *vtd)
+static irqreturn_t iox_vtd_fault_thread(int irq, void *data)
 {
-	spin_lock_init(&vtd->fault_lock);
-	xa_init(&vtd->fault_sids);
-	writel(VTD_FECTL_IM, vtd->regs + VTD_FECTL_REG);
-	INIT_DELAYED_WORK(&vtd->fault_work, iox_vtd_fault_work);
-	schedule_delayed_work(&vtd->fault_work, msecs_to_jiffies(IOX_VTD_FAULT_POLL_MS));
+	struct iox_vtd_unit *vtd = data;
+	unsigned int scans = 0;
+
+	while (iox_vtd_fault_poll(vtd)) {
+		/*
+		 * Records still pending after this many scans: a fault storm.
+		 * No new event comes while PPF stays set, so hand the rest to
+		 * the poll work rather than hog this thread.
+		 */
+		if (++scans == IOX_VTD_FAULT_IRQ_SCANS) {
+			schedule_delayed_work(&vtd->fault_work, 1);
+			break;
+		}
+	}
+	return IRQ_HANDLED;
 }
 
 /**
- * iox_vtd_fault_stop() - stop polling and forget the per-source counts
+ * iox_vtd_fault_init() - start reporting the unit's faults
  * @vtd: the unit
+ * @use_irq: try the fault event interrupt before falling back to polling
+ *
+ * Faults recorded before this (say while translation was turned on) are
+ * reported by the first scan.
+ */
+void iox_vtd_fault_init(struct iox_vtd_unit *vtd, bool use_irq)
+{
+	int ret = -EOPNOTSUPP;
+
+	spin_lock_init(&vtd->fault_lock);
+	mutex_init(&vtd->fault_poll_lock);
+	xa_init(&vtd->fault_sids);
+	atomic64_set(&vtd->nr_fault_irqs, 0);
+	writel(VTD_FECTL_IM, vtd->regs + VTD_FECTL_REG);
+	INIT_DELAYED_WORK(&vtd->fault_work, iox_vtd_fault_work);
+	if (use_irq)
+		ret = iox_vtd_fault_irq_init(vtd, iox_vtd_fault_thread);
+	if (ret && use_irq)
+		pr_warn("%s: no fault event interrupt (%d), polling every %u ms\n",
+			vtd->unit.name, ret, IOX_VTD_FAULT_POLL_MS);
+	schedule_delayed_work(&vtd->fault_work, ret ? msecs_to_jiffies(IOX_VTD_FAULT_POLL_MS) : 0);
+}
+
+/**
+ * iox_vtd_fault_stop() - stop reporting faults and forget the per-source counts
+ * @vtd: the unit
+ *
+ * The fault event is left masked.
  */
 void iox_vtd_fault_stop(struct iox_vtd_unit *vtd)
 {
+	iox_vtd_fault_irq_free(vtd);
+	/* Only after the interrupt: its thread may queue the work. */
 	cancel_delayed_work_sync(&vtd->fault_work);
+	writel(VTD_FECTL_IM, vtd->regs + VTD_FECTL_REG);
 	xa_destroy(&vtd->fault_sids);
+	mutex_destroy(&vtd->fault_poll_lock);
 }
 
 /**
@@ -139,6 +194,11 @@ void iox_vtd_fault_show(struct iox_vtd_unit *vtd, struct seq_file *m)
 	unsigned int i, n;
 	void *entry;
 
+	if (vtd->fault_irq)
+		seq_printf(m, "delivery: interrupt %u, %lld events\n", vtd->fault_irq,
+			   (long long)atomic64_read(&vtd->nr_fault_irqs));
+	else
+		seq_printf(m, "delivery: polled every %u ms\n", IOX_VTD_FAULT_POLL_MS);
 	spin_lock(&vtd->fault_lock);
 	seq_printf(m, "faults: %llu\n", vtd->nr_faults);
 	xa_for_each(&vtd->fault_sids, sid, entry)

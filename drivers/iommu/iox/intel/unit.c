@@ -32,6 +32,10 @@ static bool qi = true;
 module_param(qi, bool, 0444);
 MODULE_PARM_DESC(qi, "use queued invalidation where the unit has it (default: on)");
 
+static bool fault_irq = true;
+module_param(fault_irq, bool, 0444);
+MODULE_PARM_DESC(fault_irq, "report faults from the fault event interrupt; off: poll (default: on)");
+
 static bool inject_bringup_failure;
 module_param(inject_bringup_failure, bool, 0444);
 MODULE_PARM_DESC(inject_bringup_failure,
@@ -69,6 +73,51 @@ void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps)
 }
 EXPORT_SYMBOL_GPL(iox_vtd_decode_caps);
 
+/* Whether the unit's device scope names the function as an endpoint. */
+static bool iox_vtd_scope_names(const struct iox_vtd_unit *vtd, u8 bus, u8 devfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < vtd->nr_scopes; i++)
+		if (vtd->scopes[i].type == ACPI_DMAR_SCOPE_TYPE_ENDPOINT &&
+		    vtd->scopes[i].bus == bus && vtd->scopes[i].devfn == devfn)
+			return true;
+	return false;
+}
+
+/**
+ * iox_vtd_serves_among() - whether a PCI function is behind a unit
+ * @units: every unit of the system, linked through their @list
+ * @vtd: the unit
+ * @segment: PCI segment of the function
+ * @bus: bus number of the function
+ * @devfn: device and function number
+ *
+ * A unit with INCLUDE_PCI_ALL serves the devices of its segment that no
+ * other unit's device scope names: a function has exactly one unit, or
+ * two units would both translate (and both invalidate) for it.
+ *
+ * Return: true if @vtd's device scope names the function as an endpoint,
+ * or @vtd includes all devices of the segment and no other unit in
+ * @units names the function.
+ */
+bool iox_vtd_serves_among(const struct list_head *units, const struct iox_vtd_unit *vtd,
+			  u16 segment, u8 bus, u8 devfn)
+{
+	const struct iox_vtd_unit *other;
+
+	if (segment != vtd->segment)
+		return false;
+	if (!vtd->include_all)
+		return iox_vtd_scope_names(vtd, bus, devfn);
+	list_for_each_entry(other, units, list)
+		if (other != vtd && other->segment == segment && !other->include_all &&
+		    iox_vtd_scope_names(other, bus, devfn))
+			return false;
+	return true;
+}
+EXPORT_SYMBOL_GPL(iox_vtd_serves_among);
+
 /**
  * iox_vtd_serves() - whether a PCI function is behind a unit
  * @vtd: the unit
@@ -76,22 +125,15 @@ EXPORT_SYMBOL_GPL(iox_vtd_decode_caps);
  * @bus: bus number of the function
  * @devfn: device and function number
  *
- * Return: true if the unit's device scope names the function as an
- * endpoint, or the unit includes all devices of the segment.
+ * The DMAR table lists a segment's INCLUDE_PCI_ALL unit after the others,
+ * so while units are brought up in table order the ones it must defer to
+ * are already known.
+ *
+ * Return: iox_vtd_serves_among() of the units found at load.
  */
 bool iox_vtd_serves(struct iox_vtd_unit *vtd, u16 segment, u8 bus, u8 devfn)
 {
-	unsigned int i;
-
-	if (segment != vtd->segment)
-		return false;
-	if (vtd->include_all)
-		return true;
-	for (i = 0; i < vtd->nr_scopes; i++)
-		if (vtd->scopes[i].type == ACPI_DMAR_SCOPE_TYPE_ENDPOINT &&
-		    vtd->scopes[i].bus == bus && vtd->scopes[i].devfn == devfn)
-			return true;
-	return false;
+	return iox_vtd_serves_among(&iox_vtd_units, vtd, segment, bus, devfn);
 }
 EXPORT_SYMBOL_GPL(iox_vtd_serves);
 
@@ -317,7 +359,7 @@ static int iox_vtd_enable(struct iox_vtd_unit *vtd)
 		ret = iox_vtd_gcmd_enable(vtd, VTD_GSTS_TES, true);
 	if (ret)
 		goto fail;
-	iox_vtd_fault_init(vtd);
+	iox_vtd_fault_init(vtd, fault_irq);
 	vtd->enabled = true;
 	if (inject_bringup_failure) {
 		ret = -EIO;

@@ -7,11 +7,14 @@
 #ifndef _IOX_INTEL_VTD_H
 #define _IOX_INTEL_VTD_H
 
+#include <linux/atomic.h>
 #include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/idr.h>
+#include <linux/interrupt.h>
 #include <linux/iox.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -256,7 +259,14 @@ struct iox_vtd_fault {
  * @pt_did: domain id of the pass-through context entries
  * @enabled: translation is on
  * @fault_lock: protects @faults, @nr_faults, @fault_log and @fault_sids
- * @fault_work: polls the fault recording registers
+ * @fault_poll_lock: serialises reading and clearing the fault recording
+ *	registers (interrupt thread, poll work, debugfs, tests), so that no
+ *	record is reported twice
+ * @fault_work: polls the fault recording registers when there is no
+ *	fault interrupt, and after a fault storm cut the thread short
+ * @fault_irq: Linux irq of the fault event, 0 when faults are polled
+ * @fault_irq_domain: the irq domain of @fault_irq
+ * @nr_fault_irqs: fault events received
  * @nr_faults: faults recorded since load
  * @fault_log: the last faults, @nr_faults % VTD_FAULT_LOG is next
  * @fault_sids: fault counts by source id (xa_mk_value)
@@ -283,7 +293,11 @@ struct iox_vtd_unit {
 	u16 pt_did;
 	bool enabled;
 	spinlock_t fault_lock;		/* see @fault_lock above */
+	struct mutex fault_poll_lock;	/* see @fault_poll_lock above */
 	struct delayed_work fault_work;
+	unsigned int fault_irq;
+	struct irq_domain *fault_irq_domain;
+	atomic64_t nr_fault_irqs;
 	u64 nr_faults;
 	struct iox_vtd_fault fault_log[VTD_FAULT_LOG];
 	struct xarray fault_sids;
@@ -329,7 +343,9 @@ int iox_vtd_context_set(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u16 did,
 			phys_addr_t pgd, u8 agaw);
 int iox_vtd_context_clear(struct iox_vtd_unit *vtd, u8 bus, u8 devfn);
 
-void iox_vtd_fault_init(struct iox_vtd_unit *vtd);
+void iox_vtd_fault_init(struct iox_vtd_unit *vtd, bool use_irq);
+int iox_vtd_fault_irq_init(struct iox_vtd_unit *vtd, irq_handler_t thread_fn);
+void iox_vtd_fault_irq_free(struct iox_vtd_unit *vtd);
 void iox_vtd_fault_stop(struct iox_vtd_unit *vtd);
 unsigned int iox_vtd_fault_poll(struct iox_vtd_unit *vtd);
 void iox_vtd_fault_show(struct iox_vtd_unit *vtd, struct seq_file *m);
@@ -338,6 +354,8 @@ struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit);
 
 int iox_vtd_check_regs(const char *name, u64 base, void __iomem *regs);
 void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps);
+bool iox_vtd_serves_among(const struct list_head *units, const struct iox_vtd_unit *vtd,
+			  u16 segment, u8 bus, u8 devfn);
 bool iox_vtd_serves(struct iox_vtd_unit *vtd, u16 segment, u8 bus, u8 devfn);
 
 #endif /* _IOX_INTEL_VTD_H */

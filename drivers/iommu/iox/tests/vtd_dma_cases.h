@@ -32,6 +32,8 @@
 /**
  * struct iox_dma_test - the state of one DMA test
  * @priv: the includer's context (the struct kunit, for KUnit)
+ * @polled: the unit was told to poll for faults (iox-intel fault_irq=0);
+ *	else they must come by the fault event interrupt
  * @failed: a check failed
  * @edu: the DMA engine
  * @vtd: the unit edu is behind
@@ -44,6 +46,7 @@
  */
 struct iox_dma_test {
 	void *priv;
+	bool polled;
 	bool failed;
 	struct iox_edu edu;
 	struct iox_vtd_unit *vtd;
@@ -317,6 +320,34 @@ static void iox_dma_case_read_only(struct iox_dma_test *t)
 	before = t->faults;
 	T_CHECK(t, !t_dma_in(t, SZ_16M), "DMA in");
 	T_CHECK(t, t->faults == before, "reading a read-only page faulted");
+}
+
+/*
+ * A fault is reported with nobody asking for it: through the fault event
+ * interrupt (counted as it arrives), or by the poll work when the unit was
+ * told to poll.
+ */
+static void iox_dma_case_fault_delivery(struct iox_dma_test *t)
+{
+	s64 irqs = atomic64_read(&t->vtd->nr_fault_irqs);
+	int before = t->faults, i;
+
+	if (t->polled)
+		T_CHECK(t, !t->vtd->fault_irq, "told to poll, but interrupt %u is used",
+			t->vtd->fault_irq);
+	else
+		T_CHECK(t, t->vtd->fault_irq, "no fault event interrupt");
+	T_CHECK(t, !t_dma_out(t, SZ_128M), "DMA out");
+	/* No iox_vtd_fault_poll() here: wait up to two seconds. */
+	for (i = 0; i < 200 && READ_ONCE(t->faults) == before; i++)
+		usleep_range(10000, 20000);
+	if (!T_CHECK(t, READ_ONCE(t->faults) != before, "the fault was not reported"))
+		return;
+	T_CHECK(t, t->fault_iova == SZ_128M, "fault at %#llx", t->fault_iova);
+	T_CHECK(t, t->fault_flags == IOX_FAULT_WRITE, "fault flags %#x", t->fault_flags);
+	if (!t->polled)
+		T_CHECK(t, atomic64_read(&t->vtd->nr_fault_irqs) > irqs,
+			"fault reported, but no fault event interrupt arrived");
 }
 
 /*

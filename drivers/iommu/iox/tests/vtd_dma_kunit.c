@@ -16,6 +16,10 @@ static bool expected;
 module_param(expected, bool, 0444);
 MODULE_PARM_DESC(expected, "the machine has emulated VT-d and an edu device");
 
+static bool polled;
+module_param(polled, bool, 0444);
+MODULE_PARM_DESC(polled, "iox-intel polls for faults (fault_irq=0)");
+
 static int vtd_dma_init(struct kunit *test)
 {
 	struct iox_dma_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
@@ -24,6 +28,7 @@ static int vtd_dma_init(struct kunit *test)
 	if (!t)
 		return -ENOMEM;
 	t->priv = test;
+	t->polled = polled;
 	ret = iox_dma_test_setup(t);
 	if (ret == -ENODEV && !expected)
 		kunit_skip(test, "no VT-d unit with an edu device behind it");
@@ -49,6 +54,7 @@ VTD_DMA_CASE(mapped_roundtrip)
 VTD_DMA_CASE(unmapped_faults)
 VTD_DMA_CASE(strict_unmap)
 VTD_DMA_CASE(read_only)
+VTD_DMA_CASE(fault_delivery)
 VTD_DMA_CASE(inval_precision)
 VTD_DMA_CASE(map_invalidation)
 VTD_DMA_CASE(qi_recovery)
@@ -58,6 +64,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_unmapped_faults),
 	KUNIT_CASE(vtd_dma_strict_unmap),
 	KUNIT_CASE(vtd_dma_read_only),
+	KUNIT_CASE(vtd_dma_fault_delivery),
 	KUNIT_CASE(vtd_dma_inval_precision),
 	KUNIT_CASE(vtd_dma_map_invalidation),
 	KUNIT_CASE(vtd_dma_qi_recovery),

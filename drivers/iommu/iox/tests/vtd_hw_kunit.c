@@ -106,6 +106,47 @@ static void vtd_scope_serves_edu(struct kunit *test)
 	pci_dev_put(edu);
 }
 
+/*
+ * Units as a DMAR table with two units on segment 0 could describe them:
+ * one naming 00:10.0, then an INCLUDE_PCI_ALL one for the rest; and an
+ * INCLUDE_PCI_ALL unit alone on segment 1.
+ */
+static void vtd_include_all_defers_to_scopes(struct kunit *test)
+{
+	static const struct iox_vtd_scope edu_scope = {
+		.type = ACPI_DMAR_SCOPE_TYPE_ENDPOINT,
+		.bus = 0,
+		.devfn = PCI_DEVFN(0x10, 0),
+	};
+	struct iox_vtd_unit *named, *all, *all1;
+	LIST_HEAD(units);
+
+	named = kunit_kzalloc(test, sizeof(*named), GFP_KERNEL);
+	all = kunit_kzalloc(test, sizeof(*all), GFP_KERNEL);
+	all1 = kunit_kzalloc(test, sizeof(*all1), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, named && all && all1);
+	named->scopes = (struct iox_vtd_scope *)&edu_scope;
+	named->nr_scopes = 1;
+	all->include_all = true;
+	all1->include_all = true;
+	all1->segment = 1;
+	list_add_tail(&named->list, &units);
+	list_add_tail(&all->list, &units);
+	list_add_tail(&all1->list, &units);
+
+	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, named, 0, 0, PCI_DEVFN(0x10, 0)));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, named, 0, 0, PCI_DEVFN(0x11, 0)));
+	/* The INCLUDE_PCI_ALL unit leaves 00:10.0 to the unit that names it... */
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, all, 0, 0, PCI_DEVFN(0x10, 0)));
+	/* ...and takes every other function of its segment, */
+	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, all, 0, 0, PCI_DEVFN(0x11, 0)));
+	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, all, 0, 5, PCI_DEVFN(0x10, 0)));
+	/* but none of another segment, where a scope on segment 0 is no claim. */
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, all, 1, 0, PCI_DEVFN(0x11, 0)));
+	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, all1, 1, 0, PCI_DEVFN(0x10, 0)));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, named, 1, 0, PCI_DEVFN(0x10, 0)));
+}
+
 static void vtd_unit_enabled(struct kunit *test)
 {
 	struct iox_vtd_unit *vtd = get_unit(test);
@@ -178,6 +219,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_unit_from_dmar),
 	KUNIT_CASE(vtd_caps_match_hardware),
 	KUNIT_CASE(vtd_scope_serves_edu),
+	KUNIT_CASE(vtd_include_all_defers_to_scopes),
 	KUNIT_CASE(vtd_unit_enabled),
 	{}
 };

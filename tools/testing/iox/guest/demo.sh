@@ -20,6 +20,8 @@ dmesg | sed -n 's/^\[[ 0-9.]*\] \(iox-demo: \)/\1/p; s/^\[[ 0-9.]*\] \(iox-intel
 echo
 echo "# cat /sys/kernel/debug/iox/dmar0/faults"
 cat /sys/kernel/debug/iox/dmar0/faults
+echo "# grep IOX-VTD /proc/interrupts"
+grep IOX-VTD /proc/interrupts
 echo "# cat /sys/kernel/debug/iox/dmar0/inval"
 cat /sys/kernel/debug/iox/dmar0/inval
 echo "iox-demo: end"

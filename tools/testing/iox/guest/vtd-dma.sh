@@ -11,7 +11,8 @@ ktap_plan 7
 ktap_check "iox core loads" insmod $m/iox.ko
 # shellcheck disable=SC2086
 ktap_check "iox-intel loads ${IOX_INTEL_ARGS:-}" insmod $m/iox-intel.ko ${IOX_INTEL_ARGS:-}
-insmod $m/iox_vtd_dma_test.ko markers=1
+# shellcheck disable=SC2086
+insmod $m/iox_vtd_dma_test.ko markers=1 ${IOX_DMA_TEST_ARGS:-}
 status=$?
 dmesg | sed -n 's/^\[[ 0-9.]*\] iox-vtd-dma: /    /p' >/tmp/dma.ktap
 cat /tmp/dma.ktap

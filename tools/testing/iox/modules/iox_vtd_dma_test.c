@@ -22,6 +22,10 @@ static bool markers;
 module_param(markers, bool, 0444);
 MODULE_PARM_DESC(markers, "bracket the precision case with trace markers");
 
+static bool polled;
+module_param(polled, bool, 0444);
+MODULE_PARM_DESC(polled, "iox-intel polls for faults (fault_irq=0)");
+
 #define MARKER_SID	0xfffe
 
 static struct iox_domain *held;
@@ -34,6 +38,7 @@ static const struct {
 	{ "unmapped_faults", iox_dma_case_unmapped_faults },
 	{ "strict_unmap", iox_dma_case_strict_unmap },
 	{ "read_only", iox_dma_case_read_only },
+	{ "fault_delivery", iox_dma_case_fault_delivery },
 	{ "inval_precision", iox_dma_case_inval_precision },
 	{ "map_invalidation", iox_dma_case_map_invalidation },
 	{ "qi_recovery", iox_dma_case_qi_recovery },
@@ -54,6 +59,7 @@ static int __init iox_vtd_dma_test_init(void)
 		bool precision = cases[i].run == iox_dma_case_inval_precision;
 
 		memset(t, 0, sizeof(*t));
+		t->polled = polled;
 		ret = iox_dma_test_setup(t);
 		if (ret) {
 			pr_info("# setup failed: %d\n", ret);
