@@ -11,6 +11,7 @@
 #ifndef _LINUX_IOX_IOVA_H
 #define _LINUX_IOX_IOVA_H
 
+#include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/log2.h>
 #include <linux/rbtree.h>
@@ -20,6 +21,7 @@
 
 struct dentry;
 struct iox_iova_cpu;
+struct iox_iova_node;
 
 /*
  * Sizes of 1, 2, 4, ... 2^(IOX_IOVA_CACHE_ORDERS - 1) pages are cached per
@@ -29,6 +31,11 @@ struct iox_iova_cpu;
 #define IOX_IOVA_CACHE_MAX_PAGES	(1UL << (IOX_IOVA_CACHE_ORDERS - 1))
 /* Ranges per magazine; each CPU holds at most two magazines per size. */
 #define IOX_IOVA_MAG_SIZE	125
+/*
+ * Search hints per domain: one per alignment of 1, 2, 4, ... 64 pages, and
+ * one shared by all larger alignments.
+ */
+#define IOX_IOVA_HINTS		8
 
 /**
  * struct iox_iova_depot - the shared store of full magazines of one size
@@ -45,28 +52,61 @@ struct iox_iova_depot {
 	struct list_head full;
 	unsigned int nr_full;
 	unsigned int low;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct iox_iova_hint - where the last tree allocation of a size class ended
+ * @node: the node allocated last for this class
+ * @size: its size in pages
+ * @limit: the limit it was allocated below
+ * @gen: the domain's @hint_gen when the hint was made; the hint is void
+ *	once they differ
+ *
+ * When @node was allocated, no node above it had a gap of at least
+ * @size + align - 1 pages (align being @size rounded up to a power of two)
+ * that held an aligned block of @size pages below @limit: the walk for it
+ * would have found that gap first, and what was left of the gap it used is
+ * less than align pages.  Gaps only shrink as ranges are allocated, and a
+ * larger request (with an alignment that is a multiple) fits only where a
+ * smaller one does, so this remains true for any request of at least @size
+ * pages below the same limit until a range goes back to the tree above
+ * @node: such a search may start at @node instead of at the root and
+ * finds the same gap.
+ */
+struct iox_iova_hint {
+	struct iox_iova_node *node;
+	unsigned long size;
+	unsigned long limit;
+	u64 gen;
 };
 
 /**
  * struct iox_iova_domain - an I/O virtual address space
+ * @granule: bytes per page of this domain, a power of two
+ * @shift: log2 of @granule
+ * @start_pfn: lowest page number that may be allocated
+ * @end_pfn: highest page number that may be allocated
+ * @cpu: per-CPU magazines, spare tree nodes and counters (see iova.c)
  * @lock: protects @rbroot and every node in it, @fail_size, @fail_limit,
- *	@nr_nodes and the tree counters; taken with interrupts disabled
- *	because DMA mappings are made from any context
+ *	@nr_nodes, the hints and the tree counters; taken with interrupts
+ *	disabled because DMA mappings are made from any context.  It has a
+ *	cache line of its own, which a CPU waiting for it polls, so that the
+ *	holder's writes to the tree state do not steal that line from the
+ *	waiter and back.
  * @rbroot: allocated and reserved ranges, augmented with the largest free
  *	gap of each subtree; a sentinel node sits just above @end_pfn
  * @fail_size: smallest size whose search below @fail_limit failed since
  *	the tree last gained free space; ULONG_MAX when there is no hint
  * @fail_limit: the limit of that failed search
  * @nr_nodes: nodes in @rbroot, the sentinel included
+ * @hint_gen: generation of the hints: incremented to void them all when a
+ *	range goes back to the tree above @hint_min_lo
+ * @hint_min_lo: lowest first pfn of a node made a hint in this generation
  * @tree_allocs: ranges allocated from the tree
  * @tree_frees: ranges returned to the tree
  * @bad_frees: frees refused as not matching an allocation
- * @granule: bytes per page of this domain, a power of two
- * @shift: log2 of @granule
- * @start_pfn: lowest page number that may be allocated
- * @end_pfn: highest page number that may be allocated
- * @cpu: per-CPU magazines and counters (see iova.c)
- * @depot: one depot per cached size
+ * @hints: per alignment class, where the last tree allocation ended
+ * @depot: one depot per cached size, each in cache lines of its own
  * @trim_work: returns depot magazines that stayed unused for a whole
  *	interval to the tree
  * @cpuhp_node: instance of the CPU hotplug state that drains dead CPUs
@@ -78,22 +118,26 @@ struct iox_iova_depot {
  * @name: the name given at init, for messages and debugfs
  *
  * The structure may be embedded; all fields are private to the allocator
- * except @leaked, @leak_reports and @quiet_leaks.
+ * except @leaked, @leak_reports and @quiet_leaks.  The fields every call
+ * reads (@granule to @cpu) come first and are written only by init.
  */
 struct iox_iova_domain {
-	spinlock_t lock;	/* protects the tree, see above */
-	struct rb_root rbroot;
-	unsigned long fail_size;
-	unsigned long fail_limit;
-	unsigned long nr_nodes;
-	u64 tree_allocs;
-	u64 tree_frees;
-	u64 bad_frees;
 	unsigned long granule;
 	unsigned int shift;
 	unsigned long start_pfn;
 	unsigned long end_pfn;
 	struct iox_iova_cpu __percpu *cpu;
+	spinlock_t lock ____cacheline_aligned_in_smp;	/* protects the tree, see above */
+	struct rb_root rbroot ____cacheline_aligned_in_smp;
+	unsigned long fail_size;
+	unsigned long fail_limit;
+	unsigned long nr_nodes;
+	u64 hint_gen;
+	unsigned long hint_min_lo;
+	u64 tree_allocs;
+	u64 tree_frees;
+	u64 bad_frees;
+	struct iox_iova_hint hints[IOX_IOVA_HINTS];
 	struct iox_iova_depot depot[IOX_IOVA_CACHE_ORDERS];
 	struct delayed_work trim_work;
 	struct hlist_node cpuhp_node;
@@ -109,7 +153,6 @@ struct iox_iova_domain {
  * @alloc_hits: allocations served by a per-CPU cache or the depot
  * @alloc_misses: allocations of a cached size that went to the tree
  * @free_hits: frees kept in a per-CPU cache or the depot
- * @free_misses: frees of a cached size that went to the tree
  * @cpu_cached: ranges held in the per-CPU magazines
  * @depot_mags: full magazines in the depots
  * @tree_nodes: allocated and reserved ranges in the tree (incl. cached)
@@ -124,7 +167,6 @@ struct iox_iova_stats {
 	u64 alloc_hits;
 	u64 alloc_misses;
 	u64 free_hits;
-	u64 free_misses;
 	unsigned long cpu_cached;
 	unsigned long depot_mags;
 	unsigned long tree_nodes;

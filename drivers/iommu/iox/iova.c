@@ -18,6 +18,11 @@
  *    match an allocation are refused.
  * A sentinel node just above the domain's last pfn makes every free gap the
  * gap below some node, so "the gap below a node" covers all free space.
+ * Allocation is top-down, so the next allocation of a size usually lands
+ * just below the previous one: a hint per alignment class (struct
+ * iox_iova_hint) lets the search start there instead of at the root, and
+ * each CPU keeps a spare node so that a range that comes and goes through
+ * the tree costs no slab allocation.
  *
  * Sizes up to IOX_IOVA_CACHE_MAX_PAGES are cached per CPU in magazines
  * (Bonwick, "Magazines and Vmem", USENIX 2001): each CPU has a loaded and a
@@ -45,6 +50,8 @@
 /**
  * struct iox_iova_node - an allocated or reserved range in the tree
  * @rb: link in the domain's tree, ordered by @lo
+ * @next: once out of the tree, link in a list of nodes to free after the
+ *	tree lock is dropped
  * @lo: first pfn of the range
  * @hi: last pfn of the range
  * @gap: free pfns between the previous node (or the domain's start) and @lo
@@ -52,7 +59,10 @@
  * @reserved: reserved by iox_iova_reserve() (or the sentinel): never freed
  */
 struct iox_iova_node {
-	struct rb_node rb;
+	union {
+		struct rb_node rb;
+		struct iox_iova_node *next;
+	};
 	unsigned long lo;
 	unsigned long hi;
 	unsigned long gap;
@@ -93,7 +103,6 @@ static_assert(sizeof(struct iox_iova_mag) <= 1024);
  * @alloc_hits: allocations served here or from the depot
  * @alloc_misses: allocations of a cached size that went to the tree
  * @free_hits: frees kept here or in the depot
- * @free_misses: frees of a cached size that went to the tree
  * @moved: ranges that entered (or, negative, left) the magazines other
  *	than by a hit: from or to the depot or the tree.  The ranges held are
  *	@free_hits - @alloc_hits + @moved (see iox_iova_cpu_cached()), so a
@@ -101,16 +110,19 @@ static_assert(sizeof(struct iox_iova_mag) <= 1024);
  * @loaded: the magazine ranges are popped from and pushed to, per size;
  *	never NULL
  * @prev: the previous magazine, full or empty, per size; never NULL
+ * @spare: a tree node kept for the next tree allocation on this CPU, or
+ *	NULL.  Only this_cpu_xchg() and this_cpu_cmpxchg() touch it while the
+ *	CPU is up, so it needs neither @busy nor interrupts disabled.
  */
 struct iox_iova_cpu {
 	bool busy;
 	u64 alloc_hits;
 	u64 alloc_misses;
 	u64 free_hits;
-	u64 free_misses;
 	u64 moved;
 	struct iox_iova_mag *loaded[IOX_IOVA_CACHE_ORDERS];
 	struct iox_iova_mag *prev[IOX_IOVA_CACHE_ORDERS];
+	struct iox_iova_node *spare;
 };
 
 /*
@@ -122,6 +134,26 @@ static unsigned int iox_iova_users;
 static struct kmem_cache *iox_iova_node_cache;
 static enum cpuhp_state iox_iova_cpuhp_state;
 static struct dentry *iox_iova_debugfs_dir;
+
+/*
+ * A node for a tree allocation: the local CPU's spare, or a new one.  The
+ * spare saves a slab allocation and free per range when ranges go to the
+ * tree and come back, as sizes beyond the caches do.
+ */
+static struct iox_iova_node *iox_iova_node_get(struct iox_iova_domain *iovad)
+{
+	struct iox_iova_node *node = this_cpu_xchg(iovad->cpu->spare, NULL);
+
+	return node ?: kmem_cache_alloc(iox_iova_node_cache, GFP_ATOMIC | __GFP_NOWARN);
+}
+
+/* Keep a node that is out of the tree as the local CPU's spare, or free it. */
+static void iox_iova_node_put(struct iox_iova_domain *iovad,
+			      struct iox_iova_node *node)
+{
+	if (this_cpu_cmpxchg(iovad->cpu->spare, NULL, node))
+		kmem_cache_free(iox_iova_node_cache, node);
+}
 
 /* ---- the range tree; every function here runs under iovad->lock ---- */
 
@@ -222,7 +254,17 @@ static void iox_iova_unlink(struct iox_iova_domain *iovad,
 	iox_iova_rb_cb_propagate(&next->rb, NULL);
 	iovad->nr_nodes--;
 	/* The tree gained space: an earlier failed search may succeed now. */
-	iovad->fail_size = ULONG_MAX;
+	if (iovad->fail_size != ULONG_MAX)
+		iovad->fail_size = ULONG_MAX;
+	/*
+	 * A gap above a hint's node grew (or the node itself is gone, which
+	 * puts @next above it): void the hints.  A gap that grows at or below
+	 * every hint's node is still found by a search that starts there.
+	 */
+	if (next->lo > iovad->hint_min_lo) {
+		iovad->hint_gen++;
+		iovad->hint_min_lo = ULONG_MAX;
+	}
 }
 
 /*
@@ -249,13 +291,52 @@ static bool iox_iova_gap_fits(struct iox_iova_node *node, unsigned long size,
 }
 
 /*
+ * From @rb, go down to the highest node of its subtree that a search below
+ * @limit for gaps of at least @min_gap pages must look at: right subtrees
+ * are skipped when they lie wholly above @limit or hold no such gap.
+ */
+static struct rb_node *iox_iova_descend(struct rb_node *rb, unsigned long limit,
+					unsigned long min_gap)
+{
+	while (to_node(rb)->hi < limit && rb->rb_right &&
+	       to_node(rb->rb_right)->max_gap >= min_gap)
+		rb = rb->rb_right;
+	return rb;
+}
+
+/*
+ * The node below @rb, in decreasing order, that the search must look at
+ * next: the highest one of @rb's left subtree if that holds a gap of at
+ * least @min_gap pages, else the first ancestor that @rb lies right of.
+ * NULL when there is none.
+ */
+static struct rb_node *iox_iova_next_down(struct rb_node *rb, unsigned long limit,
+					  unsigned long min_gap)
+{
+	struct rb_node *prev;
+
+	if (rb->rb_left && to_node(rb->rb_left)->max_gap >= min_gap)
+		return iox_iova_descend(rb->rb_left, limit, min_gap);
+	do {
+		prev = rb;
+		rb = rb_parent(rb);
+	} while (rb && prev != rb->rb_right);
+	return rb;
+}
+
+/*
  * Find the highest block of @size pages, aligned to @align, ending at or
  * below @limit, in a gap of at least @min_gap pages: a reverse in-order
  * walk that skips every subtree whose largest gap is smaller than @min_gap
- * and every right subtree lying wholly above @limit.  Returns the node
- * whose gap holds the block, or NULL.
+ * and every right subtree lying wholly above @limit.  Only gaps of at least
+ * @min_gap pages are taken, also those of the nodes on the way, so that the
+ * answer does not depend on the shape of the tree.  The walk starts at the
+ * root, or at @from when no node above it has such a gap that holds the
+ * block (see struct iox_iova_hint): both find the same gap.  Returns the
+ * node whose gap holds the block, or NULL.
  */
 static struct iox_iova_node *iox_iova_search(struct iox_iova_domain *iovad,
+					     struct iox_iova_node *from,
 					     unsigned long size,
 					     unsigned long align,
 					     unsigned long limit,
@@ -263,37 +344,34 @@ static struct iox_iova_node *iox_iova_search(struct iox_iova_domain *iovad,
 					     unsigned long *pfn)
 {
 	struct rb_node *rb = iovad->rbroot.rb_node;
-	struct rb_node *prev;
 	struct iox_iova_node *node;
 
 	if (!rb || to_node(rb)->max_gap < min_gap)
 		return NULL;
-	for (;;) {
-		/* Going down: higher gaps (the right subtree) first. */
+	rb = from ? &from->rb : iox_iova_descend(rb, limit, min_gap);
+	for (; rb; rb = iox_iova_next_down(rb, limit, min_gap)) {
 		node = to_node(rb);
-		if (node->hi < limit && rb->rb_right &&
-		    to_node(rb->rb_right)->max_gap >= min_gap) {
-			rb = rb->rb_right;
-			continue;
-		}
-		for (;;) {
-			/* Right subtree done: this node's gap, then the left. */
-			if (iox_iova_gap_fits(node, size, align, limit, pfn))
-				return node;
-			if (rb->rb_left && to_node(rb->rb_left)->max_gap >= min_gap) {
-				rb = rb->rb_left;
-				break;
-			}
-			/* Climb to the first ancestor reached from its right. */
-			do {
-				prev = rb;
-				rb = rb_parent(rb);
-				if (!rb)
-					return NULL;
-			} while (prev != rb->rb_right);
-			node = to_node(rb);
-		}
+		if (node->gap >= min_gap &&
+		    iox_iova_gap_fits(node, size, align, limit, pfn))
+			return node;
 	}
+	return NULL;
+}
+
+/*
+ * Where a search for @size pages below @limit may start instead of the
+ * root, or NULL: the node of @hint if it is of this generation, for the
+ * same limit and at most @size pages.
+ */
+static struct iox_iova_node *iox_iova_hint_node(struct iox_iova_domain *iovad,
+						struct iox_iova_hint *hint,
+						unsigned long size,
+						unsigned long limit)
+{
+	if (hint->gen != iovad->hint_gen || hint->limit != limit ||
+	    hint->size > size)
+		return NULL;
+	return hint->node;
 }
 
 /* Allocate @size pages for @node from the tree; 0 or -ENOSPC. */
@@ -302,10 +380,12 @@ static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
 			       unsigned long limit)
 {
 	unsigned long align = roundup_pow_of_two(size);
+	struct iox_iova_hint *hint;
 	struct iox_iova_node *next;
 	unsigned long flags, pfn;
 	int ret = -ENOSPC;
 
+	hint = &iovad->hints[min_t(unsigned int, ilog2(align), IOX_IOVA_HINTS - 1)];
 	spin_lock_irqsave(&iovad->lock, flags);
 	/*
 	 * A block of at least the size and alignment of one that did not fit
@@ -316,13 +396,15 @@ static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
 	/*
 	 * A gap of size + align - 1 pages holds an aligned block wherever it
 	 * lies, so the first walk only visits gaps that fit (but for the one
-	 * the limit cuts): its cost is the depth of the tree.  Smaller gaps
-	 * may fit or not depending on their alignment; many of them can be
-	 * misaligned, so they are searched only when no large gap is left.
+	 * the limit cuts): its cost is the depth of the tree, or less from a
+	 * hint.  Smaller gaps may fit or not depending on their alignment;
+	 * many of them can be misaligned, so they are searched only when no
+	 * large gap is left.
 	 */
-	next = iox_iova_search(iovad, size, align, limit, size + align - 1, &pfn);
+	next = iox_iova_search(iovad, iox_iova_hint_node(iovad, hint, size, limit),
+			       size, align, limit, size + align - 1, &pfn);
 	if (!next && align > 1)
-		next = iox_iova_search(iovad, size, align, limit, size, &pfn);
+		next = iox_iova_search(iovad, NULL, size, align, limit, size, &pfn);
 	if (!next) {
 		if (limit != iovad->fail_limit || size < iovad->fail_size) {
 			iovad->fail_limit = limit;
@@ -335,6 +417,16 @@ static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
 	node->reserved = false;
 	iox_iova_link_before(iovad, node, next);
 	iovad->tree_allocs++;
+	/*
+	 * No large gap above @next held the block (or the first walk would
+	 * have found it), and what is left of @next's gap above @node is less
+	 * than @align pages: the next search of this class may start at @node.
+	 */
+	hint->node = node;
+	hint->size = size;
+	hint->limit = limit;
+	hint->gen = iovad->hint_gen;
+	iovad->hint_min_lo = min(iovad->hint_min_lo, node->lo);
 	ret = 0;
 out:
 	spin_unlock_irqrestore(&iovad->lock, flags);
@@ -385,31 +477,41 @@ static int iox_iova_tree_free(struct iox_iova_domain *iovad, unsigned long pfn,
 	spin_unlock_irqrestore(&iovad->lock, flags);
 	if (!node)
 		return -EINVAL;
-	/* Freed outside the lock, which other CPUs may be waiting for. */
-	kmem_cache_free(iox_iova_node_cache, node);
+	/* Kept or freed outside the lock, which other CPUs may be waiting for. */
+	iox_iova_node_put(iovad, node);
 	return 0;
 }
 
 /* ---- magazines ---- */
 
-/* Empty @mag of ranges of 2^@order pages into the tree. */
+/*
+ * Empty @mag of ranges of 2^@order pages into the tree.  The nodes are
+ * freed after the lock is dropped: a full magazine is 125 of them, which
+ * the CPUs waiting for the lock need not wait for.
+ */
 static void iox_iova_mag_to_tree(struct iox_iova_domain *iovad,
 				 struct iox_iova_mag *mag, unsigned int order)
 {
+	struct iox_iova_node *node, *dead = NULL;
 	unsigned long flags, i;
 
 	if (!mag->nr)
 		return;
 	spin_lock_irqsave(&iovad->lock, flags);
 	for (i = 0; i < mag->nr; i++) {
-		struct iox_iova_node *node;
-
 		node = iox_iova_tree_take(iovad, mag->pfns[i], 1UL << order);
-		if (node)
-			kmem_cache_free(iox_iova_node_cache, node);
+		if (node) {
+			node->next = dead;
+			dead = node;
+		}
 	}
 	spin_unlock_irqrestore(&iovad->lock, flags);
 	mag->nr = 0;
+	while (dead) {
+		node = dead;
+		dead = node->next;
+		iox_iova_node_put(iovad, node);
+	}
 }
 
 /*
@@ -713,13 +815,21 @@ static void iox_iova_trim_work(struct work_struct *work)
 	}
 }
 
-/* CPU hotplug: after @cpu died, its magazines go back to the tree. */
+/*
+ * CPU hotplug: after @cpu died, its magazines go back to the tree and its
+ * spare node to the slab.
+ */
 static int iox_iova_cpu_dead(unsigned int cpu, struct hlist_node *hnode)
 {
 	struct iox_iova_domain *iovad =
 		hlist_entry_safe(hnode, struct iox_iova_domain, cpuhp_node);
+	struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
 
-	iox_iova_cpu_drain(iovad, per_cpu_ptr(iovad->cpu, cpu));
+	iox_iova_cpu_drain(iovad, cc);
+	if (cc->spare) {
+		kmem_cache_free(iox_iova_node_cache, cc->spare);
+		cc->spare = NULL;
+	}
 	return 0;
 }
 
@@ -765,7 +875,7 @@ int iox_iova_alloc(struct iox_iova_domain *iovad, unsigned long npages,
 		size = 1UL << order;
 	}
 
-	node = kmem_cache_alloc(iox_iova_node_cache, GFP_ATOMIC | __GFP_NOWARN);
+	node = iox_iova_node_get(iovad);
 	if (!node)
 		return -ENOMEM;
 	ret = iox_iova_tree_alloc(iovad, node, size, limit);
@@ -774,7 +884,7 @@ int iox_iova_alloc(struct iox_iova_domain *iovad, unsigned long npages,
 		ret = iox_iova_tree_alloc(iovad, node, size, limit);
 	}
 	if (ret) {
-		kmem_cache_free(iox_iova_node_cache, node);
+		iox_iova_node_put(iovad, node);
 		return ret;
 	}
 	*pfn = node->lo;
@@ -921,7 +1031,6 @@ void iox_iova_get_stats(struct iox_iova_domain *iovad,
 		stats->alloc_hits += READ_ONCE(cc->alloc_hits);
 		stats->alloc_misses += READ_ONCE(cc->alloc_misses);
 		stats->free_hits += READ_ONCE(cc->free_hits);
-		stats->free_misses += READ_ONCE(cc->free_misses);
 		stats->cpu_cached += iox_iova_cpu_cached(cc);
 	}
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
@@ -946,7 +1055,6 @@ static int iox_iova_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "alloc_hits: %llu\n", s.alloc_hits);
 	seq_printf(m, "alloc_misses: %llu\n", s.alloc_misses);
 	seq_printf(m, "free_hits: %llu\n", s.free_hits);
-	seq_printf(m, "free_misses: %llu\n", s.free_misses);
 	seq_printf(m, "cpu_cached: %lu\n", s.cpu_cached);
 	seq_printf(m, "depot_mags: %lu\n", s.depot_mags);
 	seq_printf(m, "tree_nodes: %lu\n", s.tree_nodes);
@@ -1019,6 +1127,8 @@ static void iox_iova_free_mags(struct iox_iova_domain *iovad)
 			kfree(cc->loaded[order]);
 			kfree(cc->prev[order]);
 		}
+		if (cc->spare)
+			kmem_cache_free(iox_iova_node_cache, cc->spare);
 	}
 	free_percpu(iovad->cpu);
 }
@@ -1059,6 +1169,7 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 	spin_lock_init(&iovad->lock);
 	iovad->rbroot = RB_ROOT;
 	iovad->fail_size = ULONG_MAX;
+	iovad->hint_min_lo = ULONG_MAX;
 	iovad->granule = granule;
 	iovad->shift = __ffs(granule);
 	iovad->start_pfn = start_pfn;

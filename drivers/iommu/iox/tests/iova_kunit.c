@@ -255,6 +255,27 @@ static bool bitmap_range_clear(const unsigned long *map, unsigned long pfn,
 	return find_next_bit(map, pfn + n, pfn) >= pfn + n;
 }
 
+/* Free the live range @r picks, and clear it in @map. */
+static void free_random_live(struct kunit *test, struct iox_iova_domain *iovad,
+			     struct live_range *live, unsigned long *nr_live,
+			     unsigned long *map, u32 r)
+{
+	unsigned long i = (r >> 4) % *nr_live;
+	struct live_range lr = live[i];
+
+	live[i] = live[--*nr_live];
+	bitmap_clear(map, lr.pfn, real_size(lr.npages));
+	KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, lr.pfn, lr.npages), 0);
+}
+
+static void free_all_live(struct kunit *test, struct iox_iova_domain *iovad,
+			  struct live_range *live, unsigned long nr_live)
+{
+	while (nr_live--)
+		KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, live[nr_live].pfn,
+						    live[nr_live].npages), 0);
+}
+
 static void iova_random_no_overlap(struct kunit *test)
 {
 	const unsigned long start = 16, end = start + RANDOM_PFNS - 1;
@@ -294,25 +315,115 @@ static void iova_random_no_overlap(struct kunit *test)
 			live[nr_live].pfn = pfn;
 			live[nr_live++].npages = n;
 		} else {
-			unsigned long i = (r >> 4) % nr_live;
-			struct live_range lr = live[i];
-
-			live[i] = live[--nr_live];
-			bitmap_clear(map, lr.pfn, real_size(lr.npages));
-			KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, lr.pfn, lr.npages), 0);
+			free_random_live(test, iovad, live, &nr_live, map, r);
 		}
 	}
 	KUNIT_EXPECT_EQ(test, overlaps, 0);
 	KUNIT_EXPECT_EQ(test, limit_bad, 0);
 	kunit_info(test, "%d ops, %lu failed allocations (space exhausted)", RANDOM_OPS, fails);
-	while (nr_live) {
-		nr_live--;
-		KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, live[nr_live].pfn,
-						    live[nr_live].npages), 0);
-	}
+	free_all_live(test, iovad, live, nr_live);
 	iox_iova_flush_caches(iovad);
 	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 1);	/* the reservation */
 	KUNIT_EXPECT_EQ(test, stats_of(iovad).bad_frees, 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+#define MODEL_PFNS	BIT(16)
+#define MODEL_LIVE	256
+#define MODEL_OPS	6000
+
+/*
+ * One pass of the tree's placement policy, on a bitmap of the space
+ * (Documentation/iommu/iox.rst, "Range tree"): among the free runs of at
+ * least @min_gap pages, the highest one that holds an @align-aligned block
+ * of @size pages ending at or below @limit, and in it the highest block.
+ */
+static bool model_pass(const unsigned long *map, unsigned long start, unsigned long end,
+		       unsigned long size, unsigned long align, unsigned long limit,
+		       unsigned long min_gap, unsigned long *pfn)
+{
+	unsigned long lo = start, hi, top, cand;
+	bool found = false;
+
+	for (;;) {
+		lo = find_next_zero_bit(map, end + 1, lo);
+		if (lo > end)
+			return found;
+		hi = find_next_bit(map, end + 1, lo) - 1;
+		top = min(hi, limit);
+		if (hi - lo + 1 >= min_gap && top >= lo && top - lo + 1 >= size) {
+			cand = round_down(top - size + 1, align);
+			if (cand >= lo) {
+				*pfn = cand;
+				found = true;
+			}
+		}
+		lo = hi + 1;
+	}
+}
+
+/*
+ * Ranges beyond the caches come from the tree, whose search may start at
+ * a hint rather than the root: every answer must still be the one the
+ * placement policy gives (large gaps first, then any that fits, highest
+ * first), computed here from a bitmap of the space, and a failure must
+ * mean that no block fits.
+ */
+static void iova_tree_placement_matches_model(struct kunit *test)
+{
+	const unsigned long start = 0x100, end = start + MODEL_PFNS - 1;
+	const unsigned long limits[] = { ULONG_MAX, start + MODEL_PFNS / 2 - 1, start + 40123 };
+	struct iox_iova_domain *iovad = new_domain(test, start, end);
+	unsigned long *map, nr_live = 0, wrong = 0, fails = 0;
+	struct live_range *live;
+	struct rnd_state rnd;
+	int op;
+
+	live = kunit_kcalloc(test, MODEL_LIVE, sizeof(*live), GFP_KERNEL);
+	map = kunit_kcalloc(test, BITS_TO_LONGS(end + 1), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	/* Nothing below start, and a reservation in the middle. */
+	bitmap_set(map, 0, start);
+	KUNIT_ASSERT_EQ(test, iox_iova_reserve(iovad, start + 30000, start + 30099), 0);
+	bitmap_set(map, start + 30000, 100);
+	prandom_seed_state(&rnd, 11);
+
+	for (op = 0; op < MODEL_OPS; op++) {
+		u32 r = prandom_u32_state(&rnd);
+
+		if (nr_live < MODEL_LIVE && (nr_live == 0 || r % 8 < 5)) {
+			unsigned long n = IOX_IOVA_CACHE_MAX_PAGES + 1 + (r >> 8) % 300;
+			unsigned long align = roundup_pow_of_two(n);
+			unsigned long limit = limits[(r >> 20) % ARRAY_SIZE(limits)];
+			unsigned long want, pfn;
+			bool fits;
+
+			fits = model_pass(map, start, end, n, align, limit, n + align - 1, &want) ||
+			       model_pass(map, start, end, n, align, limit, n, &want);
+			if (iox_iova_alloc(iovad, n, limit, &pfn)) {
+				fails++;
+				if (fits && wrong++ < 5)
+					kunit_err(test, "op %d: %lu pages below %#lx failed, %#lx fits",
+						  op, n, limit, want);
+				continue;
+			}
+			if ((!fits || pfn != want) && wrong++ < 5)
+				kunit_err(test, "op %d: %lu pages below %#lx at %#lx, policy says %#lx",
+					  op, n, limit, pfn, fits ? want : 0);
+			if (!bitmap_range_clear(map, pfn, n))
+				KUNIT_FAIL(test, "op %d: %#lx + %lu overlaps", op, pfn, n);
+			bitmap_set(map, pfn, n);
+			live[nr_live].pfn = pfn;
+			live[nr_live++].npages = n;
+		} else {
+			free_random_live(test, iovad, live, &nr_live, map, r);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0);
+	kunit_info(test, "%d ops, %lu failed allocations (space exhausted)", MODEL_OPS, fails);
+	free_all_live(test, iovad, live, nr_live);
 	iox_iova_domain_destroy(iovad);
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
 }
@@ -633,6 +744,7 @@ static struct kunit_case iova_cases[] = {
 	KUNIT_CASE(iova_exhaustion),
 	KUNIT_CASE(iova_flush_and_retry),
 	KUNIT_CASE(iova_random_no_overlap),
+	KUNIT_CASE(iova_tree_placement_matches_model),
 	KUNIT_CASE(iova_cache_hit_same_cpu),
 	KUNIT_CASE(iova_trim_returns_to_tree),
 	KUNIT_CASE(iova_destroy_reports_leaks_once),
