@@ -73,57 +73,82 @@ void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps)
 }
 EXPORT_SYMBOL_GPL(iox_vtd_decode_caps);
 
-/* Whether the unit's device scope names the function as an endpoint. */
-static bool iox_vtd_scope_names(const struct iox_vtd_unit *vtd, u8 bus, u8 devfn)
+/**
+ * iox_vtd_scope_names() - whether a unit's device scope has an entry
+ * @vtd: the unit
+ * @type: ACPI_DMAR_SCOPE_TYPE_ENDPOINT or ACPI_DMAR_SCOPE_TYPE_BRIDGE
+ * @bus: bus number the entry's path ends at
+ * @devfn: device and function the entry's path ends at
+ *
+ * Return: true if @vtd's device scope has an entry of @type for the function.
+ */
+bool iox_vtd_scope_names(const struct iox_vtd_unit *vtd, u8 type, u8 bus, u8 devfn)
 {
 	unsigned int i;
 
 	for (i = 0; i < vtd->nr_scopes; i++)
-		if (vtd->scopes[i].type == ACPI_DMAR_SCOPE_TYPE_ENDPOINT &&
-		    vtd->scopes[i].bus == bus && vtd->scopes[i].devfn == devfn)
+		if (vtd->scopes[i].type == type && vtd->scopes[i].bus == bus &&
+		    vtd->scopes[i].devfn == devfn)
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(iox_vtd_scope_names);
+
+/*
+ * Whether the unit's device scope names the device, or one of the bridges
+ * above it: a bridge entry stands for the bridge and everything behind it
+ * (a PCIe root port and the device in its slot, say).
+ */
+static bool iox_vtd_scope_covers(const struct iox_vtd_unit *vtd, struct pci_dev *pdev)
+{
+	struct pci_dev *up;
+
+	if (pci_domain_nr(pdev->bus) != vtd->segment)
+		return false;
+	if (iox_vtd_scope_names(vtd, ACPI_DMAR_SCOPE_TYPE_ENDPOINT, pdev->bus->number,
+				pdev->devfn))
+		return true;
+	for (up = pdev; up; up = pci_upstream_bridge(up))
+		if (iox_vtd_scope_names(vtd, ACPI_DMAR_SCOPE_TYPE_BRIDGE, up->bus->number,
+					up->devfn))
 			return true;
 	return false;
 }
 
 /**
- * iox_vtd_serves_among() - whether a PCI function is behind a unit
+ * iox_vtd_serves_among() - whether a PCI device is behind a unit
  * @units: every unit of the system, linked through their @list
  * @vtd: the unit
- * @segment: PCI segment of the function
- * @bus: bus number of the function
- * @devfn: device and function number
+ * @pdev: the device
  *
  * A unit with INCLUDE_PCI_ALL serves the devices of its segment that no
- * other unit's device scope names: a function has exactly one unit, or
- * two units would both translate (and both invalidate) for it.
+ * other unit's device scope covers: a device has exactly one unit, or two
+ * units would both translate (and both invalidate) for it.
  *
- * Return: true if @vtd's device scope names the function as an endpoint,
- * or @vtd includes all devices of the segment and no other unit in
- * @units names the function.
+ * Return: true if @vtd's device scope names @pdev as an endpoint or a
+ * bridge above it, or @vtd includes all devices of the segment and no
+ * other unit in @units covers @pdev that way.
  */
 bool iox_vtd_serves_among(const struct list_head *units, const struct iox_vtd_unit *vtd,
-			  u16 segment, u8 bus, u8 devfn)
+			  struct pci_dev *pdev)
 {
 	const struct iox_vtd_unit *other;
 
-	if (segment != vtd->segment)
-		return false;
 	if (!vtd->include_all)
-		return iox_vtd_scope_names(vtd, bus, devfn);
+		return iox_vtd_scope_covers(vtd, pdev);
+	if (pci_domain_nr(pdev->bus) != vtd->segment)
+		return false;
 	list_for_each_entry(other, units, list)
-		if (other != vtd && other->segment == segment && !other->include_all &&
-		    iox_vtd_scope_names(other, bus, devfn))
+		if (other != vtd && !other->include_all && iox_vtd_scope_covers(other, pdev))
 			return false;
 	return true;
 }
 EXPORT_SYMBOL_GPL(iox_vtd_serves_among);
 
 /**
- * iox_vtd_serves() - whether a PCI function is behind a unit
+ * iox_vtd_serves() - whether a PCI device is behind a unit
  * @vtd: the unit
- * @segment: PCI segment of the function
- * @bus: bus number of the function
- * @devfn: device and function number
+ * @pdev: the device
  *
  * The DMAR table lists a segment's INCLUDE_PCI_ALL unit after the others,
  * so while units are brought up in table order the ones it must defer to
@@ -131,9 +156,9 @@ EXPORT_SYMBOL_GPL(iox_vtd_serves_among);
  *
  * Return: iox_vtd_serves_among() of the units found at load.
  */
-bool iox_vtd_serves(struct iox_vtd_unit *vtd, u16 segment, u8 bus, u8 devfn)
+bool iox_vtd_serves(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
 {
-	return iox_vtd_serves_among(&iox_vtd_units, vtd, segment, bus, devfn);
+	return iox_vtd_serves_among(&iox_vtd_units, vtd, pdev);
 }
 EXPORT_SYMBOL_GPL(iox_vtd_serves);
 
@@ -233,13 +258,7 @@ static void iox_vtd_show(struct iox_unit *unit, struct seq_file *m)
 
 static bool iox_vtd_unit_serves(struct iox_unit *unit, struct device *dev)
 {
-	struct pci_dev *pdev;
-
-	if (!dev_is_pci(dev))
-		return false;
-	pdev = to_pci_dev(dev);
-	return iox_vtd_serves(to_vtd_unit(unit), pci_domain_nr(pdev->bus),
-			      pdev->bus->number, pdev->devfn);
+	return dev_is_pci(dev) && iox_vtd_serves(to_vtd_unit(unit), to_pci_dev(dev));
 }
 
 static int iox_vtd_faults_show(struct seq_file *m, void *unused)
@@ -339,8 +358,7 @@ static int iox_vtd_enable(struct iox_vtd_unit *vtd)
 		goto fail;
 
 	for_each_pci_dev(pdev) {
-		if (!iox_vtd_serves(vtd, pci_domain_nr(pdev->bus), pdev->bus->number,
-				    pdev->devfn))
+		if (!iox_vtd_serves(vtd, pdev))
 			continue;
 		ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
 		if (ret == -EOPNOTSUPP) {

@@ -21,6 +21,7 @@
 #include <linux/xarray.h>
 
 struct acpi_dmar_hardware_unit;
+struct pci_dev;
 struct seq_file;
 
 #define VTD_REG_SIZE		0x1000
@@ -354,8 +355,9 @@ struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit);
 
 int iox_vtd_check_regs(const char *name, u64 base, void __iomem *regs);
 void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps);
+bool iox_vtd_scope_names(const struct iox_vtd_unit *vtd, u8 type, u8 bus, u8 devfn);
 bool iox_vtd_serves_among(const struct list_head *units, const struct iox_vtd_unit *vtd,
-			  u16 segment, u8 bus, u8 devfn);
-bool iox_vtd_serves(struct iox_vtd_unit *vtd, u16 segment, u8 bus, u8 devfn);
+			  struct pci_dev *pdev);
+bool iox_vtd_serves(struct iox_vtd_unit *vtd, struct pci_dev *pdev);
 
 #endif /* _IOX_INTEL_VTD_H */

@@ -97,54 +97,63 @@ static void vtd_scope_serves_edu(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL_MSG(test, edu, "no edu device on this machine");
 	KUNIT_EXPECT_EQ(test, edu->devfn, PCI_DEVFN(0x10, 0));
-	KUNIT_EXPECT_TRUE(test, iox_vtd_serves(vtd, pci_domain_nr(edu->bus),
-					       edu->bus->number, edu->devfn));
-	/* Nothing at 00:1e.7, another segment or bus. */
-	KUNIT_EXPECT_FALSE(test, iox_vtd_serves(vtd, 0, 0, PCI_DEVFN(0x1e, 7)));
-	KUNIT_EXPECT_FALSE(test, iox_vtd_serves(vtd, 1, 0, edu->devfn));
-	KUNIT_EXPECT_FALSE(test, iox_vtd_serves(vtd, 0, 1, edu->devfn));
+	KUNIT_EXPECT_TRUE(test, iox_vtd_serves(vtd, edu));
+	KUNIT_EXPECT_TRUE(test, iox_vtd_scope_names(vtd, ACPI_DMAR_SCOPE_TYPE_ENDPOINT,
+						    0, edu->devfn));
+	/* Not as a bridge; nothing at 00:1e.7 or on another bus. */
+	KUNIT_EXPECT_FALSE(test, iox_vtd_scope_names(vtd, ACPI_DMAR_SCOPE_TYPE_BRIDGE,
+						     0, edu->devfn));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_scope_names(vtd, ACPI_DMAR_SCOPE_TYPE_ENDPOINT,
+						     0, PCI_DEVFN(0x1e, 7)));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_scope_names(vtd, ACPI_DMAR_SCOPE_TYPE_ENDPOINT,
+						     1, edu->devfn));
 	pci_dev_put(edu);
 }
 
 /*
  * Units as a DMAR table with two units on segment 0 could describe them:
- * one naming 00:10.0, then an INCLUDE_PCI_ALL one for the rest; and an
+ * one naming edu, then an INCLUDE_PCI_ALL one for the rest; and an
  * INCLUDE_PCI_ALL unit alone on segment 1.
  */
 static void vtd_include_all_defers_to_scopes(struct kunit *test)
 {
-	static const struct iox_vtd_scope edu_scope = {
-		.type = ACPI_DMAR_SCOPE_TYPE_ENDPOINT,
-		.bus = 0,
-		.devfn = PCI_DEVFN(0x10, 0),
-	};
+	struct pci_dev *edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	struct pci_dev *host = pci_get_domain_bus_and_slot(0, 0, PCI_DEVFN(0, 0));
+	struct iox_vtd_scope *edu_scope;
 	struct iox_vtd_unit *named, *all, *all1;
 	LIST_HEAD(units);
 
+	KUNIT_ASSERT_NOT_NULL_MSG(test, edu, "no edu device on this machine");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, host, "no host bridge at 00:00.0");
 	named = kunit_kzalloc(test, sizeof(*named), GFP_KERNEL);
 	all = kunit_kzalloc(test, sizeof(*all), GFP_KERNEL);
 	all1 = kunit_kzalloc(test, sizeof(*all1), GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, named && all && all1);
-	named->scopes = (struct iox_vtd_scope *)&edu_scope;
+	edu_scope = kunit_kzalloc(test, sizeof(*edu_scope), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, named && all && all1 && edu_scope);
+	edu_scope->type = ACPI_DMAR_SCOPE_TYPE_ENDPOINT;
+	edu_scope->bus = edu->bus->number;
+	edu_scope->devfn = edu->devfn;
+	named->segment = pci_domain_nr(edu->bus);
+	named->scopes = edu_scope;
 	named->nr_scopes = 1;
 	all->include_all = true;
+	all->segment = named->segment;
 	all1->include_all = true;
-	all1->segment = 1;
+	all1->segment = named->segment + 1;
 	list_add_tail(&named->list, &units);
 	list_add_tail(&all->list, &units);
 	list_add_tail(&all1->list, &units);
 
-	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, named, 0, 0, PCI_DEVFN(0x10, 0)));
-	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, named, 0, 0, PCI_DEVFN(0x11, 0)));
-	/* The INCLUDE_PCI_ALL unit leaves 00:10.0 to the unit that names it... */
-	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, all, 0, 0, PCI_DEVFN(0x10, 0)));
-	/* ...and takes every other function of its segment, */
-	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, all, 0, 0, PCI_DEVFN(0x11, 0)));
-	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, all, 0, 5, PCI_DEVFN(0x10, 0)));
-	/* but none of another segment, where a scope on segment 0 is no claim. */
-	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, all, 1, 0, PCI_DEVFN(0x11, 0)));
-	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, all1, 1, 0, PCI_DEVFN(0x10, 0)));
-	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, named, 1, 0, PCI_DEVFN(0x10, 0)));
+	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, named, edu));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, named, host));
+	/* The INCLUDE_PCI_ALL unit leaves edu to the unit that names it... */
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, all, edu));
+	/* ...and takes the rest of its segment, but nothing of another one. */
+	KUNIT_EXPECT_TRUE(test, iox_vtd_serves_among(&units, all, host));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, all1, edu));
+	KUNIT_EXPECT_FALSE(test, iox_vtd_serves_among(&units, all1, host));
+	pci_dev_put(host);
+	pci_dev_put(edu);
 }
 
 static void vtd_unit_enabled(struct kunit *test)
