@@ -39,6 +39,8 @@ int iox_dmar_walk_drhds(struct iox_dmar_walk *walk)
 		goto out;
 	}
 
+	/* The table gives the width less one. */
+	walk->haw = ((struct acpi_table_dmar *)hdr)->width + 1;
 	end = (void *)hdr + hdr->length;
 	entry = (void *)hdr + sizeof(struct acpi_table_dmar);
 	while ((void *)entry + sizeof(*entry) <= end) {

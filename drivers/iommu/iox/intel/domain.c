@@ -303,7 +303,7 @@ struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit)
 	struct iox_pgtable_cfg cfg = {
 		.format = IOX_PGTABLE_VTD_SL,
 		.ias = unit->ias,
-		.oas = 52,
+		.oas = vtd->haw,
 		.pgsize_bitmap = unit->pgsize_bitmap,
 		.coherent = vtd->caps.coherent,
 		.snoop_ctl = vtd->caps.ecap & VTD_ECAP_SC,

@@ -225,6 +225,7 @@ static void iox_vtd_show(struct iox_unit *unit, struct seq_file *m)
 	seq_puts(m, "type: vtd\n");
 	seq_printf(m, "base: %#llx\n", vtd->reg_phys);
 	seq_printf(m, "segment: %u\n", vtd->segment);
+	seq_printf(m, "haw: %u\n", vtd->haw);
 	seq_printf(m, "include_all: %d\n", vtd->include_all);
 	seq_printf(m, "version: %u.%u\n", (c->ver >> 4) & 0xf, c->ver & 0xf);
 	seq_printf(m, "cap: %#018llx\n", c->cap);
@@ -421,6 +422,8 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 		return -ENOMEM;
 	vtd->reg_phys = drhd->address;
 	vtd->segment = drhd->segment;
+	/* Page-table entries hold at most 52 address bits. */
+	vtd->haw = clamp(walk->haw, 32U, 52U);
 	vtd->include_all = drhd->flags & ACPI_DMAR_INCLUDE_ALL;
 	snprintf(vtd->unit.name, sizeof(vtd->unit.name), "dmar%u", probe->index);
 

@@ -254,6 +254,8 @@ struct iox_vtd_fault {
  * @table_lock: protects @root, @context and the entries in them
  * @root: the root table (256 16-byte entries, one per bus)
  * @context: the context table of each bus, NULL until a device is set up
+ * @haw: host address width from the DMAR table: page tables may point
+ *	only below 2^@haw
  * @agaw: the address width code context entries name for 4-level (2) or
  *	3-level (1) tables: the widest the unit supports
  * @domain_ids: allocator of domain ids; 0 is reserved in caching mode
@@ -289,6 +291,7 @@ struct iox_vtd_unit {
 	spinlock_t table_lock;		/* see @table_lock above */
 	u64 *root;
 	u64 *context[256];
+	u8 haw;
 	u8 agaw;
 	struct ida domain_ids;
 	u16 pt_did;
@@ -313,9 +316,12 @@ static inline struct iox_vtd_unit *to_vtd_unit(struct iox_unit *unit)
  * struct iox_dmar_walk - a visitor of the DRHDs of the DMAR table
  * @drhd: called for each hardware unit definition; a non-zero return stops
  *	the walk.  Callers embed the walk in their own state.
+ * @haw: set by the walk before the first @drhd call: the host address
+ *	width the table declares, in bits (the physical addresses DMA reaches)
  */
 struct iox_dmar_walk {
 	int (*drhd)(struct iox_dmar_walk *walk, const struct acpi_dmar_hardware_unit *drhd);
+	unsigned int haw;
 };
 
 int iox_dmar_walk_drhds(struct iox_dmar_walk *walk);

@@ -323,6 +323,26 @@ static void iox_dma_case_read_only(struct iox_dma_test *t)
 }
 
 /*
+ * Page tables may only point below the host address width the DMAR table
+ * declares: a mapping of memory beyond it is refused and maps nothing.
+ */
+static void iox_dma_case_phys_beyond_haw(struct iox_dma_test *t)
+{
+	u64 top = BIT_ULL(t->vtd->haw);
+	int ret;
+
+	ret = iox_map(t->domain, SZ_1M, top, SZ_4K, IOX_PROT_READ, GFP_KERNEL);
+	T_CHECK(t, ret == -ERANGE, "mapping phys %#llx gave %d, not -ERANGE", top, ret);
+	ret = iox_map(t->domain, SZ_1M, top - SZ_8K, SZ_16K, IOX_PROT_READ, GFP_KERNEL);
+	T_CHECK(t, ret == -ERANGE, "mapping across %#llx gave %d, not -ERANGE", top, ret);
+	T_CHECK(t, !iox_iova_to_phys(t->domain, SZ_1M), "a refused mapping left a translation");
+	ret = iox_map(t->domain, SZ_1M, top - SZ_4K, SZ_4K, IOX_PROT_READ, GFP_KERNEL);
+	T_CHECK(t, !ret, "mapping the last page below %#llx gave %d", top, ret);
+	T_CHECK(t, iox_iova_to_phys(t->domain, SZ_1M) == top - SZ_4K, "wrong translation");
+	T_CHECK(t, iox_unmap(t->domain, SZ_1M, SZ_4K) == SZ_4K, "unmap");
+}
+
+/*
  * A fault is reported with nobody asking for it: through the fault event
  * interrupt (counted as it arrives), or by the poll work when the unit was
  * told to poll.

@@ -55,6 +55,7 @@ VTD_DMA_CASE(unmapped_faults)
 VTD_DMA_CASE(strict_unmap)
 VTD_DMA_CASE(read_only)
 VTD_DMA_CASE(fault_delivery)
+VTD_DMA_CASE(phys_beyond_haw)
 VTD_DMA_CASE(inval_precision)
 VTD_DMA_CASE(map_invalidation)
 VTD_DMA_CASE(qi_recovery)
@@ -65,6 +66,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_strict_unmap),
 	KUNIT_CASE(vtd_dma_read_only),
 	KUNIT_CASE(vtd_dma_fault_delivery),
+	KUNIT_CASE(vtd_dma_phys_beyond_haw),
 	KUNIT_CASE(vtd_dma_inval_precision),
 	KUNIT_CASE(vtd_dma_map_invalidation),
 	KUNIT_CASE(vtd_dma_qi_recovery),

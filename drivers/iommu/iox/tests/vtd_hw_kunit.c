@@ -61,6 +61,9 @@ static void vtd_unit_from_dmar(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd->reg_phys, base);
 	KUNIT_EXPECT_FALSE(test, vtd->include_all);
 	KUNIT_EXPECT_EQ(test, vtd->segment, 0);
+	/* QEMU declares a host address width of aw-bits (48). */
+	KUNIT_EXPECT_EQ(test, first.walk.haw, 48);
+	KUNIT_EXPECT_EQ(test, vtd->haw, 48);
 }
 
 static void vtd_caps_match_hardware(struct kunit *test)

@@ -29,7 +29,7 @@ decode_matches_registers() {
 }
 
 matches_qemu() {
-	expect_fields $caps type=vtd base=0xfed90000 segment=0 include_all=0 \
+	expect_fields $caps type=vtd base=0xfed90000 segment=0 haw=48 include_all=0 \
 		domains=65536 sagaw=0x6 mgaw=48 sllps=0x3 psi=1 mamv=18 \
 		caching_mode=0 rwbf=0 coherent=0 qi=1 ir=0 pass_through=1 \
 		fault_regs=1 fault_reg_offset=0x220 iotlb_reg_offset=0xf0 \

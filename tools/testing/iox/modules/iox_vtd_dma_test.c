@@ -43,6 +43,7 @@ static const struct {
 	{ "strict_unmap", iox_dma_case_strict_unmap },
 	{ "read_only", iox_dma_case_read_only },
 	{ "fault_delivery", iox_dma_case_fault_delivery },
+	{ "phys_beyond_haw", iox_dma_case_phys_beyond_haw },
 	{ "inval_precision", iox_dma_case_inval_precision },
 	{ "map_invalidation", iox_dma_case_map_invalidation },
 	{ "qi_recovery", iox_dma_case_qi_recovery },
