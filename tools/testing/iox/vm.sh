@@ -13,8 +13,8 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 	case $1 in
 	vtd | vtd-dma | vtd-dma-regs | demo)
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU|$IOX_OFF" ;;
-	vtd-dma-port)	# edu in the slot of a PCIe root port: a bridge scope entry
-		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 -device pcie-root-port,id=rp0,bus=pcie.0,addr=0x11,chassis=1 -device edu,bus=rp0,addr=0,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
+	vtd-dma-port)	# edu behind a PCIe root port (a bridge scope entry); 2 CPUs
+		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48 -device pcie-root-port,id=rp0,bus=pcie.0,addr=0x11,chassis=1 -device edu,bus=rp0,addr=0,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
 	vtd-alias)	# edu behind a conventional PCI bridge: the bridge's requester id
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 -device pci-bridge,id=br0,bus=pcie.0,addr=0x12,chassis_nr=2 -device edu,bus=br0,addr=0x1,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
 	vtd-dma-cm)	# caching mode, 3-level tables

@@ -7,11 +7,14 @@
 # invalidation descriptors the precision case caused.
 
 m=/lib/modules/iox
-# A script that sources this one and adds checks sets IOX_EXTRA_TESTS.
+# A script that sources this one may define iox_before_dma (run before
+# the DMA cases) and iox_after_dma (extra checks right after them, their
+# number in IOX_EXTRA_TESTS).
 ktap_plan $((7 + ${IOX_EXTRA_TESTS:-0}))
 ktap_check "iox core loads" insmod $m/iox.ko
 # shellcheck disable=SC2086
 ktap_check "iox-intel loads ${IOX_INTEL_ARGS:-}" insmod $m/iox-intel.ko ${IOX_INTEL_ARGS:-}
+command -v iox_before_dma >/dev/null && iox_before_dma
 # shellcheck disable=SC2086
 insmod $m/iox_vtd_dma_test.ko markers=1 ${IOX_DMA_TEST_ARGS:-}
 status=$?
@@ -19,6 +22,7 @@ dmesg | sed -n 's/^\[[ 0-9.]*\] iox-vtd-dma: /    /p' >/tmp/dma.ktap
 cat /tmp/dma.ktap
 dma_ok() { [ $status -eq 0 ] && grep -q '^    1\.\.' /tmp/dma.ktap && ! grep -q '^    not ok' /tmp/dma.ktap; }
 ktap_check "DMA through iox translations" dma_ok
+command -v iox_after_dma >/dev/null && iox_after_dma
 # The held domain mapped nothing: its table is the root page alone.
 ktap_check "a domain's page-table accounting is in debugfs" \
 	sh -c "grep -q '^pages_live: 1$' /sys/kernel/debug/iox/domains/*/pgtable"
