@@ -61,9 +61,11 @@ static void iox_vtd_fault_report(struct iox_vtd_unit *vtd, const struct iox_vtd_
  * iox_vtd_fault_poll() - read, clear and report the recorded faults
  * @vtd: the unit
  *
- * Runs in process context (it looks the requester's device up).
+ * Runs in process context (it looks the requester's device up).  Scans
+ * are serialised, so a record is reported once.
  *
- * Return: the number of faults found.
+ * Return: the number of faults found, plus one if the records had
+ * overflowed; 0 when nothing was pending.
  */
 unsigned int iox_vtd_fault_poll(struct iox_vtd_unit *vtd)
 {
@@ -99,7 +101,6 @@ unsigned int iox_vtd_fault_poll(struct iox_vtd_unit *vtd)
 		pr_err_ratelimited("%s: fault records overflowed, faults were lost\n",
 				   vtd->unit.name);
 		writel(VTD_FSTS_PFO, vtd->regs + VTD_FSTS_REG);
-		/* An overflow alone is news too: scan again. */
 		found++;
 	}
 	mutex_unlock(&vtd->fault_poll_lock);
@@ -159,11 +160,12 @@ void iox_vtd_fault_init(struct iox_vtd_unit *vtd, bool use_irq)
 	atomic64_set(&vtd->nr_fault_irqs, 0);
 	writel(VTD_FECTL_IM, vtd->regs + VTD_FECTL_REG);
 	INIT_DELAYED_WORK(&vtd->fault_work, iox_vtd_fault_work);
-	if (use_irq)
+	if (use_irq) {
 		ret = iox_vtd_fault_irq_init(vtd, iox_vtd_fault_thread);
-	if (ret && use_irq)
-		pr_warn("%s: no fault event interrupt (%d), polling every %u ms\n",
-			vtd->unit.name, ret, IOX_VTD_FAULT_POLL_MS);
+		if (ret)
+			pr_warn("%s: no fault event interrupt (%d), polling every %u ms\n",
+				vtd->unit.name, ret, IOX_VTD_FAULT_POLL_MS);
+	}
 	schedule_delayed_work(&vtd->fault_work, ret ? msecs_to_jiffies(IOX_VTD_FAULT_POLL_MS) : 0);
 }
 
@@ -171,14 +173,14 @@ void iox_vtd_fault_init(struct iox_vtd_unit *vtd, bool use_irq)
  * iox_vtd_fault_stop() - stop reporting faults and forget the per-source counts
  * @vtd: the unit
  *
- * The fault event is left masked.
+ * The fault event is left masked: polling never unmasks it, and
+ * iox_vtd_fault_irq_free() masks it again.
  */
 void iox_vtd_fault_stop(struct iox_vtd_unit *vtd)
 {
 	iox_vtd_fault_irq_free(vtd);
 	/* Only after the interrupt: its thread may queue the work. */
 	cancel_delayed_work_sync(&vtd->fault_work);
-	writel(VTD_FECTL_IM, vtd->regs + VTD_FECTL_REG);
 	xa_destroy(&vtd->fault_sids);
 	mutex_destroy(&vtd->fault_poll_lock);
 }

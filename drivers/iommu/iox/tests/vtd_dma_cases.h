@@ -157,16 +157,26 @@ static int t_dma_out(struct iox_dma_test *t, u64 iova)
 	return iox_edu_dma(&t->edu, iova, 0, T_LEN, true);
 }
 
-/* Whether a new fault was reported, polling the unit for a while. */
-static bool t_faulted(struct iox_dma_test *t, int before)
+/*
+ * Whether a new fault was reported within @tries waits of 10-20 ms, each
+ * after a scan of the unit's fault records if @scan.
+ */
+static bool t_wait_fault(struct iox_dma_test *t, int before, int tries, bool scan)
 {
 	int i;
 
-	for (i = 0; i < 50 && READ_ONCE(t->faults) == before; i++) {
-		iox_vtd_fault_poll(t->vtd);
+	for (i = 0; i < tries && READ_ONCE(t->faults) == before; i++) {
+		if (scan)
+			iox_vtd_fault_poll(t->vtd);
 		usleep_range(10000, 20000);
 	}
 	return READ_ONCE(t->faults) != before;
+}
+
+/* Whether a new fault was reported, scanning the unit for a while. */
+static bool t_faulted(struct iox_dma_test *t, int before)
+{
+	return t_wait_fault(t, before, 50, true);
 }
 
 /* Load the device buffer with @byte by DMA from page @src mapped at @iova. */
@@ -350,7 +360,7 @@ static void iox_dma_case_phys_beyond_haw(struct iox_dma_test *t)
 static void iox_dma_case_fault_delivery(struct iox_dma_test *t)
 {
 	s64 irqs = atomic64_read(&t->vtd->nr_fault_irqs);
-	int before = t->faults, i;
+	int before = t->faults;
 
 	if (t->polled)
 		T_CHECK(t, !t->vtd->fault_irq, "told to poll, but interrupt %u is used",
@@ -358,10 +368,8 @@ static void iox_dma_case_fault_delivery(struct iox_dma_test *t)
 	else
 		T_CHECK(t, t->vtd->fault_irq, "no fault event interrupt");
 	T_CHECK(t, !t_dma_out(t, SZ_128M), "DMA out");
-	/* No iox_vtd_fault_poll() here: wait up to two seconds. */
-	for (i = 0; i < 200 && READ_ONCE(t->faults) == before; i++)
-		usleep_range(10000, 20000);
-	if (!T_CHECK(t, READ_ONCE(t->faults) != before, "the fault was not reported"))
+	/* No scan from here: wait up to 200 times. */
+	if (!T_CHECK(t, t_wait_fault(t, before, 200, false), "the fault was not reported"))
 		return;
 	T_CHECK(t, t->fault_iova == SZ_128M, "fault at %#llx", t->fault_iova);
 	T_CHECK(t, t->fault_flags == IOX_FAULT_WRITE, "fault flags %#x", t->fault_flags);

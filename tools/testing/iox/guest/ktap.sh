@@ -50,6 +50,24 @@ expect_fields() {
 	return $bad
 }
 
+# module_subtest PREFIX PLAN MODULE [ARGS...]: load a test module that
+# prints KTAP through printk with "PREFIX: " before each line, show that
+# KTAP as an indented subtest, and succeed if the load worked, the module
+# announced PLAN tests ("any": any number) and all it announced passed.
+module_subtest() {
+	prefix=$1
+	want=$2
+	shift 2
+	insmod "$@"
+	status=$?
+	dmesg | sed -n "s/^\[[ 0-9.]*\] $prefix: /    /p" >/tmp/subtest.ktap
+	cat /tmp/subtest.ktap
+	plan=$(sed -n 's/^    1\.\.\([0-9]*\)$/\1/p' /tmp/subtest.ktap)
+	[ $status -eq 0 ] && [ -n "$plan" ] && { [ "$want" = any ] || [ "$plan" = "$want" ]; } &&
+		! grep -q '^    not ok' /tmp/subtest.ktap &&
+		[ "$(grep -c '^    ok ' /tmp/subtest.ktap)" -eq "$plan" ]
+}
+
 # dmesg_has TEXT: the kernel log contains TEXT.
 dmesg_has() {
 	dmesg | grep -q -- "$1"

@@ -54,7 +54,7 @@ static const struct {
  * requester id, shared by all devices behind the bridge.  Attaching it is
  * refused, and its DMA passes untranslated as before iox was loaded.
  */
-static int __init iox_vtd_alias_test(struct iox_dma_test *t)
+static void __init iox_vtd_alias_test(struct iox_dma_test *t)
 {
 	struct page *page;
 	int ret;
@@ -82,7 +82,6 @@ static int __init iox_vtd_alias_test(struct iox_dma_test *t)
 	if (page)
 		__free_page(page);
 	pr_info("%sok 2 its DMA passes untranslated\n", ok ? "" : "not ");
-	return 0;
 }
 
 static int __init iox_vtd_dma_test_init(void)
