@@ -87,8 +87,9 @@ struct iox_iova_hint {
  * @start_pfn: lowest page number that may be allocated
  * @end_pfn: highest page number that may be allocated
  * @cpu: per-CPU magazines, spare tree nodes and counters (see iova.c)
- * @lock: protects @rbroot and every node in it, @fail_size, @fail_limit,
- *	@nr_nodes, the hints and the tree counters; taken with interrupts
+ * @lock: protects @rbroot and every node in it (but for a pinned node's
+ *	staging by its CPU), @fail_size, @fail_limit, @nr_nodes, the hints,
+ *	the tree counters and the CPUs' pinned-node pointers; taken with interrupts
  *	disabled because DMA mappings are made from any context.  It has a
  *	cache line of its own, which a CPU waiting for it polls, so that the
  *	holder's writes to the tree state do not steal that line from the
@@ -104,6 +105,7 @@ struct iox_iova_hint {
  * @hint_min_lo: lowest first pfn of a node made a hint in this generation
  * @tree_allocs: ranges allocated from the tree
  * @tree_frees: ranges returned to the tree
+ * @tree_reuses: tree allocations that took a staged range again
  * @bad_frees: frees refused as not matching an allocation
  * @hints: per alignment class, where the last tree allocation ended
  * @depot: one depot per cached size, each in cache lines of its own
@@ -136,6 +138,7 @@ struct iox_iova_domain {
 	unsigned long hint_min_lo;
 	u64 tree_allocs;
 	u64 tree_frees;
+	u64 tree_reuses;
 	u64 bad_frees;
 	struct iox_iova_hint hints[IOX_IOVA_HINTS];
 	struct iox_iova_depot depot[IOX_IOVA_CACHE_ORDERS];
@@ -156,8 +159,12 @@ struct iox_iova_domain {
  * @cpu_cached: ranges held in the per-CPU magazines
  * @depot_mags: full magazines in the depots
  * @tree_nodes: allocated and reserved ranges in the tree (incl. cached)
+ * @tree_staged: freed ranges still in the tree until the CPU that
+ *	allocated them allocates from the tree again (at most one per CPU)
  * @tree_allocs: ranges allocated from the tree
  * @tree_frees: ranges returned to the tree
+ * @tree_reuses: tree allocations that took the CPU's staged range again,
+ *	where the search would have placed them (counted in both of the above)
  * @bad_frees: frees refused as not matching an allocation
  *
  * Per-CPU figures are summed without stopping the CPUs, so a snapshot of a
@@ -170,8 +177,10 @@ struct iox_iova_stats {
 	unsigned long cpu_cached;
 	unsigned long depot_mags;
 	unsigned long tree_nodes;
+	unsigned long tree_staged;
 	u64 tree_allocs;
 	u64 tree_frees;
+	u64 tree_reuses;
 	u64 bad_frees;
 };
 

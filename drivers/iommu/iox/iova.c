@@ -24,6 +24,16 @@
  * each CPU keeps a spare node so that a range that comes and goes through
  * the tree costs no slab allocation.
  *
+ * Each CPU also pins its last tree allocation beyond the cached sizes.  A
+ * free of that range on the same CPU is checked and recorded without the
+ * tree lock (the node is marked staged), and the CPU's next tree
+ * allocation returns it to the tree under the lock it takes anyway; when
+ * the request has the same size and the search would place it exactly
+ * where the staged range lies, the node is simply taken again.  A CPU that
+ * maps and unmaps large buffers so takes the tree lock once per pair, for
+ * a few comparisons, where it took it twice for two tree updates: while
+ * other CPUs wait for the lock, its hold time is what everybody pays.
+ *
  * Sizes up to IOX_IOVA_CACHE_MAX_PAGES are cached per CPU in magazines
  * (Bonwick, "Magazines and Vmem", USENIX 2001): each CPU has a loaded and a
  * previous magazine per size; full magazines are exchanged with a depot.
@@ -56,7 +66,9 @@
  * @hi: last pfn of the range
  * @gap: free pfns between the previous node (or the domain's start) and @lo
  * @max_gap: largest @gap in the subtree rooted here
- * @reserved: reserved by iox_iova_reserve() (or the sentinel): never freed
+ * @state: an enum iox_iova_state.  Changed under the tree lock, except
+ *	that the CPU that pinned a node may stage it without the lock, so
+ *	the change from pinned to staged is a cmpxchg() wherever it is made.
  */
 struct iox_iova_node {
 	union {
@@ -67,7 +79,24 @@ struct iox_iova_node {
 	unsigned long hi;
 	unsigned long gap;
 	unsigned long max_gap;
-	bool reserved;
+	int state;
+};
+
+/**
+ * enum iox_iova_state - what a node's range is
+ * @IOX_IOVA_LIVE: allocated
+ * @IOX_IOVA_RESERVED: reserved by iox_iova_reserve() (or the sentinel):
+ *	never freed
+ * @IOX_IOVA_PINNED: allocated, and the last tree allocation of the CPU
+ *	whose @recent it is; only that CPU unlinks it
+ * @IOX_IOVA_STAGED: a pinned range that was freed: still in the tree until
+ *	its CPU's next tree allocation, a flush or the CPU's death returns it
+ */
+enum iox_iova_state {
+	IOX_IOVA_LIVE,
+	IOX_IOVA_RESERVED,
+	IOX_IOVA_PINNED,
+	IOX_IOVA_STAGED,
 };
 
 /**
@@ -113,6 +142,12 @@ static_assert(sizeof(struct iox_iova_mag) <= 1024);
  * @spare: a tree node kept for the next tree allocation on this CPU, or
  *	NULL.  Only this_cpu_xchg() and this_cpu_cmpxchg() touch it while the
  *	CPU is up, so it needs neither @busy nor interrupts disabled.
+ * @recent: the CPU's pinned node (IOX_IOVA_PINNED or IOX_IOVA_STAGED), or
+ *	NULL.  Set and cleared under the tree lock and @busy, so a node seen
+ *	here under the tree lock is in the tree; read without the lock only by
+ *	the owner inside the cache path.
+ * @recent_limit: the limit @recent was allocated below
+ * @recent_gen: the domain's hint generation when @recent was allocated
  */
 struct iox_iova_cpu {
 	bool busy;
@@ -123,6 +158,9 @@ struct iox_iova_cpu {
 	struct iox_iova_mag *loaded[IOX_IOVA_CACHE_ORDERS];
 	struct iox_iova_mag *prev[IOX_IOVA_CACHE_ORDERS];
 	struct iox_iova_node *spare;
+	struct iox_iova_node *recent;
+	unsigned long recent_limit;
+	u64 recent_gen;
 };
 
 /*
@@ -374,19 +412,107 @@ static struct iox_iova_node *iox_iova_hint_node(struct iox_iova_domain *iovad,
 	return hint->node;
 }
 
-/* Allocate @size pages for @node from the tree; 0 or -ENOSPC. */
-static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
-			       struct iox_iova_node *node, unsigned long size,
-			       unsigned long limit)
+/* Make @node, just allocated below @limit, the hint of its class. */
+static void iox_iova_hint_set(struct iox_iova_domain *iovad,
+			      struct iox_iova_hint *hint,
+			      struct iox_iova_node *node, unsigned long limit)
+{
+	hint->node = node;
+	hint->size = node->hi - node->lo + 1;
+	hint->limit = limit;
+	hint->gen = iovad->hint_gen;
+	iovad->hint_min_lo = min(iovad->hint_min_lo, node->lo);
+}
+
+/*
+ * Whether a search for @size pages below @limit would place them exactly
+ * where the staged @node lies, were @node back in the tree: then it may be
+ * taken again as it is.  @node was the first fit of its search below a
+ * limit of at least @limit, and in the same hint generation no gap above it
+ * has grown (see iox_iova_unlink()), so no gap above it holds the block now
+ * either.  Left to check: the gap @node would leave is one the search's
+ * first walk takes (at least size + align - 1 pages, see
+ * iox_iova_tree_alloc()), and its highest aligned block below @limit is
+ * @node's.
+ */
+static bool iox_iova_staged_fits(struct iox_iova_domain *iovad,
+				 struct iox_iova_cpu *cc,
+				 struct iox_iova_node *node, unsigned long size,
+				 unsigned long limit)
 {
 	unsigned long align = roundup_pow_of_two(size);
-	struct iox_iova_hint *hint;
 	struct iox_iova_node *next;
-	unsigned long flags, pfn;
+	unsigned long last;
+
+	if (node->hi - node->lo + 1 != size || node->hi > limit ||
+	    limit > cc->recent_limit || cc->recent_gen != iovad->hint_gen)
+		return false;
+	next = to_node(rb_next(&node->rb));
+	if (node->gap + size + next->gap < size + align - 1)
+		return false;
+	last = min(next->lo - 1, limit);
+	return round_down(last - size + 1, align) == node->lo;
+}
+
+/*
+ * Before a tree allocation of @size pages below @limit on the CPU of @cc,
+ * under the lock: the CPU's pinned node is unpinned (the new allocation is
+ * pinned instead); a staged one is the allocation itself if
+ * iox_iova_staged_fits(), and otherwise goes back to the tree, its node to
+ * *@dead.  Returns the node taken again, or NULL.  No other CPU changes the
+ * node meanwhile: a staged node stays staged, and a pinned one is staged
+ * only by its own CPU (which is here) or under the lock (which we hold).
+ */
+static struct iox_iova_node *iox_iova_settle_recent(struct iox_iova_domain *iovad,
+						    struct iox_iova_cpu *cc,
+						    unsigned long size,
+						    unsigned long limit,
+						    struct iox_iova_node **dead)
+{
+	struct iox_iova_node *node = cc->recent;
+
+	if (!node)
+		return NULL;
+	if (READ_ONCE(node->state) == IOX_IOVA_STAGED) {
+		iovad->tree_frees++;
+		if (iox_iova_staged_fits(iovad, cc, node, size, limit)) {
+			WRITE_ONCE(node->state, IOX_IOVA_PINNED);
+			iovad->tree_reuses++;
+			cc->recent_limit = limit;
+			return node;
+		}
+		iox_iova_unlink(iovad, node);
+		*dead = node;
+	} else {
+		WRITE_ONCE(node->state, IOX_IOVA_LIVE);
+	}
+	WRITE_ONCE(cc->recent, NULL);
+	return NULL;
+}
+
+/*
+ * Allocate @size pages below @limit from the tree for the CPU of @cc, which
+ * is inside its cache path, or NULL when the caller interrupted that path
+ * and may not touch the CPU's pinned node.  *@nodep is a free node: it is
+ * used and cleared, or left for the caller.  Returns 0 with the first pfn
+ * in *@pfn, or -ENOSPC.
+ */
+static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
+			       struct iox_iova_cpu *cc,
+			       struct iox_iova_node **nodep, unsigned long size,
+			       unsigned long limit, unsigned long *pfn)
+{
+	unsigned long align = roundup_pow_of_two(size);
+	struct iox_iova_node *node, *next, *dead = NULL;
+	struct iox_iova_hint *hint;
+	unsigned long flags, start;
 	int ret = -ENOSPC;
 
 	hint = &iovad->hints[min_t(unsigned int, ilog2(align), IOX_IOVA_HINTS - 1)];
 	spin_lock_irqsave(&iovad->lock, flags);
+	node = cc ? iox_iova_settle_recent(iovad, cc, size, limit, &dead) : NULL;
+	if (node)
+		goto found;
 	/*
 	 * A block of at least the size and alignment of one that did not fit
 	 * below at least this limit does not fit either: fail without a walk.
@@ -402,9 +528,9 @@ static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
 	 * large gap is left.
 	 */
 	next = iox_iova_search(iovad, iox_iova_hint_node(iovad, hint, size, limit),
-			       size, align, limit, size + align - 1, &pfn);
+			       size, align, limit, size + align - 1, &start);
 	if (!next && align > 1)
-		next = iox_iova_search(iovad, NULL, size, align, limit, size, &pfn);
+		next = iox_iova_search(iovad, NULL, size, align, limit, size, &start);
 	if (!next) {
 		if (limit != iovad->fail_limit || size < iovad->fail_size) {
 			iovad->fail_limit = limit;
@@ -412,24 +538,36 @@ static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
 		}
 		goto out;
 	}
-	node->lo = pfn;
-	node->hi = pfn + size - 1;
-	node->reserved = false;
+	node = *nodep;
+	*nodep = NULL;
+	node->lo = start;
+	node->hi = start + size - 1;
+	node->state = IOX_IOVA_LIVE;
 	iox_iova_link_before(iovad, node, next);
+	/*
+	 * Sizes beyond the caches are pinned, so that their free on this CPU
+	 * needs no lock (see iox_iova_recent_free()).
+	 */
+	if (cc && size > IOX_IOVA_CACHE_MAX_PAGES) {
+		node->state = IOX_IOVA_PINNED;
+		WRITE_ONCE(cc->recent, node);
+		cc->recent_limit = limit;
+		cc->recent_gen = iovad->hint_gen;
+	}
+found:
 	iovad->tree_allocs++;
 	/*
-	 * No large gap above @next held the block (or the first walk would
-	 * have found it), and what is left of @next's gap above @node is less
+	 * No large gap above @node's held the block (or the first walk would
+	 * have found it), and what is left of that gap above @node is less
 	 * than @align pages: the next search of this class may start at @node.
 	 */
-	hint->node = node;
-	hint->size = size;
-	hint->limit = limit;
-	hint->gen = iovad->hint_gen;
-	iovad->hint_min_lo = min(iovad->hint_min_lo, node->lo);
+	iox_iova_hint_set(iovad, hint, node, limit);
+	*pfn = node->lo;
 	ret = 0;
 out:
 	spin_unlock_irqrestore(&iovad->lock, flags);
+	if (dead)
+		iox_iova_node_put(iovad, dead);
 	return ret;
 }
 
@@ -447,23 +585,37 @@ static void iox_iova_report_bad_free(struct iox_iova_domain *iovad,
 }
 
 /*
- * Take a range of @size pages out of the tree; the caller holds the lock
- * and frees the returned node, or gets NULL for a bad free.
+ * Take the allocation of @size pages at @pfn out of the tree, under the
+ * lock.  Returns 0 with the node in *@taken for the caller to free, or with
+ * NULL there when a CPU has the node pinned (it is staged for that CPU to
+ * return); -EINVAL, counted and reported, for a free that matches no
+ * allocation.
  */
-static struct iox_iova_node *iox_iova_tree_take(struct iox_iova_domain *iovad,
-						unsigned long pfn, unsigned long size)
+static int iox_iova_tree_take(struct iox_iova_domain *iovad, unsigned long pfn,
+			      unsigned long size, struct iox_iova_node **taken)
 {
 	struct iox_iova_node *node = iox_iova_find(iovad, pfn);
 
 	lockdep_assert_held(&iovad->lock);
-	if (!node || node->reserved || node->hi - node->lo + 1 != size) {
-		iovad->bad_frees++;
-		iox_iova_report_bad_free(iovad, pfn, size);
-		return NULL;
+	*taken = NULL;
+	if (node && node->hi - node->lo + 1 == size) {
+		switch (READ_ONCE(node->state)) {
+		case IOX_IOVA_LIVE:
+			iox_iova_unlink(iovad, node);
+			iovad->tree_frees++;
+			*taken = node;
+			return 0;
+		case IOX_IOVA_PINNED:
+			/* Its CPU may be staging it at this moment, lock-free. */
+			if (cmpxchg(&node->state, IOX_IOVA_PINNED,
+				    IOX_IOVA_STAGED) == IOX_IOVA_PINNED)
+				return 0;
+			break;
+		}
 	}
-	iox_iova_unlink(iovad, node);
-	iovad->tree_frees++;
-	return node;
+	iovad->bad_frees++;
+	iox_iova_report_bad_free(iovad, pfn, size);
+	return -EINVAL;
 }
 
 static int iox_iova_tree_free(struct iox_iova_domain *iovad, unsigned long pfn,
@@ -471,15 +623,15 @@ static int iox_iova_tree_free(struct iox_iova_domain *iovad, unsigned long pfn,
 {
 	struct iox_iova_node *node;
 	unsigned long flags;
+	int ret;
 
 	spin_lock_irqsave(&iovad->lock, flags);
-	node = iox_iova_tree_take(iovad, pfn, size);
+	ret = iox_iova_tree_take(iovad, pfn, size, &node);
 	spin_unlock_irqrestore(&iovad->lock, flags);
-	if (!node)
-		return -EINVAL;
 	/* Kept or freed outside the lock, which other CPUs may be waiting for. */
-	iox_iova_node_put(iovad, node);
-	return 0;
+	if (node)
+		iox_iova_node_put(iovad, node);
+	return ret;
 }
 
 /* ---- magazines ---- */
@@ -499,7 +651,7 @@ static void iox_iova_mag_to_tree(struct iox_iova_domain *iovad,
 		return;
 	spin_lock_irqsave(&iovad->lock, flags);
 	for (i = 0; i < mag->nr; i++) {
-		node = iox_iova_tree_take(iovad, mag->pfns[i], 1UL << order);
+		iox_iova_tree_take(iovad, mag->pfns[i], 1UL << order, &node);
 		if (node) {
 			node->next = dead;
 			dead = node;
@@ -572,6 +724,76 @@ static void iox_iova_cpu_exit(struct iox_iova_cpu *cc)
 	barrier();
 	WRITE_ONCE(cc->busy, false);
 	preempt_enable();
+}
+
+/*
+ * iox_iova_tree_alloc() for the local CPU, whose cache path it enters to
+ * settle and pin the CPU's node.
+ */
+static int iox_iova_tree_alloc_here(struct iox_iova_domain *iovad,
+				    struct iox_iova_node **nodep,
+				    unsigned long size, unsigned long limit,
+				    unsigned long *pfn)
+{
+	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
+	int ret;
+
+	ret = iox_iova_tree_alloc(iovad, cc, nodep, size, limit, pfn);
+	if (cc)
+		iox_iova_cpu_exit(cc);
+	return ret;
+}
+
+/*
+ * Free the local CPU's pinned range without the tree lock: it is staged,
+ * and the CPU's next tree allocation returns it.  Returns 0; -EINVAL if it
+ * was freed already; -ENOENT if @pfn is not that range (or this CPU's
+ * cache path was interrupted) and the tree must be asked.
+ */
+static int iox_iova_recent_free(struct iox_iova_domain *iovad, unsigned long pfn,
+				unsigned long size)
+{
+	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
+	struct iox_iova_node *node;
+	int ret = -ENOENT;
+
+	if (!cc)
+		return ret;
+	/* Pinned, the node stays in the tree until this CPU lets it go. */
+	node = cc->recent;
+	if (node && node->lo == pfn && node->hi - node->lo + 1 == size)
+		ret = cmpxchg(&node->state, IOX_IOVA_PINNED,
+			      IOX_IOVA_STAGED) == IOX_IOVA_PINNED ? 0 : -EINVAL;
+	iox_iova_cpu_exit(cc);
+	return ret;
+}
+
+/*
+ * Let go of a CPU's pinned node: a staged one goes back to the tree.  Runs
+ * on that CPU inside its cache path, or for a CPU that is dead or a domain
+ * nobody uses, so the node cannot be staged meanwhile.
+ */
+static void iox_iova_recent_drain(struct iox_iova_domain *iovad,
+				  struct iox_iova_cpu *cc)
+{
+	struct iox_iova_node *node, *dead = NULL;
+	unsigned long flags;
+
+	if (!cc->recent)
+		return;
+	spin_lock_irqsave(&iovad->lock, flags);
+	node = cc->recent;
+	WRITE_ONCE(cc->recent, NULL);
+	if (node->state == IOX_IOVA_STAGED) {
+		iox_iova_unlink(iovad, node);
+		iovad->tree_frees++;
+		dead = node;
+	} else {
+		node->state = IOX_IOVA_LIVE;
+	}
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	if (dead)
+		iox_iova_node_put(iovad, dead);
 }
 
 static void iox_iova_arm_trim(struct iox_iova_domain *iovad)
@@ -690,7 +912,7 @@ static bool iox_iova_cache_free(struct iox_iova_domain *iovad,
 	return true;
 }
 
-/* Return all of one CPU's cached ranges to the tree. */
+/* Return all of one CPU's cached and staged ranges to the tree. */
 static void iox_iova_cpu_drain(struct iox_iova_domain *iovad,
 			       struct iox_iova_cpu *cc)
 {
@@ -701,6 +923,7 @@ static void iox_iova_cpu_drain(struct iox_iova_domain *iovad,
 		iox_iova_mag_to_tree(iovad, cc->prev[order], order);
 	}
 	cc->moved = cc->alloc_hits - cc->free_hits;
+	iox_iova_recent_drain(iovad, cc);
 }
 
 /*
@@ -773,9 +996,13 @@ static bool iox_iova_has_cached(struct iox_iova_domain *iovad)
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
 		if (READ_ONCE(iovad->depot[order].nr_full))
 			return true;
-	for_each_possible_cpu(cpu)
-		if (iox_iova_cpu_cached(per_cpu_ptr(iovad->cpu, cpu)))
+	for_each_possible_cpu(cpu) {
+		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
+
+		/* A pinned node may be staged: count it as cached. */
+		if (iox_iova_cpu_cached(cc) || READ_ONCE(cc->recent))
 			return true;
+	}
 	return false;
 }
 
@@ -878,17 +1105,14 @@ int iox_iova_alloc(struct iox_iova_domain *iovad, unsigned long npages,
 	node = iox_iova_node_get(iovad);
 	if (!node)
 		return -ENOMEM;
-	ret = iox_iova_tree_alloc(iovad, node, size, limit);
+	ret = iox_iova_tree_alloc_here(iovad, &node, size, limit, pfn);
 	if (ret == -ENOSPC && iox_iova_has_cached(iovad)) {
 		iox_iova_flush_caches(iovad);
-		ret = iox_iova_tree_alloc(iovad, node, size, limit);
+		ret = iox_iova_tree_alloc_here(iovad, &node, size, limit, pfn);
 	}
-	if (ret) {
+	if (node)
 		iox_iova_node_put(iovad, node);
-		return ret;
-	}
-	*pfn = node->lo;
-	return 0;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_iova_alloc);
 
@@ -925,9 +1149,17 @@ int iox_iova_free(struct iox_iova_domain *iovad, unsigned long pfn,
 	if (unlikely(!npages || pfn & (align - 1) || pfn < iovad->start_pfn ||
 		     pfn > iovad->end_pfn || size - 1 > iovad->end_pfn - pfn))
 		goto bad;
-	if (npages <= IOX_IOVA_CACHE_MAX_PAGES &&
-	    iox_iova_cache_free(iovad, order, pfn))
-		return 0;
+	if (npages <= IOX_IOVA_CACHE_MAX_PAGES) {
+		if (iox_iova_cache_free(iovad, order, pfn))
+			return 0;
+	} else {
+		int ret = iox_iova_recent_free(iovad, pfn, size);
+
+		if (!ret)
+			return 0;
+		if (ret == -EINVAL)
+			goto bad;
+	}
 	return iox_iova_tree_free(iovad, pfn, size);
 
 bad:
@@ -947,7 +1179,7 @@ static bool iox_iova_reservable(struct iox_iova_domain *iovad,
 	struct rb_node *rb;
 
 	for (; node && node->lo <= hi; node = rb ? to_node(rb) : NULL) {
-		if (!node->reserved)
+		if (node->state != IOX_IOVA_RESERVED)
 			return false;
 		rb = rb_next(&node->rb);
 	}
@@ -1006,7 +1238,7 @@ int iox_iova_reserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
 	}
 	node->lo = lo;
 	node->hi = hi;
-	node->reserved = true;
+	node->state = IOX_IOVA_RESERVED;
 	iox_iova_link_before(iovad, node, iox_iova_first_from(iovad, hi + 1));
 	spin_unlock_irq(&iovad->lock);
 	return 0;
@@ -1036,8 +1268,16 @@ void iox_iova_get_stats(struct iox_iova_domain *iovad,
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
 		stats->depot_mags += READ_ONCE(iovad->depot[order].nr_full);
 	spin_lock_irqsave(&iovad->lock, flags);
-	stats->tree_nodes = iovad->nr_nodes - 1;
+	/* Under the lock, a CPU's pinned node is in the tree. */
+	for_each_possible_cpu(cpu) {
+		struct iox_iova_node *node = READ_ONCE(per_cpu_ptr(iovad->cpu, cpu)->recent);
+
+		if (node && READ_ONCE(node->state) == IOX_IOVA_STAGED)
+			stats->tree_staged++;
+	}
+	stats->tree_nodes = iovad->nr_nodes - 1 - stats->tree_staged;
 	stats->tree_allocs = iovad->tree_allocs;
+	stats->tree_reuses = iovad->tree_reuses;
 	stats->tree_frees = iovad->tree_frees;
 	stats->bad_frees = iovad->bad_frees;
 	spin_unlock_irqrestore(&iovad->lock, flags);
@@ -1058,8 +1298,10 @@ static int iox_iova_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "cpu_cached: %lu\n", s.cpu_cached);
 	seq_printf(m, "depot_mags: %lu\n", s.depot_mags);
 	seq_printf(m, "tree_nodes: %lu\n", s.tree_nodes);
+	seq_printf(m, "tree_staged: %lu\n", s.tree_staged);
 	seq_printf(m, "tree_allocs: %llu\n", s.tree_allocs);
 	seq_printf(m, "tree_frees: %llu\n", s.tree_frees);
+	seq_printf(m, "tree_reuses: %llu\n", s.tree_reuses);
 	seq_printf(m, "bad_frees: %llu\n", s.bad_frees);
 	return 0;
 }
@@ -1191,7 +1433,7 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 	sentinel->hi = end_pfn + 1;
 	sentinel->gap = end_pfn + 1 - start_pfn;
 	sentinel->max_gap = sentinel->gap;
-	sentinel->reserved = true;
+	sentinel->state = IOX_IOVA_RESERVED;
 	rb_link_node(&sentinel->rb, NULL, &iovad->rbroot.rb_node);
 	rb_insert_color(&sentinel->rb, &iovad->rbroot);
 	iovad->nr_nodes = 1;
@@ -1261,7 +1503,7 @@ void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
 	iovad->cpu = NULL;
 
 	rbtree_postorder_for_each_entry_safe(node, tmp, &iovad->rbroot, rb) {
-		if (!node->reserved)
+		if (node->state != IOX_IOVA_RESERVED)
 			leaked++;
 		kmem_cache_free(iox_iova_node_cache, node);
 	}

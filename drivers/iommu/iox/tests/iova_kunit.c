@@ -33,6 +33,14 @@ static struct iox_iova_domain *new_domain(struct kunit *test, unsigned long star
 	return iovad;
 }
 
+struct remote_free {
+	struct iox_iova_domain *iovad;
+	unsigned long pfn;
+	unsigned long npages;
+	int ret;
+	struct completion done;
+};
+
 static struct iox_iova_stats stats_of(struct iox_iova_domain *iovad)
 {
 	struct iox_iova_stats s;
@@ -255,17 +263,24 @@ static bool bitmap_range_clear(const unsigned long *map, unsigned long pfn,
 	return find_next_bit(map, pfn + n, pfn) >= pfn + n;
 }
 
-/* Free the live range @r picks, and clear it in @map. */
-static void free_random_live(struct kunit *test, struct iox_iova_domain *iovad,
-			     struct live_range *live, unsigned long *nr_live,
-			     unsigned long *map, u32 r)
+/* Free live range @i, and clear it in @map. */
+static void free_live(struct kunit *test, struct iox_iova_domain *iovad,
+		      struct live_range *live, unsigned long *nr_live,
+		      unsigned long *map, unsigned long i)
 {
-	unsigned long i = (r >> 4) % *nr_live;
 	struct live_range lr = live[i];
 
 	live[i] = live[--*nr_live];
 	bitmap_clear(map, lr.pfn, real_size(lr.npages));
 	KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, lr.pfn, lr.npages), 0);
+}
+
+/* Free the live range @r picks, and clear it in @map. */
+static void free_random_live(struct kunit *test, struct iox_iova_domain *iovad,
+			     struct live_range *live, unsigned long *nr_live,
+			     unsigned long *map, u32 r)
+{
+	free_live(test, iovad, live, nr_live, map, (r >> 4) % *nr_live);
 }
 
 static void free_all_live(struct kunit *test, struct iox_iova_domain *iovad,
@@ -365,17 +380,21 @@ static bool model_pass(const unsigned long *map, unsigned long start, unsigned l
 
 /*
  * Ranges beyond the caches come from the tree, whose search may start at
- * a hint rather than the root: every answer must still be the one the
+ * a hint rather than the root, and whose CPU may take its staged range
+ * again without a search: every answer must still be the one the
  * placement policy gives (large gaps first, then any that fits, highest
  * first), computed here from a bitmap of the space, and a failure must
- * mean that no block fits.
+ * mean that no block fits.  One free in three is of the last range in the
+ * live list (the newest one after an allocation), and half the
+ * allocations after it ask for the same size, below the same or
+ * another limit, so that staged ranges are taken again or returned.
  */
 static void iova_tree_placement_matches_model(struct kunit *test)
 {
 	const unsigned long start = 0x100, end = start + MODEL_PFNS - 1;
 	const unsigned long limits[] = { ULONG_MAX, start + MODEL_PFNS / 2 - 1, start + 40123 };
 	struct iox_iova_domain *iovad = new_domain(test, start, end);
-	unsigned long *map, nr_live = 0, wrong = 0, fails = 0;
+	unsigned long *map, nr_live = 0, wrong = 0, fails = 0, again = 0;
 	struct live_range *live;
 	struct rnd_state rnd;
 	int op;
@@ -395,10 +414,14 @@ static void iova_tree_placement_matches_model(struct kunit *test)
 
 		if (nr_live < MODEL_LIVE && (nr_live == 0 || r % 8 < 5)) {
 			unsigned long n = IOX_IOVA_CACHE_MAX_PAGES + 1 + (r >> 8) % 300;
-			unsigned long align = roundup_pow_of_two(n);
 			unsigned long limit = limits[(r >> 20) % ARRAY_SIZE(limits)];
-			unsigned long want, pfn;
+			unsigned long align, want, pfn;
 			bool fits;
+
+			if (again && r & BIT(30))
+				n = again;
+			again = 0;
+			align = roundup_pow_of_two(n);
 
 			fits = model_pass(map, start, end, n, align, limit, n + align - 1, &want) ||
 			       model_pass(map, start, end, n, align, limit, n, &want);
@@ -417,11 +440,16 @@ static void iova_tree_placement_matches_model(struct kunit *test)
 			bitmap_set(map, pfn, n);
 			live[nr_live].pfn = pfn;
 			live[nr_live++].npages = n;
+		} else if (r % 8 == 5) {
+			again = live[nr_live - 1].npages;
+			free_live(test, iovad, live, &nr_live, map, nr_live - 1);
 		} else {
 			free_random_live(test, iovad, live, &nr_live, map, r);
 		}
 	}
 	KUNIT_EXPECT_EQ(test, wrong, 0);
+	kunit_info(test, "%llu staged ranges taken again", stats_of(iovad).tree_reuses);
+	KUNIT_EXPECT_GT(test, stats_of(iovad).tree_reuses, 0);
 	kunit_info(test, "%d ops, %lu failed allocations (space exhausted)", MODEL_OPS, fails);
 	free_all_live(test, iovad, live, nr_live);
 	iox_iova_domain_destroy(iovad);
@@ -450,6 +478,146 @@ static void iova_cache_hit_same_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.cpu_cached, 0);
 	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, b, 4), 0);
 	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, c, 3), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+static int remote_free_fn(void *data)
+{
+	struct remote_free *rf = data;
+
+	rf->ret = iox_iova_free(rf->iovad, rf->pfn, rf->npages);
+	complete(&rf->done);
+	return 0;
+}
+
+/* Free a range from a kthread on @cpu; the free's return value. */
+static int free_on_cpu(struct kunit *test, struct iox_iova_domain *iovad,
+		       unsigned long pfn, unsigned long npages, unsigned int cpu)
+{
+	struct remote_free rf = { .iovad = iovad, .pfn = pfn, .npages = npages };
+	struct task_struct *task;
+
+	init_completion(&rf.done);
+	task = kthread_create(remote_free_fn, &rf, "iox-iova-free");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	kthread_bind(task, cpu);
+	wake_up_process(task);
+	wait_for_completion(&rf.done);
+	return rf.ret;
+}
+
+/*
+ * A tree range freed on the CPU that allocated it stays in the tree,
+ * staged, until that CPU's next tree allocation: a second free is refused
+ * at once, the same request takes the range again without a search, and
+ * any other request finds the range returned first.  Freed on another CPU
+ * (through the tree and its lock), the range is staged the same way.
+ */
+static void iova_tree_free_staged(struct kunit *test)
+{
+	const unsigned long end = (1UL << 20) - 1;
+	struct iox_iova_domain *iovad = new_domain(test, 1, end);
+	unsigned int cpu, other;
+	struct iox_iova_stats s;
+	unsigned long a, b, c;
+
+	migrate_disable();
+	cpu = smp_processor_id();
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, end, &a), 0);
+	KUNIT_EXPECT_EQ(test, a, end + 1 - 64);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, a, 64), 0);
+	s = stats_of(iovad);
+	KUNIT_EXPECT_EQ(test, s.tree_staged, 1);
+	KUNIT_EXPECT_EQ(test, s.tree_nodes, 0);
+	KUNIT_EXPECT_EQ(test, s.tree_frees, 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, a, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).bad_frees, 1);
+
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, end, &b), 0);
+	KUNIT_EXPECT_EQ(test, b, a);
+	s = stats_of(iovad);
+	KUNIT_EXPECT_EQ(test, s.tree_reuses, 1);
+	KUNIT_EXPECT_EQ(test, s.tree_allocs, 2);
+	KUNIT_EXPECT_EQ(test, s.tree_frees, 1);
+	KUNIT_EXPECT_EQ(test, s.tree_staged, 0);
+	KUNIT_EXPECT_EQ(test, s.tree_nodes, 1);
+
+	/* A larger request: the staged range goes back before the search. */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, b, 64), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 128, end, &c), 0);
+	KUNIT_EXPECT_EQ(test, c, end + 1 - 128);
+	/* The same size below a lower limit is searched for. */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, c, 128), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 128, end - 4096, &c), 0);
+	KUNIT_EXPECT_EQ(test, c, end + 1 - 4096 - 128);
+	s = stats_of(iovad);
+	KUNIT_EXPECT_EQ(test, s.tree_reuses, 1);
+	KUNIT_EXPECT_EQ(test, s.tree_frees, 3);
+	KUNIT_EXPECT_EQ(test, s.tree_nodes, 1);
+
+	other = cpumask_any_but(cpu_online_mask, cpu);
+	if (other < nr_cpu_ids) {
+		KUNIT_EXPECT_EQ(test, free_on_cpu(test, iovad, c, 128, other), 0);
+		KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_staged, 1);
+		KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, c, 128), -EINVAL);
+		KUNIT_EXPECT_EQ(test, free_on_cpu(test, iovad, c, 128, other), -EINVAL);
+		KUNIT_EXPECT_EQ(test, stats_of(iovad).bad_frees, 3);
+		KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 128, end - 4096, &b), 0);
+		KUNIT_EXPECT_EQ(test, b, c);
+		KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_reuses, 2);
+		c = b;
+	} else {
+		kunit_info(test, "one CPU: no free from another CPU, run make kunit-qemu");
+	}
+	migrate_enable();
+
+	/* A flush returns a staged range. */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, c, 128), 0);
+	iox_iova_flush_caches(iovad);
+	s = stats_of(iovad);
+	KUNIT_EXPECT_EQ(test, s.tree_staged, 0);
+	KUNIT_EXPECT_EQ(test, s.tree_nodes, 0);
+	KUNIT_EXPECT_EQ(test, s.tree_allocs, s.tree_frees);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+/*
+ * A staged range in a gap that is too small for the search's first walk is
+ * not taken again when a large gap fits lower down: the policy takes large
+ * gaps first.  Slots of 64 pages in [1, 1024]: slot 10 is staged while the
+ * only large gap (pfns 1-191: slots 1 and 2 and the pages below them) lies
+ * below it, and that space came free without any gap above slot 10
+ * growing.
+ */
+static void iova_staged_not_taken_from_small_gap(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = new_domain(test, 1, 1024);
+	unsigned long slot[16], pfn;
+	int i;
+
+	migrate_disable();
+	for (i = 15; i >= 1; i--) {
+		KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, ULONG_MAX, &slot[i]), 0);
+		KUNIT_ASSERT_EQ(test, slot[i], 64 * i);
+	}
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, slot[10], 64), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, slot[2], 64), 0);
+	/* Only 64-page holes: the second walk takes the highest. */
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, ULONG_MAX, &pfn), 0);
+	KUNIT_ASSERT_EQ(test, pfn, slot[10]);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, slot[1], 64), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, slot[10], 64), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_staged, 1);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, ULONG_MAX, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, 128);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_reuses, 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 64), 0);
+	migrate_enable();
+	for (i = 3; i <= 15; i++)
+		if (i != 10)
+			KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, slot[i], 64), 0);
 	iox_iova_domain_destroy(iovad);
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
 }
@@ -746,6 +914,8 @@ static struct kunit_case iova_cases[] = {
 	KUNIT_CASE(iova_random_no_overlap),
 	KUNIT_CASE(iova_tree_placement_matches_model),
 	KUNIT_CASE(iova_cache_hit_same_cpu),
+	KUNIT_CASE(iova_tree_free_staged),
+	KUNIT_CASE(iova_staged_not_taken_from_small_gap),
 	KUNIT_CASE(iova_trim_returns_to_tree),
 	KUNIT_CASE(iova_destroy_reports_leaks_once),
 	KUNIT_CASE(iova_debugfs_stats),
