@@ -158,7 +158,8 @@ struct iox_iova_domain {
  * @free_hits: frees kept in a per-CPU cache or the depot
  * @cpu_cached: ranges held in the per-CPU magazines
  * @depot_mags: full magazines in the depots
- * @tree_nodes: allocated and reserved ranges in the tree (incl. cached)
+ * @tree_nodes: allocated and reserved ranges in the tree (including the
+ *	cached ones, not the staged ones)
  * @tree_staged: freed ranges still in the tree until the CPU that
  *	allocated them allocates from the tree again (at most one per CPU)
  * @tree_allocs: ranges allocated from the tree

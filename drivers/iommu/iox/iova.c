@@ -456,12 +456,12 @@ static bool iox_iova_staged_fits(struct iox_iova_domain *iovad,
 
 /*
  * Before a tree allocation of @size pages below @limit on the CPU of @cc,
- * under the lock: the CPU's pinned node is unpinned (the new allocation is
- * pinned instead); a staged one is the allocation itself if
- * iox_iova_staged_fits(), and otherwise goes back to the tree, its node to
- * *@dead.  Returns the node taken again, or NULL.  No other CPU changes the
- * node meanwhile: a staged node stays staged, and a pinned one is staged
- * only by its own CPU (which is here) or under the lock (which we hold).
+ * under the lock: if the CPU's pinned node is staged, it is the allocation
+ * itself when iox_iova_staged_fits(), and otherwise goes back to the tree,
+ * its node to *@dead.  Returns the node taken again, or NULL.  No other
+ * CPU changes the node meanwhile: a staged node stays staged, and a pinned
+ * one is staged only by its own CPU (which is here) or under the lock
+ * (which we hold).
  */
 static struct iox_iova_node *iox_iova_settle_recent(struct iox_iova_domain *iovad,
 						    struct iox_iova_cpu *cc,
@@ -471,22 +471,18 @@ static struct iox_iova_node *iox_iova_settle_recent(struct iox_iova_domain *iova
 {
 	struct iox_iova_node *node = cc->recent;
 
-	if (!node)
+	if (!node || READ_ONCE(node->state) != IOX_IOVA_STAGED)
 		return NULL;
-	if (READ_ONCE(node->state) == IOX_IOVA_STAGED) {
-		iovad->tree_frees++;
-		if (iox_iova_staged_fits(iovad, cc, node, size, limit)) {
-			WRITE_ONCE(node->state, IOX_IOVA_PINNED);
-			iovad->tree_reuses++;
-			cc->recent_limit = limit;
-			return node;
-		}
-		iox_iova_unlink(iovad, node);
-		*dead = node;
-	} else {
-		WRITE_ONCE(node->state, IOX_IOVA_LIVE);
+	iovad->tree_frees++;
+	if (iox_iova_staged_fits(iovad, cc, node, size, limit)) {
+		WRITE_ONCE(node->state, IOX_IOVA_PINNED);
+		iovad->tree_reuses++;
+		cc->recent_limit = limit;
+		return node;
 	}
 	WRITE_ONCE(cc->recent, NULL);
+	iox_iova_unlink(iovad, node);
+	*dead = node;
 	return NULL;
 }
 
@@ -546,9 +542,13 @@ static int iox_iova_tree_alloc(struct iox_iova_domain *iovad,
 	iox_iova_link_before(iovad, node, next);
 	/*
 	 * Sizes beyond the caches are pinned, so that their free on this CPU
-	 * needs no lock (see iox_iova_recent_free()).
+	 * needs no lock (see iox_iova_recent_free()), in place of the CPU's
+	 * pinned node, which is live (iox_iova_settle_recent() took a staged
+	 * one) and stays so.  A failed or smaller allocation keeps the pin.
 	 */
 	if (cc && size > IOX_IOVA_CACHE_MAX_PAGES) {
+		if (cc->recent)
+			WRITE_ONCE(cc->recent->state, IOX_IOVA_LIVE);
 		node->state = IOX_IOVA_PINNED;
 		WRITE_ONCE(cc->recent, node);
 		cc->recent_limit = limit;
@@ -988,22 +988,42 @@ void iox_iova_flush_caches(struct iox_iova_domain *iovad)
 }
 EXPORT_SYMBOL_GPL(iox_iova_flush_caches);
 
-/* Whether any cache holds ranges; a hint read without the owners' help. */
+/* Staged ranges in the tree; under the lock, where a pinned node is in it. */
+static unsigned long iox_iova_nr_staged(struct iox_iova_domain *iovad)
+{
+	unsigned long staged = 0;
+	unsigned int cpu;
+
+	lockdep_assert_held(&iovad->lock);
+	for_each_possible_cpu(cpu) {
+		struct iox_iova_node *node = READ_ONCE(per_cpu_ptr(iovad->cpu, cpu)->recent);
+
+		if (node && READ_ONCE(node->state) == IOX_IOVA_STAGED)
+			staged++;
+	}
+	return staged;
+}
+
+/*
+ * Whether any cache holds ranges or a CPU has one staged; a hint, read
+ * without the owners' help, for a flush to be worth its IPIs.
+ */
 static bool iox_iova_has_cached(struct iox_iova_domain *iovad)
 {
 	unsigned int cpu, order;
+	unsigned long flags, staged;
 
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
 		if (READ_ONCE(iovad->depot[order].nr_full))
 			return true;
-	for_each_possible_cpu(cpu) {
-		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
-
-		/* A pinned node may be staged: count it as cached. */
-		if (iox_iova_cpu_cached(cc) || READ_ONCE(cc->recent))
+	for_each_possible_cpu(cpu)
+		if (iox_iova_cpu_cached(per_cpu_ptr(iovad->cpu, cpu)))
 			return true;
-	}
-	return false;
+	/* A pinned range that is not staged is an allocation: no reason. */
+	spin_lock_irqsave(&iovad->lock, flags);
+	staged = iox_iova_nr_staged(iovad);
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	return staged;
 }
 
 /**
@@ -1268,13 +1288,7 @@ void iox_iova_get_stats(struct iox_iova_domain *iovad,
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
 		stats->depot_mags += READ_ONCE(iovad->depot[order].nr_full);
 	spin_lock_irqsave(&iovad->lock, flags);
-	/* Under the lock, a CPU's pinned node is in the tree. */
-	for_each_possible_cpu(cpu) {
-		struct iox_iova_node *node = READ_ONCE(per_cpu_ptr(iovad->cpu, cpu)->recent);
-
-		if (node && READ_ONCE(node->state) == IOX_IOVA_STAGED)
-			stats->tree_staged++;
-	}
+	stats->tree_staged = iox_iova_nr_staged(iovad);
 	stats->tree_nodes = iovad->nr_nodes - 1 - stats->tree_staged;
 	stats->tree_allocs = iovad->tree_allocs;
 	stats->tree_reuses = iovad->tree_reuses;

@@ -622,6 +622,26 @@ static void iova_staged_not_taken_from_small_gap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
 }
 
+/*
+ * An allocation that fails flushes the caches only if they hold ranges or
+ * a CPU has one staged: a CPU's pinned, live range is an allocation, so it
+ * stays pinned and its free is still staged.
+ */
+static void iova_failed_alloc_keeps_pin(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = new_domain(test, 64, 127);
+	unsigned long a, b;
+
+	migrate_disable();
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, ULONG_MAX, &a), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 64, ULONG_MAX, &b), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, a, 64), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_staged, 1);
+	migrate_enable();
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
 static void iova_trim_returns_to_tree(struct kunit *test)
 {
 	const unsigned long nr = 6 * IOX_IOVA_MAG_SIZE;
@@ -916,6 +936,7 @@ static struct kunit_case iova_cases[] = {
 	KUNIT_CASE(iova_cache_hit_same_cpu),
 	KUNIT_CASE(iova_tree_free_staged),
 	KUNIT_CASE(iova_staged_not_taken_from_small_gap),
+	KUNIT_CASE(iova_failed_alloc_keeps_pin),
 	KUNIT_CASE(iova_trim_returns_to_tree),
 	KUNIT_CASE(iova_destroy_reports_leaks_once),
 	KUNIT_CASE(iova_debugfs_stats),
