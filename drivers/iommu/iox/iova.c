@@ -200,6 +200,12 @@ static inline struct iox_iova_node *to_node(struct rb_node *rb)
 	return rb_entry(rb, struct iox_iova_node, rb);
 }
 
+/* Pages in @node's range. */
+static inline unsigned long iox_iova_node_pages(const struct iox_iova_node *node)
+{
+	return node->hi - node->lo + 1;
+}
+
 static inline unsigned long iox_iova_node_gap(struct iox_iova_node *node)
 {
 	return node->gap;
@@ -288,7 +294,7 @@ static void iox_iova_unlink(struct iox_iova_domain *iovad,
 	struct iox_iova_node *next = to_node(rb_next(&node->rb));
 
 	rb_erase_augmented(&node->rb, &iovad->rbroot, &iox_iova_rb_cb);
-	next->gap += node->gap + (node->hi - node->lo + 1);
+	next->gap += node->gap + iox_iova_node_pages(node);
 	iox_iova_rb_cb_propagate(&next->rb, NULL);
 	iovad->nr_nodes--;
 	/* The tree gained space: an earlier failed search may succeed now. */
@@ -303,6 +309,14 @@ static void iox_iova_unlink(struct iox_iova_domain *iovad,
 		iovad->hint_gen++;
 		iovad->hint_min_lo = ULONG_MAX;
 	}
+}
+
+/* Return the freed range of @node to the tree, and count it. */
+static void iox_iova_return(struct iox_iova_domain *iovad,
+			    struct iox_iova_node *node)
+{
+	iox_iova_unlink(iovad, node);
+	iovad->tree_frees++;
 }
 
 /*
@@ -418,7 +432,7 @@ static void iox_iova_hint_set(struct iox_iova_domain *iovad,
 			      struct iox_iova_node *node, unsigned long limit)
 {
 	hint->node = node;
-	hint->size = node->hi - node->lo + 1;
+	hint->size = iox_iova_node_pages(node);
 	hint->limit = limit;
 	hint->gen = iovad->hint_gen;
 	iovad->hint_min_lo = min(iovad->hint_min_lo, node->lo);
@@ -444,7 +458,7 @@ static bool iox_iova_staged_fits(struct iox_iova_domain *iovad,
 	struct iox_iova_node *next;
 	unsigned long last;
 
-	if (node->hi - node->lo + 1 != size || node->hi > limit ||
+	if (iox_iova_node_pages(node) != size || node->hi > limit ||
 	    limit > cc->recent_limit || cc->recent_gen != iovad->hint_gen)
 		return false;
 	next = to_node(rb_next(&node->rb));
@@ -473,15 +487,16 @@ static struct iox_iova_node *iox_iova_settle_recent(struct iox_iova_domain *iova
 
 	if (!node || READ_ONCE(node->state) != IOX_IOVA_STAGED)
 		return NULL;
-	iovad->tree_frees++;
 	if (iox_iova_staged_fits(iovad, cc, node, size, limit)) {
+		/* Freed and allocated again, in place. */
 		WRITE_ONCE(node->state, IOX_IOVA_PINNED);
+		iovad->tree_frees++;
 		iovad->tree_reuses++;
 		cc->recent_limit = limit;
 		return node;
 	}
 	WRITE_ONCE(cc->recent, NULL);
-	iox_iova_unlink(iovad, node);
+	iox_iova_return(iovad, node);
 	*dead = node;
 	return NULL;
 }
@@ -598,11 +613,10 @@ static int iox_iova_tree_take(struct iox_iova_domain *iovad, unsigned long pfn,
 
 	lockdep_assert_held(&iovad->lock);
 	*taken = NULL;
-	if (node && node->hi - node->lo + 1 == size) {
+	if (node && iox_iova_node_pages(node) == size) {
 		switch (READ_ONCE(node->state)) {
 		case IOX_IOVA_LIVE:
-			iox_iova_unlink(iovad, node);
-			iovad->tree_frees++;
+			iox_iova_return(iovad, node);
 			*taken = node;
 			return 0;
 		case IOX_IOVA_PINNED:
@@ -761,7 +775,7 @@ static int iox_iova_recent_free(struct iox_iova_domain *iovad, unsigned long pfn
 		return ret;
 	/* Pinned, the node stays in the tree until this CPU lets it go. */
 	node = cc->recent;
-	if (node && node->lo == pfn && node->hi - node->lo + 1 == size)
+	if (node && node->lo == pfn && iox_iova_node_pages(node) == size)
 		ret = cmpxchg(&node->state, IOX_IOVA_PINNED,
 			      IOX_IOVA_STAGED) == IOX_IOVA_PINNED ? 0 : -EINVAL;
 	iox_iova_cpu_exit(cc);
@@ -785,8 +799,7 @@ static void iox_iova_recent_drain(struct iox_iova_domain *iovad,
 	node = cc->recent;
 	WRITE_ONCE(cc->recent, NULL);
 	if (node->state == IOX_IOVA_STAGED) {
-		iox_iova_unlink(iovad, node);
-		iovad->tree_frees++;
+		iox_iova_return(iovad, node);
 		dead = node;
 	} else {
 		node->state = IOX_IOVA_LIVE;
