@@ -65,8 +65,9 @@ struct iox_pgtable_cfg {
 /**
  * struct iox_pgtable_stats - accounting of one page table
  * @pages_allocated: table pages ever allocated, the root included
- * @pages_gathered: table pages an unmap emptied and put on a gather's free
- *	list, for the core to free after the IOTLB flush
+ * @pages_gathered: table pages an unmap covering their whole span unlinked
+ *	and put on a gather's free list, for the core to free after the IOTLB
+ *	flush
  * @pages_freed: table pages freed at once: by iox_pgtable_destroy(), or
  *	never published (a map or split that ran out of memory)
  * @flushes: calls of the cache-flush hook (non-coherent walkers only);
@@ -76,8 +77,8 @@ struct iox_pgtable_cfg {
  *
  * allocated - gathered - freed is the number of live table pages.  The
  * page counters are atomic so that debugfs may read them at any time;
- * the others are updated under the caller's serialisation of map and unmap
- * and may be read slightly stale.
+ * the others are plain counters, exact when one walk runs at a time and
+ * approximate (an increment may be lost) while walks run concurrently.
  */
 struct iox_pgtable_stats {
 	atomic_long_t pages_allocated;
@@ -100,9 +101,17 @@ struct iox_pgtable_stats {
  *	number of table allocations that still succeed before every further
  *	one fails as if memory were exhausted; -1 (the default) disables it
  *
- * Locking: the library takes no lock.  The caller serialises
- * iox_pgtable_map_pages(), iox_pgtable_unmap_pages() and
- * iox_pgtable_destroy() on one table (the domain's page-table lock).
+ * Locking: none.  iox_pgtable_map_pages() and iox_pgtable_unmap_pages()
+ * of disjoint IOVA ranges may run concurrently on one table, on any CPU and
+ * in any context; the caller serialises operations on the same IOVAs (as
+ * the DMA API and VFIO do) and iox_pgtable_destroy() against everything.
+ * Entries that concurrent walks may share are changed with a 64-bit
+ * compare-and-exchange: a new table is installed only if the slot is still
+ * empty, a split large leaf only if the leaf is still there, and the walk
+ * that loses frees what it built.  A table is unlinked (and freed after the
+ * IOTLB flush) only by an unmap that covers its whole span, so no table
+ * another walk is using disappears; tables that smaller unmaps leave empty
+ * stay for later maps until iox_pgtable_destroy().
  * iox_pgtable_iova_to_phys() and iox_pgtable_lookup() may run concurrently
  * with them for IOVAs the caller knows to stay mapped: every entry is
  * written with a single 64-bit store, so they see it old or new.
@@ -140,10 +149,12 @@ struct iox_pgtable_leaf {
 /**
  * struct iox_pgtable_usage - what iox_pgtable_audit() found
  * @tables: reachable table pages, the root included
+ * @empty: reachable tables other than the root with no present entry
  * @mapped: bytes of IOVA space the leaves map
  */
 struct iox_pgtable_usage {
 	unsigned long tables;
+	unsigned long empty;
 	u64 mapped;
 };
 

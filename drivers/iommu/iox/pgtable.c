@@ -16,12 +16,20 @@
  * - for a walker that does not snoop the CPU caches, written entries are
  *   flushed once per table and run (the span from the first to the last
  *   written entry), and a new table is flushed whole before it is published;
- * - a table that an unmap empties is unlinked and put on the gather's free
- *   list: the walker (and its paging-structure caches) may still use it
- *   until the IOTLB flush, after which the core frees the list.
+ * - a table is unlinked only by an unmap whose run covers the table's whole
+ *   span, and put on the gather's free list: the walker (and its
+ *   paging-structure caches) may still use it until the IOTLB flush, after
+ *   which the core frees the list.  A table that smaller unmaps leave empty
+ *   stays in place for the next map (until iox_pgtable_destroy()).
  *
- * Each table page counts its present entries in page->private, so that
- * unmap sees in O(1) when a table becomes empty.
+ * Concurrency: map and unmap of disjoint ranges may run at once on every
+ * CPU, with no lock.  Every entry that more than one such walk may change
+ * (a not-present entry where a table is to be installed, a large leaf that
+ * two unmaps both split, the slots of an AMD-Vi override page) is changed
+ * with a compare-and-exchange; the walk that loses frees what it built and
+ * carries on through the winner's table.  Entries inside the caller's own
+ * range are written with plain stores: no other walk may touch them, and a
+ * table the run covers whole is nobody else's to use or free.
  */
 #include <linux/bitops.h>
 #include <linux/errno.h>
@@ -88,16 +96,6 @@ static inline u64 *entry_table(u64 pte)
 	return phys_to_virt(pte & IOX_PT_ADDR_MASK);
 }
 
-static inline unsigned int table_used(u64 *table)
-{
-	return page_private(virt_to_page(table));
-}
-
-static inline void table_set_used(u64 *table, unsigned int used)
-{
-	set_page_private(virt_to_page(table), used);
-}
-
 static u64 *table_alloc(struct iox_pgtable *pt, gfp_t gfp)
 {
 	struct page *page;
@@ -117,10 +115,7 @@ static u64 *table_alloc(struct iox_pgtable *pt, gfp_t gfp)
 /* Free a table the walker can no longer reach, at once. */
 static void table_free(struct iox_pgtable *pt, u64 *table)
 {
-	struct page *page = virt_to_page(table);
-
-	set_page_private(page, 0);
-	__free_page(page);
+	__free_page(virt_to_page(table));
 	atomic_long_inc(&pt->stats.pages_freed);
 }
 
@@ -128,10 +123,7 @@ static void table_free(struct iox_pgtable *pt, u64 *table)
 static void table_release(struct iox_pgtable *pt, u64 *table,
 			  struct iox_iotlb_gather *gather)
 {
-	struct page *page = virt_to_page(table);
-
-	set_page_private(page, 0);
-	iox_iotlb_gather_free_page(gather, page);
+	iox_iotlb_gather_free_page(gather, virt_to_page(table));
 	atomic_long_inc(&pt->stats.pages_gathered);
 }
 
@@ -183,18 +175,21 @@ static void dirty_flush(struct iox_pgtable *pt, u64 *table,
 }
 
 /*
- * Make a private table, fully written, reachable through @slot.  The
- * walker may fetch any of its entries, so a non-coherent walker needs the
- * whole page in memory first; the barrier keeps the contents before the
- * pointer for a coherent one.
+ * Make a private table, fully written, reachable through @slot, provided
+ * @slot still holds @old: another walk may have replaced it meanwhile.  The
+ * walker may fetch any of the table's entries, so a non-coherent walker
+ * needs the whole page in memory first; the barrier keeps the contents
+ * before the pointer for a coherent one.  Return: false if @slot changed,
+ * with the table still private.
  */
-static void table_publish(struct iox_pgtable *pt, u64 *slot, u64 *table,
-			  unsigned int level)
+static bool table_publish(struct iox_pgtable *pt, u64 *slot, u64 old,
+			  u64 *table, unsigned int level)
 {
 	if (!pt->cfg.coherent)
 		flush_entries(pt, table, 0, IOX_PT_ENTRIES - 1);
 	dma_wmb();
-	WRITE_ONCE(*slot, pt->fmt->make_table(virt_to_phys(table), level));
+	return cmpxchg64(slot, old,
+			 pt->fmt->make_table(virt_to_phys(table), level)) == old;
 }
 
 /* Validate a run; on success *last is its last IOVA. */
@@ -236,31 +231,146 @@ struct map_walk {
 	size_t mapped;
 };
 
+/*
+ * Whether slot @i of @table at @level can take a page of its span: it is
+ * not present, or it holds a table that maps nothing (one that unmaps left
+ * empty) and every slot of it can in turn.
+ */
+static bool slot_free(struct iox_pgtable *pt, u64 *table, unsigned int level,
+		      unsigned int i, bool *tables)
+{
+	u64 pte = READ_ONCE(table[i]);
+	unsigned int k;
+
+	if (!entry_present(pt, pte))
+		return true;
+	if (!entry_is_table(pt, pte, level))
+		return false;
+	*tables = true;
+	for (k = 0; k < IOX_PT_ENTRIES; k++)
+		if (!slot_free(pt, entry_table(pte), level - 1, k, tables))
+			return false;
+	return true;
+}
+
+/*
+ * Map [@pa, @pa + span) with @prot through slot @i at @level, which
+ * slot_free() accepted: an empty slot gets a leaf of the slot's span, a
+ * table that stayed behind is filled with leaves of the next level down
+ * (a unit that has a page size has the format's smaller ones too).
+ * The translation is the page's, in smaller leaves; the table stays, so
+ * no walker can be left holding a pointer to a freed page.  The run covers
+ * the slot whole, so no other walk uses the table.
+ */
+static void slot_fill(struct iox_pgtable *pt, u64 *table, unsigned int level,
+		      unsigned int i, phys_addr_t pa, int prot)
+{
+	u64 pte = READ_ONCE(table[i]);
+	u64 child = entry_span(level - 1), *sub;
+	unsigned int k;
+
+	if (!entry_present(pt, pte)) {
+		WRITE_ONCE(table[i], pt->fmt->make_leaf(pt, pa, level,
+							iox_pt_level_shift(level),
+							prot));
+		return;
+	}
+	sub = entry_table(pte);
+	for (k = 0; k < IOX_PT_ENTRIES; k++)
+		slot_fill(pt, sub, level - 1, k, pa + k * child, prot);
+	if (!pt->cfg.coherent)
+		flush_entries(pt, sub, 0, IOX_PT_ENTRIES - 1);
+}
+
+/* Map the run's next page where tables stayed behind in its slots. */
+static void map_page_through_tables(struct map_walk *w, u64 *table,
+				    unsigned int i)
+{
+	struct iox_pgtable *pt = w->pt;
+	u64 span = entry_span(w->leaf_level);
+	unsigned int shift, j;
+	phys_addr_t pa;
+	int prot;
+
+	pt->fmt->decode_leaf(w->pte, w->leaf_level, &pa, &shift, &prot);
+	for (j = 0; j < w->span; j++)
+		slot_fill(pt, table, w->leaf_level, i + j, pa + j * span, prot);
+}
+
 static int map_leaves(struct map_walk *w, u64 *table, unsigned int first,
 		      unsigned int last, struct dirty_span *d)
 {
-	unsigned int used = table_used(table);
 	unsigned int i, j;
+	bool tables;
 	int ret = 0;
 
 	for (i = first; i <= last; i += w->span) {
+		tables = false;
 		for (j = 0; j < w->span; j++) {
-			if (entry_present(w->pt, READ_ONCE(table[i + j]))) {
+			if (!slot_free(w->pt, table, w->leaf_level, i + j,
+				       &tables)) {
 				ret = -EEXIST;
 				goto out;
 			}
 		}
-		for (j = 0; j < w->span; j++)
-			WRITE_ONCE(table[i + j], w->pte);
-		used += w->span;
+		if (tables) {
+			map_page_through_tables(w, table, i);
+		} else {
+			for (j = 0; j < w->span; j++)
+				WRITE_ONCE(table[i + j], w->pte);
+		}
 		w->pte += w->pgsize;
 		w->mapped += w->pgsize;
 	}
 out:
 	if (i > first)
 		dirty_mark(d, first, i - 1);
-	table_set_used(table, used);
 	return ret;
+}
+
+static int map_level(struct map_walk *w, u64 *table, unsigned int level,
+		     u64 start, u64 last, bool fresh);
+
+/*
+ * Map [@s, @l] through entry @i of @table.  Where no table is there yet,
+ * one is built privately and published with a compare-and-exchange; if a
+ * walk mapping a disjoint range published one first, the private one is
+ * dropped and the run goes through the winner's.
+ */
+static int map_entry(struct map_walk *w, u64 *table, unsigned int level,
+		     unsigned int i, u64 s, u64 l, struct dirty_span *d)
+{
+	struct iox_pgtable *pt = w->pt;
+	size_t mapped = w->mapped;
+	u64 leaf = w->pte;
+	u64 pte, *sub;
+	int ret;
+
+	for (;;) {
+		pte = READ_ONCE(table[i]);
+		if (entry_present(pt, pte)) {
+			if (!entry_is_table(pt, pte, level))
+				return -EEXIST;	/* a larger leaf covers the run */
+			return map_level(w, entry_table(pte), level - 1, s, l,
+					 false);
+		}
+		sub = table_alloc(pt, w->gfp);
+		if (!sub)
+			return -ENOMEM;
+		/* Fill the table while the walker cannot see it yet. */
+		ret = map_level(w, sub, level - 1, s, l, true);
+		if (w->mapped == mapped) {
+			table_free_tree(pt, sub, level - 1);
+			return ret;
+		}
+		if (table_publish(pt, &table[i], pte, sub, level)) {
+			dirty_mark(d, i, i);
+			return ret;
+		}
+		table_free_tree(pt, sub, level - 1);
+		w->mapped = mapped;
+		w->pte = leaf;
+	}
 }
 
 /*
@@ -276,7 +386,7 @@ static int map_level(struct map_walk *w, u64 *table, unsigned int level,
 	struct dirty_span d = DIRTY_SPAN_INIT;
 	u64 span = entry_span(level);
 	u64 base = start & ~(span - 1);
-	unsigned int i, used;
+	unsigned int i;
 	int ret = 0;
 
 	pt->stats.table_visits[level]++;
@@ -284,37 +394,9 @@ static int map_level(struct map_walk *w, u64 *table, unsigned int level,
 		ret = map_leaves(w, table, first, end, &d);
 		goto out;
 	}
-
-	used = table_used(table);
-	for (i = first; i <= end && !ret; i++, base += span) {
-		u64 s = max(start, base), l = min(last, base + (span - 1));
-		u64 pte = READ_ONCE(table[i]);
-		u64 *sub;
-
-		if (entry_is_table(pt, pte, level) && entry_present(pt, pte)) {
-			ret = map_level(w, entry_table(pte), level - 1, s, l, false);
-			continue;
-		}
-		if (entry_present(pt, pte)) {
-			ret = -EEXIST;	/* a larger leaf covers the run */
-			break;
-		}
-		sub = table_alloc(pt, w->gfp);
-		if (!sub) {
-			ret = -ENOMEM;
-			break;
-		}
-		/* Fill the table while the walker cannot see it yet. */
-		ret = map_level(w, sub, level - 1, s, l, true);
-		if (!table_used(sub)) {
-			table_free(pt, sub);
-			break;
-		}
-		table_publish(pt, &table[i], sub, level);
-		used++;
-		dirty_mark(&d, i, i);
-	}
-	table_set_used(table, used);
+	for (i = first; i <= end && !ret; i++, base += span)
+		ret = map_entry(w, table, level, i, max(start, base),
+				min(last, base + (span - 1)), &d);
 out:
 	if (!fresh)
 		dirty_flush(pt, table, &d);
@@ -333,7 +415,11 @@ out:
  * @mapped: set to the bytes mapped, whole pages from @iova on, also on
  *	failure; may be NULL
  *
- * The run is mapped in one walk.  Pages are mapped in IOVA order, so on
+ * The run is mapped in one walk.  Where an unmap left an empty table in
+ * the slot of a large page, the page is mapped through that table in
+ * leaves of the next sizes down (same translation): the table is not
+ * freed, since a walker may have cached it.  Pages are mapped in IOVA
+ * order, so on
  * failure [@iova, @iova + *@mapped) is mapped and nothing else changed: the
  * caller unmaps that prefix (with an IOTLB flush, since the walker may have
  * seen it).  Refused input changes nothing.
@@ -393,6 +479,7 @@ EXPORT_SYMBOL_GPL(iox_pgtable_map_pages);
  *	IOVA, if that leaf must be split; private until installed
  * @tail_level: level of the entry @tail_split replaces
  * @tail_base: first IOVA of the entry @tail_split replaces
+ * @tail_pte: the leaf entry @tail_split was built from
  */
 struct unmap_walk {
 	struct iox_pgtable *pt;
@@ -405,6 +492,7 @@ struct unmap_walk {
 	u64 *tail_split;
 	unsigned int tail_level;
 	u64 tail_base;
+	u64 tail_pte;
 };
 
 /*
@@ -419,7 +507,7 @@ static u64 *split_build(struct iox_pgtable *pt, u64 pte, unsigned int level,
 			u64 base, u64 cut_start, u64 cut_last)
 {
 	u64 child_span = entry_span(level - 1);
-	unsigned int shift, j, used = 0;
+	unsigned int shift, j;
 	u64 child_pte, cb, *table;
 	phys_addr_t pa;
 	int prot;
@@ -443,19 +531,15 @@ static u64 *split_build(struct iox_pgtable *pt, u64 pte, unsigned int level,
 			sub = split_build(pt, child_pte, level - 1, cb,
 					  cut_start, cut_last);
 			if (!sub) {
-				table_set_used(table, used);
 				table_free_tree(pt, table, level - 1);
 				return NULL;
 			}
 			if (!pt->cfg.coherent)
 				flush_entries(pt, sub, 0, IOX_PT_ENTRIES - 1);
 			table[j] = pt->fmt->make_table(virt_to_phys(sub), level - 1);
-		} else {
-			continue;	/* inside the cut */
 		}
-		used++;
+		/* else inside the cut: left not present */
 	}
-	table_set_used(table, used);
 	return table;	/* flushed by table_publish() */
 }
 
@@ -488,6 +572,7 @@ static int unmap_prepare_tail(struct unmap_walk *w, u64 *table,
 		if (!w->tail_split)
 			return -ENOMEM;
 		w->tail_level = level;
+		w->tail_pte = pte;
 		return 0;
 	}
 }
@@ -496,14 +581,16 @@ static int unmap_prepare_tail(struct unmap_walk *w, u64 *table,
  * An AMD-Vi override page is one entry repeated over several slots; when
  * only part of it is unmapped, rewrite every slot as a standalone leaf of
  * the slot's span first, so that no slot still claims the whole page.
- * The translation of each slot stays the same.
+ * The translation of each slot stays the same.  Unmaps of other parts of
+ * the page may do the same at once, so a slot is rewritten only while it
+ * still holds the page's entry.
  */
 static void leaf_unreplicate(struct iox_pgtable *pt, u64 *table,
 			     unsigned int level, unsigned int first,
 			     unsigned int count, u64 pte,
 			     struct dirty_span *d)
 {
-	u64 span = entry_span(level);
+	u64 span = entry_span(level), old = pte;
 	unsigned int shift, j;
 	phys_addr_t pa;
 	int prot;
@@ -511,7 +598,7 @@ static void leaf_unreplicate(struct iox_pgtable *pt, u64 *table,
 	pt->fmt->decode_leaf(pte, level, &pa, &shift, &prot);
 	pte = pt->fmt->make_leaf(pt, pa, level, iox_pt_level_shift(level), prot);
 	for (j = 0; j < count; j++, pte += span)
-		WRITE_ONCE(table[first + j], pte);
+		cmpxchg64(&table[first + j], old, pte);
 	dirty_mark(d, first, first + count - 1);
 }
 
@@ -523,16 +610,17 @@ static void unmap_note(struct unmap_walk *w, u64 start, u64 size)
 }
 
 /*
- * Unmap [@s, @l] from the leaf entry @i of @table, which spans [@base,
- * @base + span).  [@start, @last] is the part of the run inside @table.
+ * Unmap [@s, @l] from the leaf entry @pte in slot @i of @table, which spans
+ * [@base, @base + span).  [@start, @last] is the part of the run inside
+ * @table.  Return: 0, -ENOMEM, or -EAGAIN if another walk changed the slot
+ * first (split the same leaf for a disjoint range): look at it again.
  */
 static int unmap_leaf(struct unmap_walk *w, u64 *table, unsigned int level,
-		      unsigned int i, u64 base, u64 s, u64 l, u64 start,
-		      u64 last, unsigned int *cleared, struct dirty_span *d)
+		      unsigned int i, u64 pte, u64 base, u64 s, u64 l,
+		      u64 start, u64 last, struct dirty_span *d)
 {
 	struct iox_pgtable *pt = w->pt;
 	u64 span = entry_span(level);
-	u64 pte = READ_ONCE(table[i]);
 	u64 leaf_size, leaf_base, *split = NULL;
 	unsigned int shift;
 	phys_addr_t pa;
@@ -544,7 +632,7 @@ static int unmap_leaf(struct unmap_walk *w, u64 *table, unsigned int level,
 
 	if (s != base || l != base + (span - 1)) {
 		if (w->tail_split && w->tail_level == level &&
-		    w->tail_base == base) {
+		    w->tail_base == base && w->tail_pte == pte) {
 			split = w->tail_split;
 			w->tail_split = NULL;
 		} else {
@@ -554,29 +642,82 @@ static int unmap_leaf(struct unmap_walk *w, u64 *table, unsigned int level,
 		}
 	}
 	if (leaf_size > span &&
-	    (leaf_base < start || leaf_base + (leaf_size - 1) > last))
+	    (leaf_base < start || leaf_base + (leaf_size - 1) > last)) {
 		leaf_unreplicate(pt, table, level,
 				 entry_index(leaf_base, level),
 				 leaf_size >> iox_pt_level_shift(level), pte, d);
+		/* Slot @i is ours: only this walk changes it from here on. */
+		pte = READ_ONCE(table[i]);
+	}
 
 	unmap_note(w, leaf_base, leaf_size);
 	if (split) {
-		table_publish(pt, &table[i], split, level);
+		if (!table_publish(pt, &table[i], pte, split, level)) {
+			table_free_tree(pt, split, level - 1);
+			return -EAGAIN;
+		}
 	} else {
 		WRITE_ONCE(table[i], 0);
-		(*cleared)++;
 	}
 	dirty_mark(d, i, i);
 	w->unmapped += l - s + 1;
 	return 0;
 }
 
+static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
+		       u64 start, u64 last, bool whole);
+
 /*
- * Unmap [@start, @last] below @table.  Return: 0, -ENOENT at the first
- * IOVA that is not mapped (the walk stops there), or -ENOMEM.
+ * Unmap [@s, @l] through slot @i of @table, which spans [@base, @base +
+ * span).  A table below is unlinked only if the run covers all of it and
+ * unmapped all of it: a table the run covers in part may be in use by a
+ * walk for another range.
+ */
+static int unmap_entry(struct unmap_walk *w, u64 *table, unsigned int level,
+		       unsigned int i, u64 base, u64 s, u64 l, u64 start,
+		       u64 last, struct dirty_span *d)
+{
+	struct iox_pgtable *pt = w->pt;
+	u64 span = entry_span(level);
+	bool whole = s == base && l == base + (span - 1);
+	u64 pte, *sub;
+	int ret;
+
+	do {
+		pte = READ_ONCE(table[i]);
+		if (!entry_present(pt, pte))
+			return -ENOENT;
+		if (entry_is_table(pt, pte, level)) {
+			sub = entry_table(pte);
+			ret = unmap_level(w, sub, level - 1, s, l, whole);
+			if (whole && !ret) {
+				WRITE_ONCE(table[i], 0);
+				dirty_mark(d, i, i);
+				table_release(pt, sub, w->gather);
+			}
+			return ret;
+		}
+		if (whole && entry_is_standalone_leaf(pt, pte, level)) {
+			/* The common case, a whole page of the entry's span. */
+			WRITE_ONCE(table[i], 0);
+			dirty_mark(d, i, i);
+			unmap_note(w, base, span);
+			w->unmapped += span;
+			return 0;
+		}
+		ret = unmap_leaf(w, table, level, i, pte, base, s, l, start,
+				 last, d);
+	} while (ret == -EAGAIN);
+	return ret;
+}
+
+/*
+ * Unmap [@start, @last] below @table; @whole if that is the table's whole
+ * span.  Return: 0, -ENOENT at the first IOVA that is not mapped (the walk
+ * stops there), or -ENOMEM.
  */
 static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
-		       u64 start, u64 last)
+		       u64 start, u64 last, bool whole)
 {
 	struct iox_pgtable *pt = w->pt;
 	unsigned int first = entry_index(start, level);
@@ -584,7 +725,7 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 	struct dirty_span d = DIRTY_SPAN_INIT;
 	u64 span = entry_span(level);
 	u64 base = start & ~(span - 1);
-	unsigned int i, cleared = 0;
+	unsigned int i;
 	int ret = 0;
 
 	pt->stats.table_visits[level]++;
@@ -596,50 +737,15 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 			return ret;
 	}
 
-	for (i = first; i <= end; i++, base += span) {
-		u64 s = max(start, base), l = min(last, base + (span - 1));
-		u64 pte = READ_ONCE(table[i]);
-		u64 *sub;
-
-		if (!entry_present(pt, pte)) {
-			ret = -ENOENT;
-			break;
-		}
-		if (entry_is_standalone_leaf(pt, pte, level) && s == base &&
-		    l == base + (span - 1)) {
-			/* The common case, a whole page of the entry's span. */
-			WRITE_ONCE(table[i], 0);
-			cleared++;
-			dirty_mark(&d, i, i);
-			unmap_note(w, base, span);
-			w->unmapped += span;
-			continue;
-		}
-		if (!entry_is_table(pt, pte, level)) {
-			ret = unmap_leaf(w, table, level, i, base, s, l, start,
-					 last, &cleared, &d);
-			if (ret)
-				break;
-			continue;
-		}
-		sub = entry_table(pte);
-		ret = unmap_level(w, sub, level - 1, s, l);
-		if (!table_used(sub)) {
-			WRITE_ONCE(table[i], 0);
-			cleared++;
-			dirty_mark(&d, i, i);
-			table_release(pt, sub, w->gather);
-		}
-		if (ret)
-			break;
-	}
-	table_set_used(table, table_used(table) - cleared);
+	for (i = first; i <= end && !ret; i++, base += span)
+		ret = unmap_entry(w, table, level, i, base, max(start, base),
+				  min(last, base + (span - 1)), start, last, &d);
 	/*
-	 * An emptied table other than the root is unlinked by the caller;
-	 * the walker reaches it only through stale caches until the flush,
-	 * so its own entries need no write-back.
+	 * A table emptied whole is unlinked by the caller; the walker reaches
+	 * it only through stale caches until the flush, so its own entries
+	 * need no write-back.
 	 */
-	if (table_used(table) || level == pt->levels)
+	if (!whole || ret)
 		dirty_flush(pt, table, &d);
 	return ret;
 }
@@ -651,7 +757,8 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
  * @pgsize: page size, one of @pt->pgsize_bitmap
  * @pgcount: number of pages, at least one
  * @gather: receives the IOVA range to invalidate and the table pages that
- *	became unreachable, to be freed after the IOTLB flush
+ *	became unreachable (those whose whole span the run unmapped), to be
+ *	freed after the IOTLB flush
  *
  * The run is unmapped in one walk, whatever leaves map it: a leaf that the
  * run covers only in part (a 4 KiB unmap inside a 2 MiB page) is split, its
@@ -677,7 +784,7 @@ size_t iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 
 	if (check_run(pt, iova, pgsize, pgcount, &last))
 		return 0;
-	unmap_level(&w, pt->root, pt->levels, iova, last);
+	unmap_level(&w, pt->root, pt->levels, iova, last, false);
 	if (w.tail_split)
 		table_free_tree(pt, w.tail_split, w.tail_level - 1);
 	if (w.unmapped)
@@ -849,6 +956,19 @@ void iox_pgtable_destroy(struct iox_pgtable *pt)
 }
 EXPORT_SYMBOL_GPL(iox_pgtable_destroy);
 
+/* A leaf must map a page size the format has, at least its slot's span. */
+static bool audit_leaf(struct iox_pgtable *pt, u64 pte, unsigned int level)
+{
+	unsigned int shift;
+	phys_addr_t pa;
+	int prot;
+
+	pt->fmt->decode_leaf(pte, level, &pa, &shift, &prot);
+	return shift >= iox_pt_level_shift(level) && shift < BITS_PER_LONG &&
+	       (pt->fmt->pgsizes & BIT(shift)) &&
+	       !(pa & (BIT_ULL(shift) - 1));
+}
+
 static int audit_table(struct iox_pgtable *pt, u64 *table, unsigned int level,
 		       struct iox_pgtable_usage *usage)
 {
@@ -863,13 +983,16 @@ static int audit_table(struct iox_pgtable *pt, u64 *table, unsigned int level,
 			continue;
 		present++;
 		/* A repeated override entry maps one slot's span per slot. */
-		if (!entry_is_table(pt, pte, level))
+		if (!entry_is_table(pt, pte, level)) {
 			usage->mapped += entry_span(level);
-		else if (!ret)
+			if (!audit_leaf(pt, pte, level))
+				ret = -EUCLEAN;
+		} else if (!ret) {
 			ret = audit_table(pt, entry_table(pte), level - 1, usage);
+		}
 	}
-	if (present != table_used(table) || (!present && level != pt->levels))
-		return -EUCLEAN;
+	if (!present && level != pt->levels)
+		usage->empty++;
 	return ret;
 }
 
@@ -878,10 +1001,10 @@ static int audit_table(struct iox_pgtable *pt, u64 *table, unsigned int level,
  * @pt: the page table
  * @usage: set to the reachable table pages and the bytes mapped
  *
- * Every reachable table must record its number of present entries
- * correctly, and no table but the root may be empty (an empty table is
- * unlinked by the unmap that empties it).  Reads every table: for tests
- * and debugfs, under the caller's map/unmap serialisation.
+ * Every leaf must map a page size the format has, aligned, at a level
+ * that can hold it.  Tables that unmaps emptied without covering them
+ * whole are counted in @usage->empty.  Reads every table: for tests and
+ * debugfs, with no map or unmap running.
  *
  * Return: 0 if consistent, -EUCLEAN otherwise.
  */

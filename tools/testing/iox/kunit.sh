@@ -7,7 +7,8 @@
 #   qemu: iox built in to an x86_64 kernel, booted on q35 once with emulated
 #         VT-d and once with AMD-Vi, edu at 00:10.0, running the hardware
 #         suites (iox-hw-*; the logic suites run on UML), and once more
-#         for the IOVA allocator's multi-CPU cases (iox-iova, 2 CPUs)
+#         each for the multi-CPU cases of the IOVA allocator (iox-iova)
+#         and the page table (iox-pgtable-smp), 2 CPUs
 #         (drivers/iommu/iox/tests/x86_64.kunitconfig, qemu_configs/)
 # kunit.py's raw log is judged by ktap.py like every other tier.
 
@@ -52,11 +53,12 @@ qemu)
 		>"$IOX_BUILD/kunit-qemu-vtd.out" 2>&1 || true
 	judge kunit-qemu-vtd "$build" "$IOX_BUILD/kunit-qemu-vtd.out"
 	# Same kernel, other machines: no rebuild.  The IOVA allocator's
-	# concurrency and CPU-hotplug cases need the 2 CPUs UML lacks.
-	for run in amdvi:iox-hw-* iova:iox-iova; do
+	# concurrency and CPU-hotplug cases and the page table's concurrent
+	# map/unmap need the 2 CPUs UML lacks.
+	for run in amdvi:iox-hw-* iova:iox-iova pgtable-smp:iox-pgtable-smp; do
 		machine=${run%%:*}
 		config=$machine
-		[ "$machine" = iova ] && config=vtd
+		[ "$machine" != amdvi ] && config=vtd
 		if [ -f "$build/arch/x86/boot/bzImage" ]; then
 			"${kunit[@]}" exec --qemu_config "$IOX_TOOLS/qemu_configs/$config.py" \
 				--build_dir "$build" --timeout 600 "${run#*:}" \

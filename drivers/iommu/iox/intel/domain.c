@@ -5,8 +5,10 @@
  * a domain id that tags the IOTLB entries built from it.
  *
  * Map and unmap may come from any context, including interrupt handlers
- * completing DMA: the page table is changed under a spinlock with
- * interrupts off, and its pages are allocated without sleeping.
+ * completing DMA, on every CPU at once: the page-table library updates
+ * disjoint ranges of one table concurrently without a lock, so the domain
+ * takes none on the DMA path.  Table pages are allocated with the caller's
+ * gfp flags.
  */
 #define pr_fmt(fmt) "iox-intel: " fmt
 
@@ -37,8 +39,8 @@ struct iox_vtd_domain_unit {
 /**
  * struct iox_vtd_domain - a VT-d domain
  * @domain: the core's domain
- * @pgt_lock: serialises changes to @pgt
- * @pgt: the second-stage page table
+ * @pgt: the second-stage page table; map and unmap of disjoint ranges run
+ *	concurrently (see struct iox_pgtable)
  * @agaw: the address width code context entries name for @pgt
  * @units: the units the domain has a domain id on; changed under the core's
  *	domain lock (attach and detach), read by the IOTLB paths, which only
@@ -47,7 +49,6 @@ struct iox_vtd_domain_unit {
  */
 struct iox_vtd_domain {
 	struct iox_domain domain;
-	spinlock_t pgt_lock;	/* see @pgt_lock above */
 	struct iox_pgtable pgt;
 	u8 agaw;
 	struct iox_vtd_domain_unit units[IOX_VTD_DOMAIN_UNITS];
@@ -59,38 +60,20 @@ static struct iox_vtd_domain *to_vtd_domain(struct iox_domain *domain)
 	return container_of(domain, struct iox_vtd_domain, domain);
 }
 
-/* Table pages are allocated under pgt_lock: never sleep for them. */
-static gfp_t iox_vtd_table_gfp(gfp_t gfp)
-{
-	return (gfp & ~__GFP_DIRECT_RECLAIM) | __GFP_NOWARN | GFP_ATOMIC;
-}
-
 static int iox_vtd_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
 			     size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
 			     size_t *mapped)
 {
-	struct iox_vtd_domain *d = to_vtd_domain(domain);
-	unsigned long flags;
-	int ret;
-
-	spin_lock_irqsave(&d->pgt_lock, flags);
-	ret = iox_pgtable_map_pages(&d->pgt, iova, paddr, pgsize, pgcount, prot,
-				    iox_vtd_table_gfp(gfp), mapped);
-	spin_unlock_irqrestore(&d->pgt_lock, flags);
-	return ret;
+	return iox_pgtable_map_pages(&to_vtd_domain(domain)->pgt, iova, paddr,
+				     pgsize, pgcount, prot, gfp | __GFP_NOWARN,
+				     mapped);
 }
 
 static size_t iox_vtd_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
 				  size_t pgcount, struct iox_iotlb_gather *gather)
 {
-	struct iox_vtd_domain *d = to_vtd_domain(domain);
-	unsigned long flags;
-	size_t unmapped;
-
-	spin_lock_irqsave(&d->pgt_lock, flags);
-	unmapped = iox_pgtable_unmap_pages(&d->pgt, iova, pgsize, pgcount, gather);
-	spin_unlock_irqrestore(&d->pgt_lock, flags);
-	return unmapped;
+	return iox_pgtable_unmap_pages(&to_vtd_domain(domain)->pgt, iova, pgsize,
+				       pgcount, gather);
 }
 
 static void iox_vtd_flush_domain(struct iox_vtd_domain *d)
@@ -326,7 +309,6 @@ struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit)
 		module_put(THIS_MODULE);
 		return ERR_PTR(ret);
 	}
-	spin_lock_init(&d->pgt_lock);
 	d->agaw = vtd->agaw;
 	d->domain.ops = &iox_vtd_domain_ops;
 	return &d->domain;

@@ -3,12 +3,17 @@
  * KUnit tests for the iox page-table library: entry encodings checked
  * against the bit layouts of the VT-d and AMD-Vi specifications, lookups at
  * every level, the edges of the address width, refusals, superpage splits
- * (also when memory is short), one walk per run, and a randomised run
- * against a reference model of the translation.
+ * (also when memory is short), one walk per run, a randomised run
+ * against a reference model of the translation, when tables are freed, and
+ * map and unmap of disjoint ranges from several CPUs at once.
  */
 #include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/iox.h>
 #include <linux/iox-pgtable.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
@@ -83,15 +88,22 @@ static size_t unmap_now(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 	return ret;
 }
 
-/* The table holds exactly the root, and its bookkeeping is consistent. */
+/*
+ * Nothing is mapped, the table is consistent, and every table page is
+ * reachable; the tables below the root that unmaps did not cover whole
+ * are still there, empty (the root and the tables on paths to them are
+ * the only non-empty ones).
+ */
 static void expect_only_root(struct kunit *test, struct iox_pgtable *pt)
 {
 	struct iox_pgtable_usage usage;
 
 	KUNIT_EXPECT_EQ(test, iox_pgtable_audit(pt, &usage), 0);
-	KUNIT_EXPECT_EQ(test, usage.tables, 1UL);
 	KUNIT_EXPECT_EQ(test, usage.mapped, 0ULL);
-	KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), 1L);
+	KUNIT_EXPECT_EQ(test, (long)usage.tables, iox_pgtable_live_pages(pt));
+	KUNIT_EXPECT_LE(test, usage.empty, usage.tables - 1);
+	if (usage.tables > 1)
+		KUNIT_EXPECT_GT(test, usage.empty, 0UL);
 }
 
 static void pt_free(struct kunit *test, struct iox_pgtable *pt)
@@ -1051,6 +1063,75 @@ static void pgtable_random_amd(struct kunit *test)
 	random_run(test, IOX_PGTABLE_AMD_V1);
 }
 
+/*
+ * A table is unlinked only by an unmap that covers its whole span: one
+ * that covers part of it leaves it (empty) in place, since a walk for
+ * another range might be using it.  A large page over such a table maps
+ * through it.
+ */
+static void pgtable_tables_freed_when_covered(struct kunit *test)
+{
+	struct iox_pgtable *pt = pt_new(test, IOX_PGTABLE_VTD_SL, 48, 48);
+	struct iox_iotlb_gather gather;
+	struct iox_pgtable_usage usage;
+	struct iox_pgtable_leaf leaf;
+
+	/* Root and three tables down to the 4K leaves. */
+	map_ok(test, pt, SZ_1G, 0, SZ_4K, 2, PROT_RW);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), 4L);
+
+	/* Part of the leaf table: nothing is freed, even once it is empty. */
+	iox_iotlb_gather_init(&gather, false);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G, SZ_4K, 2, &gather),
+			(size_t)SZ_8K);
+	KUNIT_EXPECT_EQ(test, gather_release(&gather), 0UL);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), 4L);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_audit(pt, &usage), 0);
+	KUNIT_EXPECT_EQ(test, usage.empty, 1UL);
+	KUNIT_EXPECT_EQ(test, usage.mapped, 0ULL);
+
+	/* The empty table serves the next map without a new allocation. */
+	map_ok(test, pt, SZ_1G, 0, SZ_4K, 512, PROT_RW);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pt->stats.pages_allocated), 4L);
+
+	/* A run over the leaf table's whole 2M span frees exactly it. */
+	iox_iotlb_gather_init(&gather, false);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G, SZ_4K, 512, &gather),
+			(size_t)SZ_2M);
+	KUNIT_EXPECT_EQ(test, gather_release(&gather), 1UL);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), 3L);
+
+	/* A run that reaches an unmapped IOVA frees nothing it did not cover. */
+	map_ok(test, pt, SZ_1G, 0, SZ_4K, 511, PROT_RW);
+	iox_iotlb_gather_init(&gather, false);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G, SZ_4K, 512, &gather),
+			(size_t)511 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, gather_release(&gather), 0UL);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), 4L);
+	expect_only_root(test, pt);
+
+	/* A 2M page over the empty table maps through it, in 4K leaves... */
+	map_ok(test, pt, SZ_1G, SZ_4G, SZ_2M, 1, IOX_PROT_READ);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&pt->stats.pages_allocated), 5L);
+	expect_translation(test, pt, SZ_1G, SZ_4G, SZ_2M, 0, 0);
+	KUNIT_ASSERT_EQ(test, iox_pgtable_lookup(pt, SZ_1G + SZ_2M - 1, &leaf), 0);
+	KUNIT_EXPECT_EQ(test, leaf.level, 1U);
+	KUNIT_EXPECT_EQ(test, leaf.prot, IOX_PROT_READ);
+	/* ...but not over a table that still maps something. */
+	map_ok(test, pt, SZ_1G + SZ_2M + SZ_4K, 0, SZ_4K, 1, PROT_RW);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_map_pages(pt, SZ_1G + SZ_2M, 0, SZ_2M, 1,
+						    PROT_RW, GFP_KERNEL, NULL), -EEXIST);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_iova_to_phys(pt, SZ_1G + SZ_2M), 0ULL);
+	/* Unmapping the 2M page frees the table it went through. */
+	iox_iotlb_gather_init(&gather, false);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G, SZ_2M, 1, &gather),
+			(size_t)SZ_2M);
+	KUNIT_EXPECT_EQ(test, gather_release(&gather), 1UL);
+	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G + SZ_2M + SZ_4K, SZ_4K, 1), (size_t)SZ_4K);
+	expect_only_root(test, pt);
+	pt_free(test, pt);
+}
+
 static struct kunit_case pgtable_cases[] = {
 	KUNIT_CASE(pgtable_vtd_encoding),
 	KUNIT_CASE(pgtable_amd_encoding),
@@ -1063,6 +1144,7 @@ static struct kunit_case pgtable_cases[] = {
 	KUNIT_CASE(pgtable_noncoherent_flush_batching),
 	KUNIT_CASE(pgtable_random_vtd),
 	KUNIT_CASE(pgtable_random_amd),
+	KUNIT_CASE(pgtable_tables_freed_when_covered),
 	{}
 };
 
@@ -1071,7 +1153,218 @@ static struct kunit_suite pgtable_suite = {
 	.test_cases = pgtable_cases,
 };
 
-kunit_test_suite(pgtable_suite);
+/*
+ * ----- concurrent map and unmap of disjoint ranges -----
+ *
+ * Threads on every CPU share one table with no lock, each working on its
+ * own IOVAs, laid out so that they meet in the same tables: interleaved
+ * 4K pages (every install of a table is contended), a 4K page cut out of
+ * the same large leaves (contended splits, and for AMD-Vi 1M pages the
+ * rewrite of override slots), and a private 2M of 4K pages mapped and
+ * unmapped whole (its leaf table installed beside the others' and freed by
+ * the covering unmap).  A fresh table each round makes the installs race
+ * again.  Lost or misplaced entries show as wrong translations, freed
+ * tables still in use as KASAN reports.
+ */
+#define SMP_ROUNDS	60
+#define SMP_PAGES	64
+#define SMP_SPLITS	8
+#define SMP_PAGES_BASE	SZ_1G
+#define SMP_SPLIT_BASE	(4ULL * SZ_1G)
+#define SMP_SPLIT_PA	(16ULL * SZ_1G)
+#define SMP_OWN_BASE	(8ULL * SZ_1G)
+
+struct smp_ctx {
+	struct iox_pgtable *pt;
+	unsigned int nr;
+	size_t leaf;
+	struct completion go;
+	struct completion done;
+	atomic_t running;
+	atomic_t errors;
+	char first_error[96];
+};
+
+struct smp_thread {
+	struct smp_ctx *ctx;
+	unsigned int id;
+};
+
+static u64 smp_pa(u64 iova, unsigned int id)
+{
+	return iova + ((u64)(id + 1) << 36);
+}
+
+static void smp_fail(struct smp_ctx *ctx, const char *what, u64 iova, u64 got)
+{
+	if (atomic_inc_return(&ctx->errors) == 1)
+		scnprintf(ctx->first_error, sizeof(ctx->first_error),
+			  "%s at %#llx: %#llx", what, iova, got);
+}
+
+/* Unmap a run; check the bytes and how many table pages it freed. */
+static void smp_unmap(struct smp_ctx *ctx, u64 iova, size_t pgcount,
+		      unsigned long tables)
+{
+	struct iox_iotlb_gather gather;
+	unsigned long freed;
+	size_t got;
+
+	iox_iotlb_gather_init(&gather, false);
+	got = iox_pgtable_unmap_pages(ctx->pt, iova, SZ_4K, pgcount, &gather);
+	freed = gather_release(&gather);
+	if (got != pgcount * SZ_4K)
+		smp_fail(ctx, "unmap", iova, got);
+	if (freed != tables)
+		smp_fail(ctx, "tables freed", iova, freed);
+}
+
+static void smp_map(struct smp_ctx *ctx, unsigned int id, u64 iova,
+		    size_t pgcount)
+{
+	int ret = iox_pgtable_map_pages(ctx->pt, iova, smp_pa(iova, id), SZ_4K,
+					pgcount, PROT_RW, GFP_KERNEL, NULL);
+
+	if (ret)
+		smp_fail(ctx, "map", iova, ret);
+}
+
+static void smp_expect(struct smp_ctx *ctx, u64 iova, phys_addr_t want)
+{
+	phys_addr_t got = iox_pgtable_iova_to_phys(ctx->pt, iova);
+
+	if (got != want)
+		smp_fail(ctx, "translation", iova, got);
+}
+
+static int smp_thread_fn(void *data)
+{
+	struct smp_thread *t = data;
+	struct smp_ctx *ctx = t->ctx;
+	u64 own = SMP_OWN_BASE + (u64)t->id * SZ_2M, iova;
+	unsigned int k;
+
+	wait_for_completion(&ctx->go);
+	for (k = 0; k < SMP_PAGES; k++)
+		smp_map(ctx, t->id, SMP_PAGES_BASE + (u64)(k * ctx->nr + t->id) * SZ_4K, 1);
+	for (k = 0; k < SMP_SPLITS; k++)
+		smp_unmap(ctx, SMP_SPLIT_BASE + (u64)k * SZ_2M + t->id * SZ_8K, 1, 0);
+
+	smp_map(ctx, t->id, own, SZ_2M / SZ_4K);
+	smp_expect(ctx, own, smp_pa(own, t->id));
+	smp_expect(ctx, own + SZ_2M - SZ_4K, smp_pa(own + SZ_2M - SZ_4K, t->id));
+	smp_unmap(ctx, own, SZ_2M / SZ_4K, 1);
+
+	for (k = 0; k < SMP_PAGES; k++) {
+		iova = SMP_PAGES_BASE + (u64)(k * ctx->nr + t->id) * SZ_4K;
+		smp_expect(ctx, iova, smp_pa(iova, t->id));
+		smp_unmap(ctx, iova, 1, 0);
+	}
+	if (atomic_dec_and_test(&ctx->running))
+		complete(&ctx->done);
+	return 0;
+}
+
+static void smp_start(struct kunit *test, struct smp_ctx *ctx,
+		      struct smp_thread *threads)
+{
+	unsigned int i, cpu = cpumask_first(cpu_online_mask);
+
+	init_completion(&ctx->go);
+	init_completion(&ctx->done);
+	atomic_set(&ctx->running, ctx->nr);
+	for (i = 0; i < ctx->nr; i++) {
+		struct task_struct *task;
+
+		threads[i] = (struct smp_thread){ .ctx = ctx, .id = i };
+		task = kthread_create(smp_thread_fn, &threads[i], "iox-pt/%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+		kthread_bind(task, cpu);
+		wake_up_process(task);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+	}
+	complete_all(&ctx->go);
+	wait_for_completion(&ctx->done);
+}
+
+/* After a round: exactly the large leaves minus every thread's cut. */
+static void smp_check(struct kunit *test, struct smp_ctx *ctx)
+{
+	struct iox_pgtable_usage usage;
+	unsigned int k, id;
+
+	KUNIT_ASSERT_EQ_MSG(test, atomic_read(&ctx->errors), 0, "%s", ctx->first_error);
+	KUNIT_ASSERT_EQ(test, iox_pgtable_audit(ctx->pt, &usage), 0);
+	KUNIT_ASSERT_EQ(test, usage.mapped, (u64)SMP_SPLITS * (ctx->leaf - ctx->nr * SZ_4K));
+	KUNIT_ASSERT_EQ(test, (long)usage.tables, iox_pgtable_live_pages(ctx->pt));
+	for (k = 0; k < SMP_SPLITS; k++) {
+		u64 leaf = SMP_SPLIT_BASE + (u64)k * SZ_2M;
+
+		for (id = 0; id < ctx->nr; id++) {
+			u64 cut = leaf + id * SZ_8K;
+
+			KUNIT_ASSERT_EQ(test, iox_pgtable_iova_to_phys(ctx->pt, cut), 0ULL);
+			KUNIT_ASSERT_EQ(test, iox_pgtable_iova_to_phys(ctx->pt, cut + SZ_4K),
+					SMP_SPLIT_PA + (cut + SZ_4K - SMP_SPLIT_BASE));
+		}
+	}
+}
+
+static void smp_run(struct kunit *test, enum iox_pgtable_format format)
+{
+	unsigned int cpus = num_online_cpus(), round, k;
+	struct smp_thread *threads;
+	struct smp_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->nr = max(4U, 2 * cpus);
+	threads = kunit_kcalloc(test, ctx->nr, sizeof(*threads), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, threads);
+	kunit_info(test, "%u threads on %u online CPU(s)%s", ctx->nr, cpus,
+		   cpus < 2 ? ": no real concurrency here, run make kunit-qemu" : "");
+
+	for (round = 0; round < SMP_ROUNDS; round++) {
+		/* AMD-Vi: every other round, 1M override pages to cut. */
+		ctx->leaf = format == IOX_PGTABLE_AMD_V1 && (round & 1) ? SZ_1M : SZ_2M;
+		ctx->pt = pt_new(test, format, 48, 48);
+		for (k = 0; k < SMP_SPLITS; k++)
+			map_ok(test, ctx->pt, SMP_SPLIT_BASE + (u64)k * SZ_2M,
+			       SMP_SPLIT_PA + (u64)k * SZ_2M, ctx->leaf, 1, PROT_RW);
+		smp_start(test, ctx, threads);
+		smp_check(test, ctx);
+		pt_free(test, ctx->pt);
+		KUNIT_ASSERT_EQ(test, atomic_long_read(&ctx->pt->stats.pages_allocated),
+				atomic_long_read(&ctx->pt->stats.pages_gathered) +
+				atomic_long_read(&ctx->pt->stats.pages_freed));
+		kunit_kfree(test, ctx->pt);
+	}
+}
+
+static void pgtable_smp_disjoint_vtd(struct kunit *test)
+{
+	smp_run(test, IOX_PGTABLE_VTD_SL);
+}
+
+static void pgtable_smp_disjoint_amd(struct kunit *test)
+{
+	smp_run(test, IOX_PGTABLE_AMD_V1);
+}
+
+static struct kunit_case pgtable_smp_cases[] = {
+	KUNIT_CASE(pgtable_smp_disjoint_vtd),
+	KUNIT_CASE(pgtable_smp_disjoint_amd),
+	{}
+};
+
+static struct kunit_suite pgtable_smp_suite = {
+	.name = "iox-pgtable-smp",
+	.test_cases = pgtable_smp_cases,
+};
+
+kunit_test_suites(&pgtable_suite, &pgtable_smp_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the iox page-table library");
 MODULE_LICENSE("GPL");
