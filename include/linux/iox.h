@@ -22,6 +22,7 @@
 
 struct dentry;
 struct seq_file;
+struct iox_flush_queue;
 struct iox_unit;
 
 /*
@@ -307,6 +308,8 @@ struct iox_domain_stats {
  *	with iox_domain_set_fault_handler()
  * @fault_data: passed to @fault_handler
  * @debugfs: the domain's directory under /sys/kernel/debug/iox/domains/
+ * @fq: the flush queue of a domain in lazy mode (iox_domain_enable_lazy()),
+ *	NULL in strict mode; set under @lock, read locklessly by unmaps
  */
 struct iox_domain {
 	const struct iox_domain_ops *ops;
@@ -328,6 +331,7 @@ struct iox_domain {
 			      int flags, void *data);
 	void *fault_data;
 	struct dentry *debugfs;
+	struct iox_flush_queue *fq;
 };
 
 struct iox_domain *iox_domain_alloc(struct iox_unit *unit);
@@ -353,5 +357,12 @@ size_t iox_unmap_fast(struct iox_domain *domain, u64 iova, size_t size,
 void iox_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather);
 void iox_flush_all(struct iox_domain *domain);
 phys_addr_t iox_iova_to_phys(struct iox_domain *domain, u64 iova);
+
+struct iox_iova_domain;
+int iox_domain_enable_lazy(struct iox_domain *domain,
+			   struct iox_iova_domain *iovad, unsigned int entries,
+			   unsigned int timeout_ms);
+size_t iox_unmap_lazy(struct iox_domain *domain, u64 iova, size_t size,
+		      unsigned long pfn, unsigned long npages);
 
 #endif /* _LINUX_IOX_H */

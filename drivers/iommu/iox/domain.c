@@ -108,6 +108,7 @@ struct iox_domain *iox_domain_alloc(struct iox_unit *unit)
 	mutex_init(&domain->lock);
 	INIT_LIST_HEAD(&domain->devices);
 	domain->nr_devices = 0;
+	domain->fq = NULL;
 	atomic64_set(&domain->mapped_bytes, 0);
 	atomic_long_set(&domain->used_pgsizes, 0);
 	atomic64_set(&domain->highest_mapped, 0);
@@ -121,7 +122,8 @@ EXPORT_SYMBOL_GPL(iox_domain_alloc);
  * iox_domain_free() - free a domain
  * @domain: the domain; no device may be attached
  *
- * Mappings left in the domain are freed with its page table.
+ * Mappings left in the domain are freed with its page table.  A domain in
+ * lazy mode flushes its queue first and releases what was queued.
  *
  * Return: 0, -EINVAL for no domain, -EBUSY (and nothing freed) while
  * devices are attached.
@@ -140,6 +142,7 @@ int iox_domain_free(struct iox_domain *domain)
 	}
 	mutex_unlock(&domain->lock);
 
+	iox_domain_disable_lazy(domain);
 	iox_debugfs_remove_domain(domain);
 	ida_free(&iox_domain_ida, domain->id);
 	free_percpu(domain->stats);

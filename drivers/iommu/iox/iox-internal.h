@@ -14,5 +14,6 @@ void iox_debugfs_add_unit(struct iox_unit *unit);
 void iox_debugfs_remove_unit(struct iox_unit *unit);
 void iox_debugfs_add_domain(struct iox_domain *domain);
 void iox_debugfs_remove_domain(struct iox_domain *domain);
+void iox_domain_disable_lazy(struct iox_domain *domain);
 
 #endif /* _IOX_INTERNAL_H */

@@ -7,6 +7,8 @@
 #include <kunit/test.h>
 #include <linux/device.h>
 #include <linux/iox.h>
+#include <linux/iox-iova.h>
+#include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -539,6 +541,62 @@ static void unmap_fast_queued_gathers_nothing(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_empty(&gather));
 }
 
+/*
+ * Strict: one IOTLB sync per unmap.  Lazy: no sync, the IOVA stays
+ * allocated, and one domain-wide flush per ring-full of unmaps.
+ */
+static void lazy_unmap_flushes_per_ring(struct kunit *test)
+{
+	const unsigned int entries = 4, unmaps = 16;
+	struct iox_iova_domain *iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain, *lazy;
+	struct mock_domain *ml;
+	unsigned long pfn;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, iovad);
+	KUNIT_ASSERT_EQ(test, iox_iova_domain_init(iovad, SZ_4K, 1, 1023, NULL), 0);
+
+	/* Strict, for comparison. */
+	for (i = 0; i < unmaps / 2; i++) {
+		KUNIT_ASSERT_EQ(test, iox_map(d, SZ_4K * i, 0, SZ_4K, IOX_PROT_READ,
+					      GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, iox_unmap(d, SZ_4K * i, SZ_4K), SZ_4K);
+	}
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), (int)unmaps / 2);
+
+	lazy = iox_domain_alloc(&mock_units[0]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(lazy));
+	ml = to_mock(lazy);
+	lazy->lazy_ok = false;
+	KUNIT_EXPECT_EQ(test, iox_domain_enable_lazy(lazy, iovad, entries, 10000),
+			-EOPNOTSUPP);
+	lazy->lazy_ok = true;
+	KUNIT_EXPECT_EQ(test, iox_domain_enable_lazy(lazy, iovad, 0, 10000), -EINVAL);
+	KUNIT_ASSERT_EQ(test, iox_domain_enable_lazy(lazy, iovad, entries, 10000), 0);
+	KUNIT_EXPECT_EQ(test, iox_domain_enable_lazy(lazy, iovad, entries, 10000), -EBUSY);
+	/* No queue, no unmap. */
+	KUNIT_EXPECT_EQ(test, iox_unmap_lazy(d, 0, SZ_4K, 1, 1), 0);
+
+	migrate_disable();	/* one CPU's ring */
+	for (i = 0; i < unmaps; i++) {
+		KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1, 1023, &pfn), 0);
+		KUNIT_ASSERT_EQ(test, iox_map(lazy, (u64)pfn << 12, SZ_1G, SZ_4K,
+					      IOX_PROT_READ, GFP_KERNEL), 0);
+		KUNIT_EXPECT_EQ(test, iox_unmap_lazy(lazy, (u64)pfn << 12, SZ_4K, pfn, 1),
+				SZ_4K);
+		KUNIT_EXPECT_EQ(test, iox_iova_to_phys(lazy, (u64)pfn << 12), 0);
+	}
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, mock_count(ml, MOCK_SYNC), 0);
+	KUNIT_EXPECT_EQ(test, mock_count(ml, MOCK_FLUSH_ALL), (int)(unmaps / entries - 1));
+	KUNIT_EXPECT_EQ(test, iox_domain_free(lazy), 0);
+	iox_iova_domain_destroy(iovad);
+	/* The last ring-full went back to the allocator when the domain went. */
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0UL);
+}
+
 static void gather_helpers(struct kunit *test)
 {
 	struct iox_iotlb_gather g;
@@ -779,6 +837,7 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(unmap_stops_at_hole),
 	KUNIT_CASE(unmap_fast_queued_gathers_nothing),
 	KUNIT_CASE(gather_helpers),
+	KUNIT_CASE(lazy_unmap_flushes_per_ring),
 	KUNIT_CASE(map_sg_merges_and_is_atomic),
 	KUNIT_CASE(attach_detach_rules),
 	KUNIT_CASE(attach_intersects_caps),

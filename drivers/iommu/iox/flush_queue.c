@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox flush queue: deferred (lazy) IOTLB invalidation, see
+ * include/linux/iox-flush-queue.h.
+ *
+ * Ordering.  An unmap clears its page-table entries, then queues its entry
+ * with the number of flushes started so far as its serial (a full barrier
+ * in between).  A flush takes the next number, then invalidates the whole
+ * domain: it covers every entry whose serial is not above its number.
+ * Flushes run one at a time, so "completed" counts them in order; once a
+ * flush completed, every ring is swept and the covered entries release
+ * their IOVA ranges and page-table pages, measuring how long each unmap
+ * waited.  A failed flush advances nothing: what it should have covered
+ * stays queued until a later flush completes.
+ */
+#define pr_fmt(fmt) "iox: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/iox.h>
+#include <linux/iox-flush-queue.h>
+#include <linux/iox-iova.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
+
+enum fq_reason { FQ_EXPLICIT, FQ_FULL, FQ_TIMER };
+
+static unsigned int ring_next(const struct iox_flush_queue *fq, unsigned int i)
+{
+	return i == fq->entries ? 0 : i + 1;
+}
+
+static bool ring_full(const struct iox_flush_queue *fq,
+		      const struct iox_fq_ring *ring)
+{
+	return ring_next(fq, ring->tail) == ring->head;
+}
+
+static void stat_max64(atomic64_t *max, s64 val)
+{
+	s64 old = atomic64_read(max);
+
+	while (val > old && !atomic64_try_cmpxchg(max, &old, val))
+		;
+}
+
+static void stat_max_long(atomic_long_t *max, long val)
+{
+	long old = atomic_long_read(max);
+
+	while (val > old && !atomic_long_try_cmpxchg(max, &old, val))
+		;
+}
+
+/* Release the entries of @ring that a completed flush covered. */
+static void ring_release(struct iox_flush_queue *fq, struct iox_fq_ring *ring,
+			 u64 completed, u64 now)
+{
+	while (ring->head != ring->tail) {
+		struct iox_fq_entry *e = &ring->entries[ring->head];
+
+		if (e->serial >= completed)
+			break;
+		if (fq->iovad)
+			iox_iova_free(fq->iovad, e->pfn, e->npages);
+		put_pages_list(&e->freelist);
+		stat_max64(&fq->stats.max_window_ns, now - e->queued_ns);
+		atomic_long_dec(&fq->stats.pending);
+		ring->head = ring_next(fq, ring->head);
+	}
+}
+
+static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason)
+{
+	unsigned long flags;
+	u64 serial, completed, now;
+	unsigned int cpu;
+	int ret;
+
+	spin_lock_irqsave(&fq->flush_lock, flags);
+	/* Covers every entry queued with a serial up to this one. */
+	serial = atomic64_inc_return(&fq->started) - 1;
+	ret = fq->flush(fq->data);
+	if (ret) {
+		fq->stats.flush_failures++;
+	} else {
+		atomic64_set(&fq->completed, serial + 1);
+		fq->stats.flushes++;
+		if (reason == FQ_FULL)
+			fq->stats.full_flushes++;
+		else if (reason == FQ_TIMER)
+			fq->stats.timer_flushes++;
+	}
+	now = ktime_get_ns();
+	spin_unlock_irqrestore(&fq->flush_lock, flags);
+	if (ret) {
+		pr_warn_ratelimited("flush queue invalidation failed (%d), %ld unmaps kept\n",
+				    ret, atomic_long_read(&fq->stats.pending));
+		return ret;
+	}
+
+	completed = atomic64_read(&fq->completed);
+	for_each_possible_cpu(cpu) {
+		struct iox_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
+
+		spin_lock_irqsave(&ring->lock, flags);
+		ring_release(fq, ring, completed, now);
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	return 0;
+}
+
+static void fq_arm_timer(struct iox_flush_queue *fq)
+{
+	if (!READ_ONCE(fq->dying) && !atomic_xchg(&fq->timer_armed, 1))
+		mod_timer(&fq->timer, jiffies + msecs_to_jiffies(fq->timeout_ms));
+}
+
+static void fq_timeout(struct timer_list *t)
+{
+	struct iox_flush_queue *fq = from_timer(fq, t, timer);
+
+	atomic_set(&fq->timer_armed, 0);
+	if (!atomic_long_read(&fq->stats.pending))
+		return;
+	/* A failed flush left entries queued: try again later. */
+	if (fq_do_flush(fq, FQ_TIMER))
+		fq_arm_timer(fq);
+}
+
+/**
+ * iox_fq_queue() - defer the invalidation of an unmap
+ * @fq: the flush queue
+ * @pfn: first page of the unmapped IOVA range, as allocated from
+ *	@fq->iovad
+ * @npages: its size in pages, as allocated
+ * @gather: the unmap's gather, initialised queued (no range tracked); its
+ *	free list of page-table pages moves to the queue
+ *
+ * Call after the page-table entries were cleared (iox_unmap_fast()).  The
+ * range and pages are released only after a domain-wide invalidation that
+ * started after this call has completed.  When the CPU's ring is full, the
+ * queue first flushes (synchronously, in the caller's context).  Any
+ * context; the caller may not hold locks the flush callback takes.
+ *
+ * Return: 0 when queued (@gather's free list is then empty); if the ring
+ * was full and the flush failed, that flush's errno (-EBUSY if it did not
+ * free the ring), with nothing queued: the caller must invalidate
+ * synchronously and free the range and pages itself.
+ */
+int iox_fq_queue(struct iox_flush_queue *fq, unsigned long pfn,
+		 unsigned long npages, struct iox_iotlb_gather *gather)
+{
+	struct iox_fq_ring *ring;
+	struct iox_fq_entry *e;
+	unsigned long flags;
+	int ret;
+
+	/* The cleared entries are visible before the serial is read. */
+	smp_mb();
+	local_irq_save(flags);
+	ring = this_cpu_ptr(fq->rings);
+	spin_lock(&ring->lock);
+	if (ring_full(fq, ring)) {
+		spin_unlock(&ring->lock);
+		ret = fq_do_flush(fq, FQ_FULL);
+		spin_lock(&ring->lock);
+		if (ring_full(fq, ring)) {
+			spin_unlock(&ring->lock);
+			local_irq_restore(flags);
+			return ret ?: -EBUSY;
+		}
+	}
+	e = &ring->entries[ring->tail];
+	e->pfn = pfn;
+	e->npages = npages;
+	INIT_LIST_HEAD(&e->freelist);
+	list_splice_init(&gather->freelist, &e->freelist);
+	e->serial = atomic64_read(&fq->started);
+	e->queued_ns = ktime_get_ns();
+	ring->tail = ring_next(fq, ring->tail);
+	spin_unlock(&ring->lock);
+	local_irq_restore(flags);
+
+	atomic64_inc(&fq->stats.queued);
+	stat_max_long(&fq->stats.max_pending,
+		      atomic_long_inc_return(&fq->stats.pending));
+	fq_arm_timer(fq);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_fq_queue);
+
+/**
+ * iox_fq_flush() - invalidate now and release what that covered
+ * @fq: the flush queue
+ *
+ * Every unmap queued before the call is released when it returns 0.  Any
+ * context, as iox_fq_queue().
+ *
+ * Return: 0, or the errno of the failed invalidation (nothing released).
+ */
+int iox_fq_flush(struct iox_flush_queue *fq)
+{
+	return fq_do_flush(fq, FQ_EXPLICIT);
+}
+EXPORT_SYMBOL_GPL(iox_fq_flush);
+
+/**
+ * iox_fq_init() - set up an empty flush queue
+ * @fq: the flush queue
+ * @entries: unmaps each CPU's ring holds, 1 to IOX_FQ_MAX_ENTRIES; the
+ *	next one on a full ring flushes first
+ * @timeout_ms: the longest a queued unmap waits for the timer's flush, 1
+ *	to IOX_FQ_MAX_TIMEOUT_MS (rounded up to jiffies)
+ * @flush: the domain-wide invalidation, see struct iox_flush_queue
+ * @data: passed to @flush
+ * @iovad: the allocator that released ranges go back to, or NULL
+ *
+ * Return: 0, -EINVAL for bounds out of range or no @flush, -ENOMEM.
+ */
+int iox_fq_init(struct iox_flush_queue *fq, unsigned int entries,
+		unsigned int timeout_ms, int (*flush)(void *data), void *data,
+		struct iox_iova_domain *iovad)
+{
+	unsigned int cpu, i;
+
+	memset(fq, 0, sizeof(*fq));
+	if (!flush || !entries || entries > IOX_FQ_MAX_ENTRIES || !timeout_ms ||
+	    timeout_ms > IOX_FQ_MAX_TIMEOUT_MS)
+		return -EINVAL;
+	fq->rings = __alloc_percpu(sizeof(struct iox_fq_ring) +
+				   (entries + 1) * sizeof(struct iox_fq_entry),
+				   __alignof__(struct iox_fq_ring));
+	if (!fq->rings)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct iox_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
+
+		spin_lock_init(&ring->lock);
+		for (i = 0; i <= entries; i++)
+			INIT_LIST_HEAD(&ring->entries[i].freelist);
+	}
+	fq->flush = flush;
+	fq->data = data;
+	fq->iovad = iovad;
+	fq->entries = entries;
+	fq->timeout_ms = timeout_ms;
+	spin_lock_init(&fq->flush_lock);
+	timer_setup(&fq->timer, fq_timeout, 0);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_fq_init);
+
+/**
+ * iox_fq_destroy() - flush and release everything, then free the queue
+ * @fq: the flush queue; no iox_fq_queue() may run any more
+ *
+ * If the final invalidation fails, the queued IOVA ranges and pages are
+ * leaked rather than reused (and reported).
+ */
+void iox_fq_destroy(struct iox_flush_queue *fq)
+{
+	long pending;
+
+	if (!fq->rings)
+		return;
+	WRITE_ONCE(fq->dying, true);
+	del_timer_sync(&fq->timer);
+	if (atomic_long_read(&fq->stats.pending) && fq_do_flush(fq, FQ_EXPLICIT)) {
+		pending = atomic_long_read(&fq->stats.pending);
+		pr_err("flush queue destroyed with %ld unmaps not invalidated, leaked\n",
+		       pending);
+	}
+	debugfs_remove(fq->debugfs);
+	fq->debugfs = NULL;
+	free_percpu(fq->rings);
+	fq->rings = NULL;
+}
+EXPORT_SYMBOL_GPL(iox_fq_destroy);
+
+/**
+ * iox_fq_get_stats() - a snapshot of the queue's counters
+ * @fq: the flush queue
+ * @stats: filled in, see struct iox_fq_stats
+ */
+void iox_fq_get_stats(struct iox_flush_queue *fq, struct iox_fq_stats *stats)
+{
+	*stats = (struct iox_fq_stats){
+		.queued = atomic64_read(&fq->stats.queued),
+		.flushes = READ_ONCE(fq->stats.flushes),
+		.full_flushes = READ_ONCE(fq->stats.full_flushes),
+		.timer_flushes = READ_ONCE(fq->stats.timer_flushes),
+		.flush_failures = READ_ONCE(fq->stats.flush_failures),
+		.pending = atomic_long_read(&fq->stats.pending),
+		.max_pending = atomic_long_read(&fq->stats.max_pending),
+		.max_window_ns = atomic64_read(&fq->stats.max_window_ns),
+	};
+}
+EXPORT_SYMBOL_GPL(iox_fq_get_stats);
+
+static int iox_fq_show(struct seq_file *m, void *v)
+{
+	struct iox_flush_queue *fq = m->private;
+	struct iox_fq_stats s;
+
+	iox_fq_get_stats(fq, &s);
+	seq_printf(m, "entries_per_cpu: %u\ntimeout_ms: %u\n", fq->entries,
+		   fq->timeout_ms);
+	seq_printf(m, "queued: %llu\nflushes: %llu\nfull_flushes: %llu\n",
+		   s.queued, s.flushes, s.full_flushes);
+	seq_printf(m, "timer_flushes: %llu\nflush_failures: %llu\n",
+		   s.timer_flushes, s.flush_failures);
+	seq_printf(m, "pending: %ld\nmax_pending: %ld\nmax_window_ns: %llu\n",
+		   s.pending, s.max_pending, s.max_window_ns);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_fq);
+
+/**
+ * iox_fq_debugfs() - show the queue's bounds and counters in debugfs
+ * @fq: the flush queue
+ * @parent: the directory (a domain's) to create the "flush_queue" file in
+ *
+ * The file goes with iox_fq_destroy().
+ */
+void iox_fq_debugfs(struct iox_flush_queue *fq, struct dentry *parent)
+{
+	fq->debugfs = debugfs_create_file("flush_queue", 0444, parent, fq,
+					  &iox_fq_fops);
+}
+EXPORT_SYMBOL_GPL(iox_fq_debugfs);

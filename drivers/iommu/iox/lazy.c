@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox core: lazy invalidation of a domain's unmaps through a flush queue
+ * (the library in flush_queue.c), for the DMA layer.  A domain in lazy
+ * mode unmaps with a queued gather (no range tracking) and leaves the
+ * IOTLB to the queue's domain-wide flushes; the IOVA range and the freed
+ * page-table pages go back only after such a flush completed.
+ */
+#define pr_fmt(fmt) "iox: " fmt
+
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/iox.h>
+#include <linux/iox-flush-queue.h>
+#include <linux/iox-iova.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "iox-internal.h"
+
+static int iox_lazy_flush(void *data)
+{
+	iox_flush_all(data);
+	return 0;
+}
+
+/**
+ * iox_domain_enable_lazy() - defer a domain's unmap invalidations
+ * @domain: the domain; never one used for device assignment
+ * @iovad: the allocator its IOVAs come from; released ranges go back
+ *	there, so it must outlive the domain
+ * @entries: unmaps per CPU the queue holds before it flushes
+ * @timeout_ms: the longest an unmap waits for a flush
+ *
+ * The queue's counters appear as "flush_queue" in the domain's debugfs
+ * directory.  It is destroyed, after a last flush, by iox_domain_free().
+ *
+ * Return: 0; -EOPNOTSUPP if a unit of the domain cannot defer
+ * invalidation (@domain->lazy_ok); -EBUSY if the domain has a queue
+ * already; -EINVAL for bounds iox_fq_init() refuses; -ENOMEM.
+ */
+int iox_domain_enable_lazy(struct iox_domain *domain,
+			   struct iox_iova_domain *iovad, unsigned int entries,
+			   unsigned int timeout_ms)
+{
+	struct iox_flush_queue *fq;
+	int ret;
+
+	fq = kzalloc(sizeof(*fq), GFP_KERNEL);
+	if (!fq)
+		return -ENOMEM;
+	ret = iox_fq_init(fq, entries, timeout_ms, iox_lazy_flush, domain,
+			  iovad);
+	if (ret) {
+		kfree(fq);
+		return ret;
+	}
+	mutex_lock(&domain->lock);
+	if (!domain->lazy_ok)
+		ret = -EOPNOTSUPP;
+	else if (domain->fq)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(domain->fq, fq);
+	mutex_unlock(&domain->lock);
+	if (ret) {
+		iox_fq_destroy(fq);
+		kfree(fq);
+		return ret;
+	}
+	iox_fq_debugfs(fq, domain->debugfs);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_domain_enable_lazy);
+
+/* Called by iox_domain_free(): a last flush releases what is queued. */
+void iox_domain_disable_lazy(struct iox_domain *domain)
+{
+	struct iox_flush_queue *fq = domain->fq;
+
+	if (!fq)
+		return;
+	WRITE_ONCE(domain->fq, NULL);
+	iox_fq_destroy(fq);
+	kfree(fq);
+}
+
+/**
+ * iox_unmap_lazy() - unmap a range and defer its IOTLB invalidation
+ * @domain: a domain with a flush queue (iox_domain_enable_lazy())
+ * @iova: first IOVA
+ * @size: length in bytes, aligned like a map
+ * @pfn: the allocation of @iova in the queue's IOVA allocator
+ * @npages: its size in pages, as allocated
+ *
+ * The range is unmapped at once (iox_unmap_fast() with a queued gather):
+ * the device may still reach it through the IOTLB until the queue flushes,
+ * at most the queue's bounds later.  Then the allocation and the
+ * page-table pages the unmap freed are released.  Should the queue refuse
+ * (a full ring whose flush failed), they are kept, never reused.  Any
+ * context.
+ *
+ * Return: the bytes unmapped, see iox_unmap_fast(); 0 if @domain has no
+ * flush queue (nothing is unmapped then).
+ */
+size_t iox_unmap_lazy(struct iox_domain *domain, u64 iova, size_t size,
+		      unsigned long pfn, unsigned long npages)
+{
+	struct iox_flush_queue *fq = READ_ONCE(domain->fq);
+	struct iox_iotlb_gather gather;
+	size_t unmapped;
+
+	if (!fq)
+		return 0;
+	iox_iotlb_gather_init(&gather, true);
+	unmapped = iox_unmap_fast(domain, iova, size, &gather);
+	if (iox_fq_queue(fq, pfn, npages, &gather))
+		pr_warn_ratelimited("domain %d: unmap of %#llx not invalidated, range and %zu bytes kept\n",
+				    domain->id, iova, size);
+	return unmapped;
+}
+EXPORT_SYMBOL_GPL(iox_unmap_lazy);

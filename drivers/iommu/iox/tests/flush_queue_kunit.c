@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the iox flush queue: an IOVA range or a page-table page
+ * is never reused before the invalidation covering it completed (also when
+ * the invalidation fails), a full ring and the timer each trigger one
+ * domain-wide flush, the bounds (entries per CPU, timeout) hold and are
+ * measured, and lazy unmaps cost at most one flush per ring-full.  The
+ * invalidation is a mock that counts calls and can fail.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/iox.h>
+#include <linux/iox-flush-queue.h>
+#include <linux/iox-iova.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#define FQ_LONG_MS	IOX_FQ_MAX_TIMEOUT_MS
+#define FQ_PFNS		64
+
+/* The mock domain-wide invalidation. */
+struct mock_inval {
+	atomic_t calls;
+	int fail;		/* errno the next calls return, 0: succeed */
+	/* Checked at each call: the queued range is still not reusable. */
+	struct iox_iova_domain *iovad;
+	atomic_t reuse_before_flush;
+};
+
+static int mock_flush(void *data)
+{
+	struct mock_inval *mi = data;
+	unsigned long pfn;
+
+	atomic_inc(&mi->calls);
+	/* Nothing queued is released before this call has returned. */
+	if (mi->iovad && !iox_iova_alloc(mi->iovad, 1, FQ_PFNS, &pfn)) {
+		atomic_inc(&mi->reuse_before_flush);
+		iox_iova_free(mi->iovad, pfn, 1);
+	}
+	return mi->fail;
+}
+
+struct fq_test {
+	struct iox_flush_queue fq;
+	struct mock_inval mi;
+	struct iox_iova_domain iovad;
+};
+
+/* A queue over an IOVA domain of FQ_PFNS pages, all allocated. */
+static struct fq_test *fq_new(struct kunit *test, unsigned int entries,
+			      unsigned int timeout_ms)
+{
+	struct fq_test *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	unsigned long pfn, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, iox_iova_domain_init(&t->iovad, SZ_4K, 1, FQ_PFNS,
+						   NULL), 0);
+	for (i = 0; i < FQ_PFNS; i++)
+		KUNIT_ASSERT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), -ENOSPC);
+	KUNIT_ASSERT_EQ(test, iox_fq_init(&t->fq, entries, timeout_ms, mock_flush,
+					  &t->mi, &t->iovad), 0);
+	return t;
+}
+
+static void fq_free(struct kunit *test, struct fq_test *t)
+{
+	unsigned long pfn;
+
+	iox_fq_destroy(&t->fq);
+	/* Everything queued went back to the allocator. */
+	while (!iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn))
+		;
+	t->iovad.quiet_leaks = true;
+	iox_iova_domain_destroy(&t->iovad);
+	KUNIT_EXPECT_EQ(test, t->iovad.leaked, (unsigned long)FQ_PFNS);
+}
+
+static int queue_page(struct fq_test *t, unsigned long pfn, struct page *table)
+{
+	struct iox_iotlb_gather gather;
+
+	iox_iotlb_gather_init(&gather, true);
+	if (table)
+		iox_iotlb_gather_free_page(&gather, table);
+	return iox_fq_queue(&t->fq, pfn, 1, &gather);
+}
+
+static struct iox_fq_stats fq_stats(struct fq_test *t)
+{
+	struct iox_fq_stats s;
+
+	iox_fq_get_stats(&t->fq, &s);
+	return s;
+}
+
+static void fq_refuses_bad_bounds(struct kunit *test)
+{
+	struct iox_flush_queue fq;
+	struct mock_inval mi = {};
+
+	KUNIT_EXPECT_EQ(test, iox_fq_init(&fq, 0, 10, mock_flush, &mi, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_fq_init(&fq, IOX_FQ_MAX_ENTRIES + 1, 10, mock_flush,
+					  &mi, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_fq_init(&fq, 8, 0, mock_flush, &mi, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_fq_init(&fq, 8, IOX_FQ_MAX_TIMEOUT_MS + 1, mock_flush,
+					  &mi, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_fq_init(&fq, 8, 10, NULL, &mi, NULL), -EINVAL);
+	/* Nothing to free after a refusal. */
+	iox_fq_destroy(&fq);
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi.calls), 0);
+}
+
+/*
+ * A queued IOVA and table page stay unusable until an invalidation that
+ * started after the queuing completed; a failed one releases nothing.
+ */
+static void fq_no_reuse_before_invalidation(struct kunit *test)
+{
+	struct fq_test *t = fq_new(test, 8, FQ_LONG_MS);
+	struct page *table = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	unsigned long pfn;
+
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	t->mi.iovad = &t->iovad;
+	/* Our own reference tells when the queue lets go of the page. */
+	get_page(table);
+	KUNIT_ASSERT_EQ(test, queue_page(t, 7, table), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, page_count(table), 2);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 1L);
+
+	t->mi.fail = -ETIMEDOUT;
+	KUNIT_EXPECT_EQ(test, iox_fq_flush(&t->fq), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, page_count(table), 2);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).flush_failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).flushes, 0ULL);
+
+	t->mi.fail = 0;
+	KUNIT_EXPECT_EQ(test, iox_fq_flush(&t->fq), 0);
+	KUNIT_EXPECT_EQ(test, page_count(table), 1);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 0L);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, 7UL);
+	/* At each invalidation, the range was not yet available. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.reuse_before_flush), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 2);
+	put_page(table);
+	fq_free(test, t);
+}
+
+/*
+ * A CPU's ring holds @entries unmaps; the next one flushes the domain once
+ * and releases them: lazy unmaps cost one flush per ring-full, never one
+ * per unmap, and no more than @entries wait on a CPU.
+ */
+static void fq_full_ring_flushes_once(struct kunit *test)
+{
+	const unsigned int entries = 4, rounds = 4;
+	struct fq_test *t = fq_new(test, entries, FQ_LONG_MS);
+	unsigned long pfn, n;
+
+	/* One CPU, one ring. */
+	migrate_disable();
+	for (n = 0; n < entries; n++)
+		KUNIT_EXPECT_EQ(test, queue_page(t, 1 + n, NULL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), -ENOSPC);
+
+	KUNIT_EXPECT_EQ(test, queue_page(t, 1 + n++, NULL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).full_flushes, 1ULL);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 1L);
+
+	/* The rest of @rounds ring-fulls: one flush each. */
+	for (; n < entries * rounds; n++)
+		KUNIT_EXPECT_EQ(test, queue_page(t, 1 + n, NULL), 0);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), (int)rounds - 1);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).queued, (u64)entries * rounds);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).max_pending, (long)entries);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).timer_flushes, 0ULL);
+
+	/* The first rings-full came back to the allocator, the last did not. */
+	for (n = 0; n < entries * (rounds - 1); n++)
+		KUNIT_EXPECT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), -ENOSPC);
+	fq_free(test, t);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), (int)rounds);
+}
+
+/* A full ring whose flush fails refuses the unmap and keeps the rest. */
+static void fq_full_ring_failed_flush(struct kunit *test)
+{
+	struct fq_test *t = fq_new(test, 2, FQ_LONG_MS);
+
+	migrate_disable();
+	KUNIT_EXPECT_EQ(test, queue_page(t, 1, NULL), 0);
+	KUNIT_EXPECT_EQ(test, queue_page(t, 2, NULL), 0);
+	t->mi.fail = -EIO;
+	KUNIT_EXPECT_EQ(test, queue_page(t, 3, NULL), -EIO);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 2L);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).queued, 2ULL);
+	t->mi.fail = 0;
+	/* Range 3 was refused: still the caller's, freed here. */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(&t->iovad, 3, 1), 0);
+	fq_free(test, t);
+}
+
+/*
+ * With room in the ring, the timer flushes: once, not before the timeout
+ * (less the partial first jiffy), and the window it reports is no longer
+ * than the time the test saw the unmap pending.
+ */
+static void fq_timer_flushes(struct kunit *test)
+{
+	const unsigned int timeout_ms = 20;
+	struct fq_test *t = fq_new(test, 64, timeout_ms);
+	u64 t0, waited, floor;
+	int i;
+
+	t0 = ktime_get_ns();
+	KUNIT_ASSERT_EQ(test, queue_page(t, 5, NULL), 0);
+	for (i = 0; i < 250 && fq_stats(t).pending; i++)
+		msleep(20);
+	waited = ktime_get_ns() - t0;
+	KUNIT_ASSERT_EQ(test, fq_stats(t).pending, 0L);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).timer_flushes, 1ULL);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).flushes, 1ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
+	floor = (u64)(msecs_to_jiffies(timeout_ms) - 1) * TICK_NSEC;
+	kunit_info(test, "window %llu ns, timeout %u ms, jiffy %lu ns",
+		   fq_stats(t).max_window_ns, timeout_ms, (unsigned long)TICK_NSEC);
+	KUNIT_EXPECT_GE(test, fq_stats(t).max_window_ns, floor);
+	KUNIT_EXPECT_LE(test, fq_stats(t).max_window_ns, waited);
+
+	/* An idle queue's timer stays quiet. */
+	msleep(3 * timeout_ms);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
+	fq_free(test, t);
+}
+
+/* Destroying the queue invalidates and releases what is still queued. */
+static void fq_destroy_flushes(struct kunit *test)
+{
+	struct fq_test *t = fq_new(test, 8, FQ_LONG_MS);
+
+	KUNIT_EXPECT_EQ(test, queue_page(t, 9, NULL), 0);
+	KUNIT_EXPECT_EQ(test, queue_page(t, 10, NULL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 0);
+	/* fq_free() checks that both ranges were returned. */
+	fq_free(test, t);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
+}
+
+static struct kunit_case fq_cases[] = {
+	KUNIT_CASE(fq_refuses_bad_bounds),
+	KUNIT_CASE(fq_no_reuse_before_invalidation),
+	KUNIT_CASE(fq_full_ring_flushes_once),
+	KUNIT_CASE(fq_full_ring_failed_flush),
+	KUNIT_CASE(fq_timer_flushes),
+	KUNIT_CASE(fq_destroy_flushes),
+	{}
+};
+
+static struct kunit_suite fq_suite = {
+	.name = "iox-flush-queue",
+	.test_cases = fq_cases,
+};
+
+kunit_test_suite(fq_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the iox flush queue");
+MODULE_LICENSE("GPL");
