@@ -221,6 +221,9 @@ void iox_unit_unregister(struct iox_unit *unit);
 struct iox_unit *iox_unit_find(const char *name);
 struct iox_unit *iox_unit_for_device(struct device *dev);
 
+struct pci_dev;
+bool iox_pci_own_requester_id(struct pci_dev *pdev);
+
 /**
  * struct iox_domain_ops - what a backend does for a domain
  * @map_pages: map @pgcount pages of @pgsize from @iova to @paddr with

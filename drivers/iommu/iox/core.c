@@ -8,6 +8,7 @@
 #include <linux/iox.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/string.h>
 
 #include "iox-internal.h"
@@ -117,6 +118,33 @@ struct iox_unit *iox_unit_for_device(struct device *dev)
 	return found;
 }
 EXPORT_SYMBOL_GPL(iox_unit_for_device);
+
+/**
+ * iox_pci_own_requester_id() - whether a device's DMA carries its own id only
+ * @pdev: the device
+ *
+ * Requests crossing a conventional PCI bridge carry the bridge's requester
+ * id, and those crossing a PCIe-to-PCI bridge the id of its secondary bus:
+ * ids that every device behind the bridge shares.  Some devices use extra
+ * ids (PCI quirks fill dma_alias_mask).  An IOMMU entry (VT-d context entry,
+ * AMD-Vi device table entry) for @pdev's id alone would leave such a
+ * device's DMA to whatever the shared entry says, so backends refuse to
+ * attach it.
+ *
+ * Return: true if the IOMMU sees @pdev's DMA under pci_dev_id(@pdev) only.
+ */
+bool iox_pci_own_requester_id(struct pci_dev *pdev)
+{
+	struct pci_dev *up;
+
+	if (pdev->dma_alias_mask)
+		return false;
+	for (up = pci_upstream_bridge(pdev); up; up = pci_upstream_bridge(up))
+		if (!pci_is_pcie(up) || pci_pcie_type(up) == PCI_EXP_TYPE_PCI_BRIDGE)
+			return false;
+	return true;
+}
+EXPORT_SYMBOL_GPL(iox_pci_own_requester_id);
 
 static int __init iox_init(void)
 {

@@ -156,26 +156,6 @@ static u8 iox_vtd_agaw_sagaw(u8 agaw)
 	return BIT(agaw);
 }
 
-/*
- * Whether the unit sees @pdev's DMA under @pdev's own requester id only.
- * Requests crossing a conventional PCI bridge carry the bridge's id, and
- * those crossing a PCIe-to-PCI bridge the id of its secondary bus: ids that
- * every device behind the bridge shares.  Some devices use extra ids (PCI
- * quirks fill dma_alias_mask).  A context entry for @pdev's id alone would
- * leave such a device's DMA to whatever the shared entry says.
- */
-static bool iox_vtd_own_requester_id(struct pci_dev *pdev)
-{
-	struct pci_dev *up;
-
-	if (pdev->dma_alias_mask)
-		return false;
-	for (up = pci_upstream_bridge(pdev); up; up = pci_upstream_bridge(up))
-		if (!pci_is_pcie(up) || pci_pcie_type(up) == PCI_EXP_TYPE_PCI_BRIDGE)
-			return false;
-	return true;
-}
-
 static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 			      struct device *dev)
 {
@@ -188,7 +168,7 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 	if (!dev_is_pci(dev))
 		return -ENODEV;
 	pdev = to_pci_dev(dev);
-	if (!iox_vtd_own_requester_id(pdev)) {
+	if (!iox_pci_own_requester_id(pdev)) {
 		pci_warn(pdev, "iox: DMA behind a bridge under a shared requester id: not attached\n");
 		return -EOPNOTSUPP;
 	}

@@ -12,7 +12,7 @@
 #include <linux/io.h>
 #include <linux/iopoll.h>
 
-#include "inval_plan.h"
+#include "../inval_plan.h"
 #include "vtd.h"
 
 #define VTD_REG_INV_TIMEOUT_US	1000000
@@ -145,7 +145,7 @@ int iox_vtd_inv_iotlb(struct iox_vtd_unit *vtd, unsigned int granularity, u16 di
  *	cached upper-level entries may stay (the invalidation hint)
  *
  * The range is covered with the fewest page-selective invalidations
- * (iox_vtd_plan_psi()) and submitted as one batch with one wait.  If the
+ * (iox_plan_inv_blocks()) and submitted as one batch with one wait.  If the
  * unit lacks page-selective invalidation, or more than VTD_MAX_PSI
  * descriptors would be needed, the whole domain is invalidated instead.
  *
@@ -154,14 +154,14 @@ int iox_vtd_inv_iotlb(struct iox_vtd_unit *vtd, unsigned int granularity, u16 di
 int iox_vtd_inv_iotlb_range(struct iox_vtd_unit *vtd, u16 did, u64 start, u64 end,
 			    bool leaf_only)
 {
-	struct iox_vtd_psi psi[VTD_MAX_PSI];
+	struct iox_inv_block psi[VTD_MAX_PSI];
 	struct iox_vtd_desc descs[VTD_MAX_PSI];
 	unsigned int i, n;
 	int ret;
 
 	if (!vtd->caps.psi)
 		return iox_vtd_inv_iotlb(vtd, VTD_INV_DOMAIN, did);
-	n = iox_vtd_plan_psi(start, end, vtd->caps.mamv, psi, VTD_MAX_PSI);
+	n = iox_plan_inv_blocks(start, end, vtd->caps.mamv, psi, VTD_MAX_PSI);
 	if (n > VTD_MAX_PSI)
 		return iox_vtd_inv_iotlb(vtd, VTD_INV_DOMAIN, did);
 
@@ -169,7 +169,7 @@ int iox_vtd_inv_iotlb_range(struct iox_vtd_unit *vtd, u16 did, u64 start, u64 en
 	if (!vtd->use_qi) {
 		for (i = 0; i < n; i++) {
 			ret = iox_vtd_reg_iotlb(vtd, VTD_INV_PAGE, did, psi[i].addr,
-						psi[i].am, leaf_only);
+						psi[i].order, leaf_only);
 			if (ret)
 				return ret;
 		}
@@ -177,6 +177,6 @@ int iox_vtd_inv_iotlb_range(struct iox_vtd_unit *vtd, u16 did, u64 start, u64 en
 	}
 	for (i = 0; i < n; i++)
 		descs[i] = iox_vtd_iotlb_desc(vtd, VTD_INV_PAGE, did, psi[i].addr,
-					      psi[i].am, leaf_only);
+					      psi[i].order, leaf_only);
 	return iox_vtd_qi_submit(vtd, descs, n);
 }

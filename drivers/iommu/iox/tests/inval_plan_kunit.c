@@ -1,32 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the VT-d page-selective invalidation planner, checked
+ * KUnit tests for the invalidation planner shared by the backends, checked
  * against a page-by-page reference: the blocks cover exactly the range, are
- * naturally aligned, respect MAMV, and are as few as possible.
+ * naturally aligned, respect the largest order (VT-d MAMV), and are as few
+ * as possible.
  */
 #include <kunit/test.h>
 #include <linux/prandom.h>
 #include <linux/sizes.h>
 
-#include "../intel/inval_plan.h"
+#include "../inval_plan.h"
 
 #define MAX_BLOCKS	64
 
-static unsigned int plan(u64 start, u64 end, unsigned int mamv, struct iox_vtd_psi *psi)
+static unsigned int plan(u64 start, u64 end, unsigned int mamv, struct iox_inv_block *psi)
 {
-	return iox_vtd_plan_psi(start, end, mamv, psi, MAX_BLOCKS);
+	return iox_plan_inv_blocks(start, end, mamv, psi, MAX_BLOCKS);
 }
 
 static void plan_examples(struct kunit *test)
 {
-	struct iox_vtd_psi psi[MAX_BLOCKS];
+	struct iox_inv_block psi[MAX_BLOCKS];
 
 	/* One page, an aligned 2M page, two pages straddling an AM=1 boundary. */
 	KUNIT_ASSERT_EQ(test, plan(SZ_1M, SZ_1M + SZ_4K - 1, 18, psi), 1);
 	KUNIT_EXPECT_EQ(test, psi[0].addr, SZ_1M);
-	KUNIT_EXPECT_EQ(test, psi[0].am, 0);
+	KUNIT_EXPECT_EQ(test, psi[0].order, 0);
 	KUNIT_ASSERT_EQ(test, plan(SZ_1G, SZ_1G + SZ_2M - 1, 18, psi), 1);
-	KUNIT_EXPECT_EQ(test, psi[0].am, 9);
+	KUNIT_EXPECT_EQ(test, psi[0].order, 9);
 	KUNIT_ASSERT_EQ(test, plan(5 * SZ_4K, 7 * SZ_4K - 1, 18, psi), 2);
 	KUNIT_EXPECT_EQ(test, psi[0].addr, 5 * SZ_4K);
 	KUNIT_EXPECT_EQ(test, psi[1].addr, 6 * SZ_4K);
@@ -60,7 +61,7 @@ static unsigned int reference_count(u64 first, u64 last, unsigned int mamv)
 
 static void plan_random_against_reference(struct kunit *test)
 {
-	struct iox_vtd_psi psi[MAX_BLOCKS];
+	struct iox_inv_block psi[MAX_BLOCKS];
 	struct rnd_state rnd;
 	int iter;
 
@@ -77,26 +78,26 @@ static void plan_random_against_reference(struct kunit *test)
 			continue;	/* only the count is returned */
 		for (i = 0; i < n; i++) {
 			KUNIT_ASSERT_EQ(test, psi[i].addr >> 12, next);
-			KUNIT_ASSERT_LE(test, psi[i].am, mamv);
-			KUNIT_ASSERT_EQ(test, next & (BIT_ULL(psi[i].am) - 1), 0);
-			next += BIT_ULL(psi[i].am);
+			KUNIT_ASSERT_LE(test, psi[i].order, mamv);
+			KUNIT_ASSERT_EQ(test, next & (BIT_ULL(psi[i].order) - 1), 0);
+			next += BIT_ULL(psi[i].order);
 		}
 		KUNIT_ASSERT_EQ(test, next, last + 1);
 	}
 }
 
-static struct kunit_case iox_vtd_inval_plan_cases[] = {
+static struct kunit_case iox_inval_plan_cases[] = {
 	KUNIT_CASE(plan_examples),
 	KUNIT_CASE(plan_random_against_reference),
 	{}
 };
 
-static struct kunit_suite iox_vtd_inval_plan_suite = {
-	.name = "iox-vtd-inval-plan",
-	.test_cases = iox_vtd_inval_plan_cases,
+static struct kunit_suite iox_inval_plan_suite = {
+	.name = "iox-inval-plan",
+	.test_cases = iox_inval_plan_cases,
 };
 
-kunit_test_suite(iox_vtd_inval_plan_suite);
+kunit_test_suite(iox_inval_plan_suite);
 
-MODULE_DESCRIPTION("KUnit tests for the iox VT-d invalidation planner");
+MODULE_DESCRIPTION("KUnit tests for the iox invalidation planner");
 MODULE_LICENSE("GPL");

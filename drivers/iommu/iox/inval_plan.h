@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iox: planning of IOTLB range invalidations, for every backend whose
+ * range invalidation covers a naturally aligned power-of-two block of
+ * 4 KiB pages: VT-d page-selective invalidation (2^AM pages) and AMD-Vi
+ * INVALIDATE_IOMMU_PAGES (the S-bit size encoding).
+ *
+ * An exact cover of a page range with such blocks, taking at each step the
+ * largest aligned block that fits, uses the fewest commands; blocks never
+ * reach outside the range, so no translation that was not unmapped is
+ * dropped.
+ */
+#ifndef _IOX_INVAL_PLAN_H
+#define _IOX_INVAL_PLAN_H
+
+#include <linux/bitops.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/types.h>
+
+#define IOX_INV_PAGE_SHIFT	12
+
+/**
+ * struct iox_inv_block - one range invalidation
+ * @addr: first IOVA, aligned to 4 KiB << @order
+ * @order: the invalidation covers 2^@order pages (VT-d: the address mask)
+ */
+struct iox_inv_block {
+	u64 addr;
+	u8 order;
+};
+
+/**
+ * iox_plan_inv_blocks() - cover an IOVA range with aligned blocks
+ * @start: first IOVA of the range
+ * @end: last IOVA of the range (inclusive), not below @start
+ * @max_order: largest block the unit can invalidate at once (VT-d:
+ *	CAP.MAMV)
+ * @blk: filled with up to @max blocks
+ * @max: room in @blk
+ *
+ * Return: the number of blocks the range needs; when it is larger than
+ * @max only the first @max were stored, and the caller should rather
+ * invalidate the whole domain.
+ */
+static inline unsigned int iox_plan_inv_blocks(u64 start, u64 end, unsigned int max_order,
+					       struct iox_inv_block *blk, unsigned int max)
+{
+	u64 pfn = start >> IOX_INV_PAGE_SHIFT, last = end >> IOX_INV_PAGE_SHIFT;
+	unsigned int n = 0;
+
+	for (;;) {
+		/* Pages left, counting the current one; at most 2^52. */
+		u64 left = last - pfn + 1;
+		unsigned int order = min_t(unsigned int, max_order, ilog2(left));
+
+		if (pfn)
+			order = min_t(unsigned int, order, __ffs64(pfn));
+		if (n < max) {
+			blk[n].addr = pfn << IOX_INV_PAGE_SHIFT;
+			blk[n].order = order;
+		}
+		n++;
+		if (left == BIT_ULL(order))
+			return n;
+		pfn += BIT_ULL(order);
+	}
+}
+
+#endif /* _IOX_INVAL_PLAN_H */
