@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iox AMD-Vi backend: discovery of the units described by the IVRS table,
- * decoding of their features and registration with the core.
+ * decoding of their features, bring-up and registration with the core.
  *
  * Discovery only reads registers.  A unit whose IommuEn control bit is set
  * belongs to another driver and is left alone.
+ *
+ * A unit iox takes is brought up with every device its IVHD names in
+ * pass-through, so that DMA in flight keeps working; attaching a device to
+ * a domain switches that device to translation.  Bring-up programs the
+ * device table, the command buffer and the event log, then enables in
+ * this order: CmdBufEn, EventLogEn (and EventIntEn), IommuEn; then
+ * INVALIDATE_IOMMU_ALL drops whatever an earlier owner left cached.  On
+ * unload or any failure translation goes off first, then the buffers, and
+ * the registers are written back as they were found.
  */
 #define pr_fmt(fmt) "iox-amd: " fmt
 
 #include <linux/acpi.h>
+#include <linux/debugfs.h>
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
@@ -20,6 +31,21 @@
 
 /* Units found at module load; only init and exit touch it, no lock. */
 static LIST_HEAD(iox_amdvi_units);
+
+static bool event_irq = true;
+module_param(event_irq, bool, 0444);
+MODULE_PARM_DESC(event_irq, "signal events with the IOMMU's MSI; off: poll the log (default: on)");
+
+static bool inject_bringup_failure;
+module_param(inject_bringup_failure, bool, 0444);
+MODULE_PARM_DESC(inject_bringup_failure,
+		 "for tests: fail each unit's bring-up once translation is on");
+
+#define AMDVI_DISABLE_TIMEOUT_US	1000000
+/* The registers written back when a unit is given up, in this order. */
+static const unsigned int iox_amdvi_found_regs[] = {
+	AMDVI_DEVTAB_BASE_REG, AMDVI_CMDBUF_BASE_REG, AMDVI_EVTLOG_BASE_REG, AMDVI_CONTROL_REG,
+};
 
 static void iox_amdvi_decode_caps(u64 efr, struct iox_amdvi_caps *caps)
 {
@@ -82,6 +108,9 @@ static void iox_amdvi_show(struct iox_unit *unit, struct seq_file *m)
 	seq_printf(m, "invalidate_all: %d\n", c->invalidate_all);
 	seq_printf(m, "hw_error: %d\n", c->hw_error);
 	seq_printf(m, "perf_counters: %d\n", c->perf_counters);
+	seq_printf(m, "np_cache: %d\n", amdvi->np_cache);
+	seq_printf(m, "status: %#018llx\n", readq(amdvi->mmio + AMDVI_STATUS_REG));
+	seq_printf(m, "device_ids: %u\n", amdvi->nr_devids);
 	for (i = 0; i < amdvi->nr_ranges; i++)
 		seq_printf(m, "devices: %04x-%04x\n", amdvi->ranges[i].first,
 			   amdvi->ranges[i].last);
@@ -97,6 +126,29 @@ static bool iox_amdvi_unit_serves(struct iox_unit *unit, struct device *dev)
 	return iox_amdvi_serves(to_amdvi_unit(unit), pci_domain_nr(pdev->bus),
 				pci_dev_id(pdev));
 }
+
+static int iox_amdvi_events_show(struct seq_file *m, void *unused)
+{
+	iox_amdvi_event_poll(m->private);
+	iox_amdvi_event_show(m->private, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_amdvi_events);
+
+static int iox_amdvi_inval_show(struct seq_file *m, void *unused)
+{
+	struct iox_amdvi_cmdbuf *cmd = &((struct iox_amdvi_unit *)m->private)->cmd;
+
+	seq_printf(m, "commands: %llu\n", cmd->nr_cmds);
+	seq_printf(m, "completion_waits: %llu\n", cmd->nr_waits);
+	seq_printf(m, "timeouts: %llu\n", cmd->nr_timeouts);
+	seq_printf(m, "devtab_entry: %llu\n", cmd->nr_inv[AMDVI_INV_DEVTAB]);
+	seq_printf(m, "pages_range: %llu\n", cmd->nr_inv[AMDVI_INV_PAGES]);
+	seq_printf(m, "pages_domain: %llu\n", cmd->nr_inv[AMDVI_INV_DOMAIN]);
+	seq_printf(m, "all: %llu\n", cmd->nr_inv[AMDVI_INV_ALL]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_amdvi_inval);
 
 static const struct iox_unit_ops iox_amdvi_unit_ops = {
 	.show = iox_amdvi_show,
@@ -121,8 +173,106 @@ static void iox_amdvi_free(struct iox_amdvi_unit *amdvi)
 {
 	if (amdvi->mmio)
 		iounmap(amdvi->mmio);
+	pci_dev_put(amdvi->pdev);
 	kfree(amdvi->ranges);
 	kfree(amdvi);
+}
+
+/*
+ * Translation off first; then the event interrupts, and the log's reader
+ * stops (so that it cannot restart the log behind our back); then the
+ * command buffer and the log.  Wait until hardware says both stopped, write
+ * the registers back as found and free the memory.  Safe on a partly
+ * brought-up unit.
+ */
+static void iox_amdvi_disable(struct iox_amdvi_unit *amdvi)
+{
+	u64 control = readq(amdvi->mmio + AMDVI_CONTROL_REG), status;
+	unsigned int i;
+
+	amdvi->enabled = false;
+	control &= ~AMDVI_CONTROL_IOMMU_EN;
+	writeq(control, amdvi->mmio + AMDVI_CONTROL_REG);
+	control &= ~(AMDVI_CONTROL_EVENT_INT_EN | AMDVI_CONTROL_COMP_WAIT_INT_EN);
+	writeq(control, amdvi->mmio + AMDVI_CONTROL_REG);
+	if (amdvi->evt.ring)
+		iox_amdvi_event_stop(amdvi);
+	writeq(amdvi->found[3], amdvi->mmio + AMDVI_CONTROL_REG);
+	if (readq_poll_timeout(amdvi->mmio + AMDVI_STATUS_REG, status,
+			       !(status & (AMDVI_STATUS_CMD_RUN | AMDVI_STATUS_EVT_RUN)),
+			       10, AMDVI_DISABLE_TIMEOUT_US))
+		pr_warn("%s: command buffer or event log still running (status %#llx)\n",
+			amdvi->unit.name, status);
+	for (i = 0; i < ARRAY_SIZE(iox_amdvi_found_regs) - 1; i++)
+		writeq(amdvi->found[i], amdvi->mmio + iox_amdvi_found_regs[i]);
+	iox_amdvi_event_free(amdvi);
+	iox_amdvi_cmdbuf_free(amdvi);
+	iox_amdvi_devtab_free(amdvi);
+	ida_destroy(&amdvi->domain_ids);
+}
+
+/*
+ * Device table, command buffer, event log, then the control bits in the
+ * documented order, then INVALIDATE_IOMMU_ALL.  On failure the unit is
+ * left as it was found.
+ */
+static int iox_amdvi_enable(struct iox_amdvi_unit *amdvi)
+{
+	u64 control;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(iox_amdvi_found_regs); i++)
+		amdvi->found[i] = readq(amdvi->mmio + iox_amdvi_found_regs[i]);
+	ida_init(&amdvi->domain_ids);
+	control = amdvi->found[3];
+
+	ret = iox_amdvi_devtab_alloc(amdvi);
+	if (!ret)
+		ret = iox_amdvi_cmdbuf_alloc(amdvi);
+	if (!ret)
+		ret = iox_amdvi_event_alloc(amdvi);
+	if (ret)
+		goto fail;
+	iox_amdvi_event_start(amdvi, event_irq);
+
+	control |= AMDVI_CONTROL_CMD_BUF_EN;
+	writeq(control, amdvi->mmio + AMDVI_CONTROL_REG);
+	control |= AMDVI_CONTROL_EVENT_LOG_EN | (amdvi->evt.irq ? AMDVI_CONTROL_EVENT_INT_EN : 0);
+	writeq(control, amdvi->mmio + AMDVI_CONTROL_REG);
+	control |= AMDVI_CONTROL_IOMMU_EN;
+	writeq(control, amdvi->mmio + AMDVI_CONTROL_REG);
+
+	ret = iox_amdvi_inv_all(amdvi);
+	if (ret)
+		goto fail;
+	amdvi->enabled = true;
+	if (inject_bringup_failure) {
+		ret = -EIO;
+		goto fail;
+	}
+	return 0;
+
+fail:
+	pr_err("%s: bring-up failed (%d), unit left as found\n", amdvi->unit.name, ret);
+	iox_amdvi_disable(amdvi);
+	return ret;
+}
+
+/* The IOMMU's own PCI function and what its capability header says. */
+static void iox_amdvi_find_function(struct iox_amdvi_unit *amdvi)
+{
+	u32 header;
+
+	amdvi->pdev = pci_get_domain_bus_and_slot(amdvi->segment, PCI_BUS_NUM(amdvi->devid),
+						  amdvi->devid & 0xff);
+	if (!amdvi->pdev) {
+		pr_warn("%s: IOMMU PCI function %04x not found: no event interrupt\n",
+			amdvi->unit.name, amdvi->devid);
+		return;
+	}
+	if (!pci_read_config_dword(amdvi->pdev, amdvi->cap_offset, &header))
+		amdvi->np_cache = header & AMDVI_CAP_NP_CACHE;
 }
 
 /*
@@ -203,18 +353,29 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 		iox_amdvi_free(amdvi);
 		return ret;
 	}
+	iox_amdvi_find_function(amdvi);
 
-	ret = iox_unit_register(&amdvi->unit);
+	ret = iox_amdvi_enable(amdvi);
 	if (ret) {
 		iox_amdvi_free(amdvi);
 		return ret;
 	}
+
+	ret = iox_unit_register(&amdvi->unit);
+	if (ret) {
+		iox_amdvi_disable(amdvi);
+		iox_amdvi_free(amdvi);
+		return ret;
+	}
+	debugfs_create_file("events", 0444, amdvi->unit.debugfs, amdvi, &iox_amdvi_events_fops);
+	debugfs_create_file("inval", 0444, amdvi->unit.debugfs, amdvi, &iox_amdvi_inval_fops);
 	list_add_tail(&amdvi->list, &iox_amdvi_units);
 	probe->index++;
 
-	pr_info("%s: AMD-Vi at %#llx (IVHD type %#x, devid %04x), %u-level host tables, %u device ranges\n",
+	pr_info("%s: AMD-Vi at %#llx (IVHD type %#x, devid %04x), %u-level host tables, %u device ranges, %u device ids, events %s, translation on\n",
 		amdvi->unit.name, amdvi->mmio_phys, amdvi->ivhd_type, amdvi->devid,
-		amdvi->caps.host_levels, amdvi->nr_ranges);
+		amdvi->caps.host_levels, amdvi->nr_ranges, amdvi->nr_devids,
+		amdvi->evt.irq ? "by interrupt" : "polled");
 	return 0;
 }
 
@@ -225,6 +386,7 @@ static void iox_amdvi_remove_all(void)
 	list_for_each_entry_safe_reverse(amdvi, next, &iox_amdvi_units, list) {
 		list_del(&amdvi->list);
 		iox_unit_unregister(&amdvi->unit);
+		iox_amdvi_disable(amdvi);
 		iox_amdvi_free(amdvi);
 	}
 }

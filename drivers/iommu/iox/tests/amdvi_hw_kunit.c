@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests of AMD-Vi discovery against the (emulated) hardware.
+ * KUnit tests of AMD-Vi discovery and bring-up against the (emulated)
+ * hardware, and of the event log decoder (no hardware needed).
  *
  * Run on QEMU q35 with -device amd-iommu,intremap=off and
  * -device edu,addr=0x10 (tools/testing/iox/qemu_configs/amdvi.py), which
@@ -90,20 +91,81 @@ static void amdvi_devices_cover_edu(struct kunit *test)
 	pci_dev_put(edu);
 }
 
-static void amdvi_unit_left_disabled(struct kunit *test)
+/*
+ * Bring-up turned translation, the command buffer and the event log on,
+ * pointed the unit at the tables, and invalidated everything once.
+ */
+static void amdvi_unit_brought_up(struct kunit *test)
 {
 	struct iox_amdvi_unit *amdvi = get_unit(test);
+	u64 control = readq(amdvi->mmio + AMDVI_CONTROL_REG);
+	u64 status = readq(amdvi->mmio + AMDVI_STATUS_REG);
+	u64 devtab = readq(amdvi->mmio + AMDVI_DEVTAB_BASE_REG);
 
-	KUNIT_EXPECT_EQ(test, readq(amdvi->mmio + AMDVI_CONTROL_REG) &
-			(AMDVI_CONTROL_IOMMU_EN | AMDVI_CONTROL_CMD_BUF_EN |
-			 AMDVI_CONTROL_EVENT_LOG_EN), 0);
+	KUNIT_EXPECT_TRUE(test, amdvi->enabled);
+	KUNIT_EXPECT_TRUE(test, control & AMDVI_CONTROL_IOMMU_EN);
+	KUNIT_EXPECT_TRUE(test, control & AMDVI_CONTROL_CMD_BUF_EN);
+	KUNIT_EXPECT_TRUE(test, control & AMDVI_CONTROL_EVENT_LOG_EN);
+	KUNIT_EXPECT_EQ(test, !!(control & AMDVI_CONTROL_EVENT_INT_EN), !!amdvi->evt.irq);
+	KUNIT_EXPECT_TRUE(test, status & AMDVI_STATUS_CMD_RUN);
+	KUNIT_EXPECT_TRUE(test, status & AMDVI_STATUS_EVT_RUN);
+	KUNIT_EXPECT_EQ(test, devtab & AMDVI_BASE_ADDR, virt_to_phys(amdvi->devtab));
+	/* The table covers the highest device id the IVHD names. */
+	KUNIT_EXPECT_GE(test, ((devtab & AMDVI_DEVTAB_SIZE) + 1) * SZ_4K,
+			(u64)amdvi->nr_devids * AMDVI_DTE_SIZE);
+	KUNIT_EXPECT_EQ(test, readq(amdvi->mmio + AMDVI_CMDBUF_BASE_REG) & AMDVI_BASE_ADDR,
+			virt_to_phys(amdvi->cmd.ring));
+	KUNIT_EXPECT_EQ(test, readq(amdvi->mmio + AMDVI_EVTLOG_BASE_REG) & AMDVI_BASE_ADDR,
+			virt_to_phys(amdvi->evt.ring));
+	KUNIT_EXPECT_GE(test, amdvi->cmd.nr_inv[AMDVI_INV_ALL], 1);
+	/* QEMU's capability header says NpCache. */
+	KUNIT_EXPECT_TRUE(test, amdvi->np_cache);
+}
+
+/* Devices not attached are in pass-through: V, TV, mode 0, IR and IW. */
+static void amdvi_edu_in_pass_through(struct kunit *test)
+{
+	struct iox_amdvi_unit *amdvi = get_unit(test);
+	struct pci_dev *edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	const u64 *dte;
+
+	KUNIT_ASSERT_NOT_NULL(test, edu);
+	KUNIT_ASSERT_LT(test, pci_dev_id(edu), amdvi->nr_devids);
+	dte = amdvi->devtab + pci_dev_id(edu) * 4;
+	KUNIT_EXPECT_EQ(test, dte[0], AMDVI_DTE_V | AMDVI_DTE_TV | AMDVI_DTE_IR | AMDVI_DTE_IW);
+	KUNIT_EXPECT_EQ(test, dte[1] & AMDVI_DTE_DOMID, AMDVI_PT_DOMID);
+	/* A device id no IVHD entry names stays invalid (V clear). */
+	KUNIT_EXPECT_EQ(test, amdvi->devtab[(pci_dev_id(edu) - 1) * 4], 0);
+	pci_dev_put(edu);
+}
+
+/*
+ * A batch completes: its COMPLETION_WAIT stored the batch's number, and
+ * hardware fetched everything (head caught up with the tail).
+ */
+static void amdvi_command_buffer_completes(struct kunit *test)
+{
+	struct iox_amdvi_unit *amdvi = get_unit(test);
+	u64 waits = amdvi->cmd.nr_waits;
+	int i;
+
+	for (i = 0; i < 300; i++)	/* more than the ring holds: it wraps */
+		KUNIT_ASSERT_EQ(test, iox_amdvi_cmd_submit(amdvi, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, amdvi->cmd.nr_waits, waits + 300);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(*amdvi->cmd.sem), amdvi->cmd.seq);
+	KUNIT_EXPECT_EQ(test, readq(amdvi->mmio + AMDVI_CMDBUF_HEAD_REG) & AMDVI_RING_PTR,
+			amdvi->cmd.tail);
+	KUNIT_EXPECT_EQ(test, iox_amdvi_cmd_submit(amdvi, NULL, 255), -EINVAL);
+	KUNIT_EXPECT_EQ(test, amdvi->cmd.nr_timeouts, 0);
 }
 
 static struct kunit_case iox_amdvi_hw_cases[] = {
 	KUNIT_CASE(amdvi_unit_from_ivrs),
 	KUNIT_CASE(amdvi_caps_match_hardware),
 	KUNIT_CASE(amdvi_devices_cover_edu),
-	KUNIT_CASE(amdvi_unit_left_disabled),
+	KUNIT_CASE(amdvi_unit_brought_up),
+	KUNIT_CASE(amdvi_edu_in_pass_through),
+	KUNIT_CASE(amdvi_command_buffer_completes),
 	{}
 };
 
@@ -112,7 +174,65 @@ static struct kunit_suite iox_amdvi_hw_suite = {
 	.test_cases = iox_amdvi_hw_cases,
 };
 
-kunit_test_suite(iox_amdvi_hw_suite);
+/*
+ * Event log entries as the specification lays them out (QEMU never writes
+ * any): device id in bits 15:0, domain id 47:32, flags 59:48, code 63:60,
+ * the address in the second quadword.
+ */
+static void amdvi_event_decode_page_fault(struct kunit *test)
+{
+	const u64 entry[2] = {
+		(0x2ULL << 60) | ((u64)(AMDVI_EVT_FLAG_RW | AMDVI_EVT_FLAG_PR) << 48) |
+		(0x2aULL << 32) | 0x0080,
+		0xdead000,
+	};
+	struct iox_amdvi_event evt;
 
-MODULE_DESCRIPTION("KUnit tests of iox AMD-Vi discovery on (emulated) hardware");
+	iox_amdvi_event_decode(entry, &evt);
+	KUNIT_EXPECT_EQ(test, evt.code, AMDVI_EVT_IO_PAGE_FAULT);
+	KUNIT_EXPECT_EQ(test, evt.devid, 0x0080);
+	KUNIT_EXPECT_EQ(test, evt.domid, 0x2a);
+	KUNIT_EXPECT_EQ(test, evt.flags, AMDVI_EVT_FLAG_RW | AMDVI_EVT_FLAG_PR);
+	KUNIT_EXPECT_EQ(test, evt.addr, 0xdead000);
+	KUNIT_EXPECT_STREQ(test, iox_amdvi_event_name(evt.code), "IO_PAGE_FAULT");
+}
+
+static void amdvi_event_decode_illegal_dte(struct kunit *test)
+{
+	const u64 entry[2] = { (0x1ULL << 60) | ((u64)AMDVI_EVT_FLAG_TR << 48) | 0xfffe, 0x1000 };
+	struct iox_amdvi_event evt;
+
+	iox_amdvi_event_decode(entry, &evt);
+	KUNIT_EXPECT_EQ(test, evt.code, AMDVI_EVT_ILLEGAL_DEV_TABLE_ENTRY);
+	KUNIT_EXPECT_EQ(test, evt.devid, 0xfffe);
+	KUNIT_EXPECT_EQ(test, evt.flags, AMDVI_EVT_FLAG_TR);
+	KUNIT_EXPECT_EQ(test, evt.addr, 0x1000);
+	KUNIT_EXPECT_STREQ(test, iox_amdvi_event_name(evt.code), "ILLEGAL_DEV_TABLE_ENTRY");
+}
+
+static void amdvi_event_names(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, iox_amdvi_event_name(AMDVI_EVT_ILLEGAL_COMMAND),
+			   "ILLEGAL_COMMAND_ERROR");
+	KUNIT_EXPECT_STREQ(test, iox_amdvi_event_name(AMDVI_EVT_IOTLB_INV_TIMEOUT),
+			   "IOTLB_INV_TIMEOUT");
+	KUNIT_EXPECT_STREQ(test, iox_amdvi_event_name(0), "UNKNOWN");
+	KUNIT_EXPECT_STREQ(test, iox_amdvi_event_name(0xf), "UNKNOWN");
+}
+
+static struct kunit_case iox_amdvi_event_cases[] = {
+	KUNIT_CASE(amdvi_event_decode_page_fault),
+	KUNIT_CASE(amdvi_event_decode_illegal_dte),
+	KUNIT_CASE(amdvi_event_names),
+	{}
+};
+
+static struct kunit_suite iox_amdvi_event_suite = {
+	.name = "iox-hw-amdvi-event-decode",
+	.test_cases = iox_amdvi_event_cases,
+};
+
+kunit_test_suites(&iox_amdvi_hw_suite, &iox_amdvi_event_suite);
+
+MODULE_DESCRIPTION("KUnit tests of iox AMD-Vi discovery, bring-up and events");
 MODULE_LICENSE("GPL");

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # AMD-Vi discovery on QEMU's amd-iommu,intremap=off with edu at 00:10.0
-# (vmtest.sh starts the machine).  The expected values are what QEMU 7.2
+# (vmtest.sh starts the machine), and the unit brought up.  The expected values are what QEMU 7.2
 # reports (shared/QEMU.md): EFR 0x29d3, MMIO at 0xfed80000.
 
 caps=/sys/kernel/debug/iox/ivhd0/caps
@@ -42,7 +42,7 @@ ktap_check "decoded fields match the raw EFR" decode_matches_registers
 ktap_check "decoded fields match QEMU's amd-iommu" matches_qemu
 ktap_check "IVHD names the IOMMU's own PCI function" iommu_function_exists
 ktap_check "device entries cover edu at 00:10.0" grep -qx "devices: 0080-0080" $caps
-ktap_check "discovery left the unit disabled (control clear)" \
-	expect_fields $caps control=0x0000000000000000
+ktap_check "bring-up enabled the unit (IommuEn, event log, its interrupt, commands)" \
+	expect_fields $caps control=0x000000000000100d
 unload() { rmmod iox_amd && rmmod iox && ! test -e /sys/kernel/debug/iox; }
 ktap_check "both modules unload and remove their debugfs" unload

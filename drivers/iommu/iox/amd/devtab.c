@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox AMD-Vi backend: the device table (AMD IOMMU specification, 2.2.2).
+ *
+ * One 32-byte entry per device id, up to the highest id the unit's IVHD
+ * names.  Every device the unit serves starts in pass-through: V and TV
+ * set, paging mode 0 (no translation) with IR and IW (access allowed),
+ * domain id AMDVI_PT_DOMID.  Ids the IVHD does not name stay all zero
+ * (V clear: the unit does not translate them either).  Interrupt
+ * remapping fields stay zero: interrupts pass unremapped.
+ *
+ * An entry changes in a fixed order: quadword 0 (mode, root pointer,
+ * permissions) first, then quadword 1 (the domain id), then
+ * INVALIDATE_DEVTAB_ENTRY and an invalidation of every page of the OLD
+ * domain id.  Hardware that reads the entry between the two writes tags
+ * what it caches with the old domain id, so the final invalidation drops
+ * it; nothing is ever cached under the new domain id from the old tables.
+ */
+#define pr_fmt(fmt) "iox-amd: " fmt
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+
+#include "amdvi.h"
+
+#define AMDVI_DTE_PT	(AMDVI_DTE_V | AMDVI_DTE_TV | AMDVI_DTE_IR | AMDVI_DTE_IW)
+
+static u64 *iox_amdvi_dte(struct iox_amdvi_unit *amdvi, u16 devid)
+{
+	return amdvi->devtab + devid * (AMDVI_DTE_SIZE / sizeof(u64));
+}
+
+/**
+ * iox_amdvi_devtab_alloc() - allocate the device table and program it
+ * @amdvi: the unit, disabled, with its IVHD device ranges
+ *
+ * Every device id the ranges name gets a pass-through entry.
+ *
+ * Return: 0, -ENOMEM with nothing allocated.
+ */
+int iox_amdvi_devtab_alloc(struct iox_amdvi_unit *amdvi)
+{
+	unsigned int i, last = 0, id;
+	struct page *pages;
+	size_t size;
+
+	for (i = 0; i < amdvi->nr_ranges; i++)
+		last = max_t(unsigned int, last, amdvi->ranges[i].last);
+	amdvi->nr_devids = last + 1;
+	size = ALIGN(amdvi->nr_devids * AMDVI_DTE_SIZE, SZ_4K);
+	amdvi->devtab_order = get_order(size);
+	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, amdvi->devtab_order);
+	if (!pages)
+		return -ENOMEM;
+	amdvi->devtab = page_address(pages);
+	spin_lock_init(&amdvi->devtab_lock);
+	for (i = 0; i < amdvi->nr_ranges; i++) {
+		for (id = amdvi->ranges[i].first; id <= amdvi->ranges[i].last; id++) {
+			u64 *dte = iox_amdvi_dte(amdvi, id);
+
+			dte[1] = FIELD_PREP(AMDVI_DTE_DOMID, AMDVI_PT_DOMID);
+			dte[0] = AMDVI_DTE_PT;
+		}
+	}
+	/* One 64-bit write: base and size latch together. */
+	writeq(page_to_phys(pages) | FIELD_PREP(AMDVI_DEVTAB_SIZE, size / SZ_4K - 1),
+	       amdvi->mmio + AMDVI_DEVTAB_BASE_REG);
+	return 0;
+}
+
+/**
+ * iox_amdvi_devtab_free() - free the device table
+ * @amdvi: the unit, with translation off
+ */
+void iox_amdvi_devtab_free(struct iox_amdvi_unit *amdvi)
+{
+	if (!amdvi->devtab)
+		return;
+	free_pages((unsigned long)amdvi->devtab, amdvi->devtab_order);
+	amdvi->devtab = NULL;
+}
+
+/* Write both quadwords in the documented order, then invalidate. */
+static int iox_amdvi_dte_write(struct iox_amdvi_unit *amdvi, u16 devid, u64 q0, u16 domid)
+{
+	u64 *dte;
+	u16 old;
+
+	if (devid >= amdvi->nr_devids)
+		return -ENODEV;
+	dte = iox_amdvi_dte(amdvi, devid);
+	spin_lock(&amdvi->devtab_lock);
+	old = FIELD_GET(AMDVI_DTE_DOMID, dte[1]);
+	WRITE_ONCE(dte[0], q0);
+	/* Hardware must never see the new domain id with the old root. */
+	wmb();
+	WRITE_ONCE(dte[1], (dte[1] & ~AMDVI_DTE_DOMID) | FIELD_PREP(AMDVI_DTE_DOMID, domid));
+	spin_unlock(&amdvi->devtab_lock);
+	return iox_amdvi_inv_devtab(amdvi, devid, old);
+}
+
+/**
+ * iox_amdvi_dte_set() - translate a device through a page table
+ * @amdvi: the unit
+ * @devid: the device id
+ * @domid: the domain id to tag the device's translations with
+ * @root: physical address of the page table's root
+ * @levels: levels of the table (the DTE's paging mode), 1 to 6
+ *
+ * When this returns 0, the unit uses the new entry and nothing cached
+ * from the old one remains.
+ *
+ * Return: 0; -ENODEV for a device id beyond the table; -EINVAL for a bad
+ * mode; an errno of the invalidation (the entry is written regardless).
+ */
+int iox_amdvi_dte_set(struct iox_amdvi_unit *amdvi, u16 devid, u16 domid,
+		      phys_addr_t root, unsigned int levels)
+{
+	if (levels < 1 || levels > 6)
+		return -EINVAL;
+	return iox_amdvi_dte_write(amdvi, devid,
+				   AMDVI_DTE_V | AMDVI_DTE_TV | AMDVI_DTE_IR | AMDVI_DTE_IW |
+				   FIELD_PREP(AMDVI_DTE_MODE, levels) |
+				   (root & AMDVI_DTE_ROOT), domid);
+}
+EXPORT_SYMBOL_GPL(iox_amdvi_dte_set);
+
+/**
+ * iox_amdvi_dte_set_pt() - put a device back in pass-through
+ * @amdvi: the unit
+ * @devid: the device id
+ *
+ * Return: as for iox_amdvi_dte_set().
+ */
+int iox_amdvi_dte_set_pt(struct iox_amdvi_unit *amdvi, u16 devid)
+{
+	return iox_amdvi_dte_write(amdvi, devid, AMDVI_DTE_PT, AMDVI_PT_DOMID);
+}
+EXPORT_SYMBOL_GPL(iox_amdvi_dte_set_pt);
