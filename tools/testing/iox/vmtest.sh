@@ -38,18 +38,52 @@ vtd_trace_ktap() {
 	}' "$1"
 }
 
+# The commands QEMU's amd-iommu traced between the two markers
+# (INVALIDATE_DEVTAB_ENTRY of ff:1f.6) around the precision case of
+# iox_amdvi_dma_test, against the numbers of INVALIDATE_IOMMU_PAGES and
+# COMPLETION_WAIT iox counted submitting them, which the module printed
+# ("amdvi-plan"; the first marker's own wait comes on top), and against
+# the script of amdvi_dma_cases.h: 5 range commands and 1 whole-domain
+# one for the unmaps, plus the NpCache invalidations of its 3 maps (1 + 1
+# + 10 blocks), 1 + 1 + 1 + 5 waits.
+amdvi_trace_ktap() {
+	awk -v plan="$(sed -n 's/.*# amdvi-plan: //p' "$2")" '
+	/amdvi_devtab_inval .*ff:1f\.6 / { marks++; next }
+	marks == 1 && /amdvi_pages_inval / { pages++ }
+	marks == 1 && /amdvi_completion_wait / { waits++ }
+	function check(n, what, got, want) {
+		printf "%sok %d %s: %d (expected %d)\n", got == want ? "" : "not ", n, what, got, want
+	}
+	END {
+		split(plan, p, " ")
+		print "KTAP version 1"
+		print "1..5"
+		check(1, "trace markers", marks, 2)
+		check(2, "INVALIDATE_IOMMU_PAGES as iox planned", pages, p[2])
+		check(3, "COMPLETION_WAIT as iox planned (and the marker)", waits, p[4] + 1)
+		check(4, "INVALIDATE_IOMMU_PAGES as the script costs", pages, 18)
+		check(5, "COMPLETION_WAIT as the script costs", waits, 9)
+	}' "$1"
+}
+
 status=0
-for scenario in ${IOX_VMTEST_SCENARIOS:-vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-alias amdvi vtd-owned amdvi-owned}; do
+for scenario in ${IOX_VMTEST_SCENARIOS:-vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-alias amdvi amdvi-dma amdvi-dma-polled vtd-owned amdvi-owned}; do
 	log=$IOX_BUILD/vmtest-$scenario.log
 	trace=$IOX_BUILD/vmtest-$scenario.trace
 	rm -f "$trace"
-	IOX_QEMU_EXTRA="-trace vtd_inv_desc* -D $trace" vm_run "$scenario" "$initrd" "$log"
+	IOX_QEMU_EXTRA="-trace vtd_inv_desc* -trace amdvi_pages_inval -trace amdvi_completion_wait -trace amdvi_devtab_inval -trace amdvi_all_inval -D $trace" \
+		vm_run "$scenario" "$initrd" "$log"
 	"$IOX_TOOLS/ktap.py" "$log" "vmtest-$scenario" "$IOX_RESULTS" ||
 		{ status=1; echo "vmtest-$scenario: log in $log"; }
 	if [ "$scenario" = vtd-dma ]; then
 		vtd_trace_ktap "$trace" >"$IOX_BUILD/vmtest-vtd-trace.log"
 		"$IOX_TOOLS/ktap.py" "$IOX_BUILD/vmtest-vtd-trace.log" vmtest-vtd-trace \
 			"$IOX_RESULTS" || { status=1; cat "$IOX_BUILD/vmtest-vtd-trace.log"; }
+	fi
+	if [ "$scenario" = amdvi-dma ]; then
+		amdvi_trace_ktap "$trace" "$log" >"$IOX_BUILD/vmtest-amdvi-trace.log"
+		"$IOX_TOOLS/ktap.py" "$IOX_BUILD/vmtest-amdvi-trace.log" vmtest-amdvi-trace \
+			"$IOX_RESULTS" || { status=1; cat "$IOX_BUILD/vmtest-amdvi-trace.log"; }
 	fi
 done
 exit $status

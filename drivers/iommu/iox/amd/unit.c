@@ -153,6 +153,7 @@ DEFINE_SHOW_ATTRIBUTE(iox_amdvi_inval);
 static const struct iox_unit_ops iox_amdvi_unit_ops = {
 	.show = iox_amdvi_show,
 	.serves = iox_amdvi_unit_serves,
+	.domain_alloc = iox_amdvi_domain_alloc,
 };
 
 /**

@@ -28,6 +28,7 @@ static int vtd_dma_init(struct kunit *test)
 	if (!t)
 		return -ENOMEM;
 	t->priv = test;
+	t->be = &iox_vtd_dma_backend;
 	t->polled = polled;
 	ret = iox_dma_test_setup(t);
 	if (ret == -ENODEV && !expected)

@@ -61,6 +61,7 @@ static void __init iox_vtd_alias_test(struct iox_dma_test *t)
 	bool ok;
 
 	pr_info("1..2\n");
+	t->be = &iox_vtd_dma_backend;
 	ret = iox_dma_test_setup(t);
 	if (!ret)
 		iox_dma_test_teardown(t);
@@ -104,6 +105,7 @@ static int __init iox_vtd_dma_test_init(void)
 		bool precision = cases[i].run == iox_dma_case_inval_precision;
 
 		memset(t, 0, sizeof(*t));
+		t->be = &iox_vtd_dma_backend;
 		t->polled = polled;
 		ret = iox_dma_test_setup(t);
 		if (ret) {
@@ -112,10 +114,10 @@ static int __init iox_vtd_dma_test_init(void)
 			continue;
 		}
 		if (precision && markers)
-			iox_vtd_inv_context(t->vtd, VTD_INV_DEVICE, 0, MARKER_SID);
+			iox_vtd_inv_context(t_vtd(t), VTD_INV_DEVICE, 0, MARKER_SID);
 		cases[i].run(t);
 		if (precision && markers)
-			iox_vtd_inv_context(t->vtd, VTD_INV_DEVICE, 0, MARKER_SID);
+			iox_vtd_inv_context(t_vtd(t), VTD_INV_DEVICE, 0, MARKER_SID);
 		iox_dma_test_teardown(t);
 		pr_info("%sok %u %s\n", t->failed ? "not " : "", i + 1, cases[i].name);
 	}

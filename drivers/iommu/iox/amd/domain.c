@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox AMD-Vi backend: domains.  A domain owns an AMD-Vi v1 (host) page
+ * table from the iox page-table library and, on each unit one of its
+ * devices is behind, a domain id that tags the translations cached from it.
+ *
+ * Map and unmap may come from any context, on every CPU at once: the
+ * page-table library updates disjoint ranges of one table concurrently
+ * without a lock, so the domain takes none on the DMA path.  Table pages
+ * are allocated with the caller's gfp flags.
+ */
+#define pr_fmt(fmt) "iox-amd: " fmt
+
+#include <linux/iox.h>
+#include <linux/iox-pgtable.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "amdvi.h"
+
+#define IOX_AMDVI_DOMAIN_UNITS	8
+
+/**
+ * struct iox_amdvi_domain_unit - a domain's presence on one unit
+ * @amdvi: the unit
+ * @domid: the domain id the domain has there
+ * @devices: devices behind @amdvi attached to the domain
+ */
+struct iox_amdvi_domain_unit {
+	struct iox_amdvi_unit *amdvi;
+	u16 domid;
+	unsigned int devices;
+};
+
+/**
+ * struct iox_amdvi_domain - an AMD-Vi domain
+ * @domain: the core's domain
+ * @pgt: the v1 page table; map and unmap of disjoint ranges run
+ *	concurrently (see struct iox_pgtable)
+ * @units: the units the domain has a domain id on; changed under the
+ *	core's domain lock (attach and detach), read by the IOTLB paths.  A
+ *	unit is added before a device table entry points at @pgt and
+ *	removed only after the last such entry was replaced and invalidated.
+ * @nr_units: entries in @units
+ */
+struct iox_amdvi_domain {
+	struct iox_domain domain;
+	struct iox_pgtable pgt;
+	struct iox_amdvi_domain_unit units[IOX_AMDVI_DOMAIN_UNITS];
+	unsigned int nr_units;
+};
+
+static struct iox_amdvi_domain *to_amdvi_domain(struct iox_domain *domain)
+{
+	return container_of(domain, struct iox_amdvi_domain, domain);
+}
+
+static int iox_amdvi_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
+			       size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
+			       size_t *mapped)
+{
+	return iox_pgtable_map_pages(&to_amdvi_domain(domain)->pgt, iova, paddr, pgsize,
+				     pgcount, prot, gfp | __GFP_NOWARN, mapped);
+}
+
+static size_t iox_amdvi_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
+				    size_t pgcount, struct iox_iotlb_gather *gather)
+{
+	return iox_pgtable_unmap_pages(&to_amdvi_domain(domain)->pgt, iova, pgsize, pgcount,
+				       gather);
+}
+
+/* Every unit the domain is on; the first error is returned, all are tried. */
+static int iox_amdvi_flush_domain(struct iox_amdvi_domain *d)
+{
+	unsigned int i, n = READ_ONCE(d->nr_units);
+	int ret = 0, err;
+
+	for (i = 0; i < n; i++) {
+		err = iox_amdvi_inv_domain(d->units[i].amdvi, d->units[i].domid);
+		ret = ret ?: err;
+	}
+	return ret;
+}
+
+static int iox_amdvi_flush_range(struct iox_amdvi_domain *d, u64 start, u64 end, bool pde)
+{
+	unsigned int i, n = READ_ONCE(d->nr_units);
+	int ret = 0, err;
+
+	for (i = 0; i < n; i++) {
+		err = iox_amdvi_inv_range(d->units[i].amdvi, d->units[i].domid, start, end, pde);
+		ret = ret ?: err;
+	}
+	return ret;
+}
+
+/*
+ * Invalidate what an unmap gathered.  Freed table pages may be cached as
+ * directory entries: PDE is set then.  A gather with freed tables but no
+ * range (a queued unmap) still needs them dropped before they are reused.
+ */
+static void iox_amdvi_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+{
+	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
+	bool pde = !list_empty(&gather->freelist);
+
+	if (iox_iotlb_gather_empty(gather)) {
+		if (pde)
+			iox_amdvi_flush_domain(d);
+		return;
+	}
+	iox_amdvi_flush_range(d, gather->start, gather->end, pde);
+}
+
+/*
+ * A unit that may cache not-present entries (NpCache) must have new
+ * mappings invalidated like removed ones; others need nothing.
+ */
+static int iox_amdvi_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
+{
+	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
+	unsigned int i, n = READ_ONCE(d->nr_units);
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++)
+		if (d->units[i].amdvi->np_cache)
+			ret = iox_amdvi_inv_range(d->units[i].amdvi, d->units[i].domid, iova,
+						  iova + size - 1, false);
+	return ret;
+}
+
+static void iox_amdvi_flush_iotlb_all(struct iox_domain *domain)
+{
+	iox_amdvi_flush_domain(to_amdvi_domain(domain));
+}
+
+static phys_addr_t iox_amdvi_iova_to_phys(struct iox_domain *domain, u64 iova)
+{
+	return iox_pgtable_iova_to_phys(&to_amdvi_domain(domain)->pgt, iova);
+}
+
+static struct iox_amdvi_domain_unit *iox_amdvi_domain_unit(struct iox_amdvi_domain *d,
+							   struct iox_amdvi_unit *amdvi)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nr_units; i++)
+		if (d->units[i].amdvi == amdvi)
+			return &d->units[i];
+	return NULL;
+}
+
+/* Forget a unit the domain no longer has a device on. */
+static void iox_amdvi_domain_unit_drop(struct iox_amdvi_domain *d,
+				       struct iox_amdvi_domain_unit *du)
+{
+	ida_free(&du->amdvi->domain_ids, du->domid);
+	*du = d->units[d->nr_units - 1];
+	WRITE_ONCE(d->nr_units, d->nr_units - 1);
+}
+
+static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
+				struct device *dev)
+{
+	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
+	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
+	struct iox_amdvi_domain_unit *du;
+	struct pci_dev *pdev;
+	int domid, ret;
+
+	if (!dev_is_pci(dev))
+		return -ENODEV;
+	pdev = to_pci_dev(dev);
+	if (!iox_pci_own_requester_id(pdev)) {
+		pci_warn(pdev, "iox: DMA behind a bridge under a shared requester id: not attached\n");
+		return -EOPNOTSUPP;
+	}
+	if (pci_dev_id(pdev) >= amdvi->nr_devids)
+		return -ENODEV;
+
+	du = iox_amdvi_domain_unit(d, amdvi);
+	if (!du) {
+		if (d->nr_units == IOX_AMDVI_DOMAIN_UNITS)
+			return -ENOSPC;
+		domid = ida_alloc_range(&amdvi->domain_ids, 1, AMDVI_MAX_DOMID, GFP_KERNEL);
+		if (domid < 0)
+			return domid;
+		du = &d->units[d->nr_units];
+		du->amdvi = amdvi;
+		du->domid = domid;
+		du->devices = 0;
+		/* Syncs cover the unit before its entry points at the table. */
+		smp_wmb();
+		WRITE_ONCE(d->nr_units, d->nr_units + 1);
+	}
+
+	ret = iox_amdvi_dte_set(amdvi, pci_dev_id(pdev), du->domid,
+				iox_pgtable_root_phys(&d->pgt), d->pgt.levels);
+	if (ret) {
+		pci_err(pdev, "iox: %s: device table update failed (%d), back to pass-through\n",
+			unit->name, ret);
+		iox_amdvi_dte_set_pt(amdvi, pci_dev_id(pdev));
+		if (!du->devices)
+			iox_amdvi_domain_unit_drop(d, du);
+		return ret;
+	}
+	du->devices++;
+	return 0;
+}
+
+/* A detached device goes back to pass-through, as at bring-up. */
+static void iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+				 struct device *dev)
+{
+	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
+	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
+	struct iox_amdvi_domain_unit *du = iox_amdvi_domain_unit(d, amdvi);
+	struct pci_dev *pdev = to_pci_dev(dev);
+	int ret;
+
+	ret = iox_amdvi_dte_set_pt(amdvi, pci_dev_id(pdev));
+	if (ret)
+		pci_err(pdev, "iox: %s: invalidation after detach failed (%d)\n", unit->name, ret);
+	if (WARN_ON(!du) || --du->devices)
+		return;
+	iox_amdvi_domain_unit_drop(d, du);
+}
+
+static void iox_amdvi_domain_free(struct iox_domain *domain)
+{
+	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
+
+	iox_pgtable_destroy(&d->pgt);
+	kfree(d);
+	module_put(THIS_MODULE);
+}
+
+static void iox_amdvi_show_pgtable(struct iox_domain *domain, struct seq_file *m)
+{
+	iox_pgtable_show(&to_amdvi_domain(domain)->pgt, m);
+}
+
+static const struct iox_domain_ops iox_amdvi_domain_ops = {
+	.map_pages = iox_amdvi_map_pages,
+	.unmap_pages = iox_amdvi_unmap_pages,
+	.iotlb_sync = iox_amdvi_iotlb_sync,
+	.iotlb_sync_map = iox_amdvi_iotlb_sync_map,
+	.flush_iotlb_all = iox_amdvi_flush_iotlb_all,
+	.iova_to_phys = iox_amdvi_iova_to_phys,
+	.attach_dev = iox_amdvi_attach_dev,
+	.detach_dev = iox_amdvi_detach_dev,
+	.free = iox_amdvi_domain_free,
+	.show_pgtable = iox_amdvi_show_pgtable,
+};
+
+/**
+ * iox_amdvi_domain_alloc() - allocate a domain whose page table a unit walks
+ * @unit: the unit
+ *
+ * The v1 table has as many levels as the unit's IOVA width needs.  A live
+ * domain holds a reference on this module, so that the module cannot go
+ * away under it.
+ *
+ * Return: the domain, or an ERR_PTR(): -ENODEV for a unit that is not
+ * translating, -ENOMEM.
+ */
+struct iox_domain *iox_amdvi_domain_alloc(struct iox_unit *unit)
+{
+	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
+	struct iox_pgtable_cfg cfg = {
+		.format = IOX_PGTABLE_AMD_V1,
+		.ias = unit->ias,
+		.oas = 52,
+		.pgsize_bitmap = unit->pgsize_bitmap,
+		.coherent = true,
+	};
+	struct iox_amdvi_domain *d;
+	int ret;
+
+	if (!amdvi->enabled)
+		return ERR_PTR(-ENODEV);
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d) {
+		module_put(THIS_MODULE);
+		return ERR_PTR(-ENOMEM);
+	}
+	ret = iox_pgtable_init(&d->pgt, &cfg, GFP_KERNEL);
+	if (ret) {
+		kfree(d);
+		module_put(THIS_MODULE);
+		return ERR_PTR(ret);
+	}
+	d->domain.ops = &iox_amdvi_domain_ops;
+	return &d->domain;
+}
