@@ -19,7 +19,7 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 -device pci-bridge,id=br0,bus=pcie.0,addr=0x12,chassis_nr=2 -device edu,bus=br0,addr=0x1,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
 	vtd-dma-cm)	# caching mode, 3-level tables
 		echo "-M q35 -device intel-iommu,intremap=off,caching-mode=on $IOX_EDU|$IOX_OFF" ;;
-	amdvi | amdvi-dma | amdvi-dma-polled)
+	amdvi | amdvi-dma | amdvi-dma-polled | demo-amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit
 		echo "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on,aw-bits=48 $IOX_EDU|intel_iommu=off amd_iommu=off" ;;
