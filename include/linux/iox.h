@@ -218,6 +218,26 @@ struct iox_unit {
 
 int iox_unit_register(struct iox_unit *unit);
 void iox_unit_unregister(struct iox_unit *unit);
+
+/**
+ * struct iox_probe - what a backend's walk of its firmware table found
+ * @hw: the hardware, for messages ("VT-d", "AMD-Vi")
+ * @table: the ACPI table walked, for messages ("DMAR", "IVRS")
+ * @nr_units: units brought up and registered; the next one is numbered so
+ * @nr_owned: units skipped because another driver enabled them
+ * @nr_bad: units skipped because their registers are unusable
+ */
+struct iox_probe {
+	const char *hw;
+	const char *table;
+	unsigned int nr_units;
+	unsigned int nr_owned;
+	unsigned int nr_bad;
+};
+
+int iox_probe_finish(const struct iox_probe *probe, int ret, const struct iox_unit_ops *ops,
+		     void (*remove)(struct iox_unit *unit));
+void iox_units_remove(const struct iox_unit_ops *ops, void (*remove)(struct iox_unit *unit));
 struct iox_unit *iox_unit_find(const char *name);
 struct iox_unit *iox_unit_for_device(struct device *dev);
 

@@ -75,6 +75,71 @@ void iox_unit_unregister(struct iox_unit *unit)
 EXPORT_SYMBOL_GPL(iox_unit_unregister);
 
 /**
+ * iox_units_remove() - unregister and remove every unit of a backend
+ * @ops: the backend's unit operations: the units registered with them go
+ * @remove: called for each unit once it is unregistered, the last
+ *	registered first: turns the hardware off and frees the unit
+ *
+ * The one teardown of every backend, at module unload and when loading
+ * fails half way.
+ */
+void iox_units_remove(const struct iox_unit_ops *ops, void (*remove)(struct iox_unit *unit))
+{
+	struct iox_unit *unit, *found;
+
+	for (;;) {
+		found = NULL;
+		mutex_lock(&iox_units_lock);
+		list_for_each_entry_reverse(unit, &iox_units, list) {
+			if (unit->ops == ops) {
+				found = unit;
+				break;
+			}
+		}
+		mutex_unlock(&iox_units_lock);
+		if (!found)
+			return;
+		iox_unit_unregister(found);
+		remove(found);
+	}
+}
+EXPORT_SYMBOL_GPL(iox_units_remove);
+
+/**
+ * iox_probe_finish() - conclude a backend's discovery at module load
+ * @probe: what the walk of the firmware table found
+ * @ret: what the walk returned
+ * @ops: the backend's unit operations
+ * @remove: as for iox_units_remove()
+ *
+ * The one ending of every backend's module init: a failed walk removes
+ * the units brought up so far; a walk that found none usable says why.
+ *
+ * Return: 0 when at least one unit was brought up; the walk's errno;
+ * -ENODEV without the table or any usable unit; -EBUSY when every unit
+ * found belongs to another driver.
+ */
+int iox_probe_finish(const struct iox_probe *probe, int ret, const struct iox_unit_ops *ops,
+		     void (*remove)(struct iox_unit *unit))
+{
+	if (ret == -ENODEV) {
+		pr_info("no %s table, no %s hardware\n", probe->table, probe->hw);
+		return ret;
+	}
+	if (ret) {
+		iox_units_remove(ops, remove);
+		return ret;
+	}
+	if (!probe->nr_units) {
+		pr_warn("no usable %s unit (%u in use by another driver, %u unusable)\n",
+			probe->hw, probe->nr_owned, probe->nr_bad);
+		return probe->nr_owned ? -EBUSY : -ENODEV;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_probe_finish);
+
+/**
  * iox_unit_find() - look a registered unit up by name
  * @name: the unit's name
  *

@@ -259,7 +259,6 @@ struct iox_amdvi_evtlog {
  *	new mappings are invalidated like removed ones
  * @nr_ranges: number of entries in @ranges
  * @ranges: the device ids the unit serves
- * @list: entry in the backend's list of units
  * @pdev: the IOMMU's own PCI function (its MSI signals events), referenced
  * @found: the base and control registers as found at load, written back
  *	when the unit is given up (DEVTAB, CMDBUF, EVTLOG base, CONTROL)
@@ -284,7 +283,6 @@ struct iox_amdvi_unit {
 	bool np_cache;
 	unsigned int nr_ranges;
 	struct iox_amdvi_devrange *ranges;
-	struct list_head list;
 	struct pci_dev *pdev;
 	u64 found[4];
 	spinlock_t devtab_lock;		/* see @devtab_lock above */

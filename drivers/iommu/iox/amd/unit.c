@@ -29,9 +29,6 @@
 
 #include "amdvi.h"
 
-/* Units found at module load; only init and exit touch it, no lock. */
-static LIST_HEAD(iox_amdvi_units);
-
 static bool event_irq = true;
 module_param(event_irq, bool, 0444);
 MODULE_PARM_DESC(event_irq, "signal events with the IOMMU's MSI; off: poll the log (default: on)");
@@ -159,15 +156,11 @@ static const struct iox_unit_ops iox_amdvi_unit_ops = {
 /**
  * struct iox_amdvi_probe - state of the IVHD walk at module load
  * @walk: the IVRS visitor
- * @index: number given to the next unit found
- * @nr_owned: units skipped because another driver enabled them
- * @nr_bad: units skipped because their registers are unusable
+ * @p: what it found
  */
 struct iox_amdvi_probe {
 	struct iox_ivrs_walk walk;
-	unsigned int index;
-	unsigned int nr_owned;
-	unsigned int nr_bad;
+	struct iox_probe p;
 };
 
 static void iox_amdvi_free(struct iox_amdvi_unit *amdvi)
@@ -290,7 +283,7 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 
 	if (!ivhd->base_address) {
 		pr_warn("IVHD without an MMIO base, skipped\n");
-		probe->nr_bad++;
+		probe->p.nr_bad++;
 		return 0;
 	}
 
@@ -302,7 +295,7 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	amdvi->devid = ivhd->header.device_id;
 	amdvi->cap_offset = ivhd->capability_offset;
 	amdvi->segment = ivhd->pci_segment_group;
-	snprintf(amdvi->unit.name, sizeof(amdvi->unit.name), "ivhd%u", probe->index);
+	snprintf(amdvi->unit.name, sizeof(amdvi->unit.name), "ivhd%u", probe->p.nr_units);
 
 	/* As for VT-d: ownership is decided by the control register. */
 	amdvi->mmio = ioremap(ivhd->base_address, AMDVI_MMIO_SIZE);
@@ -317,14 +310,14 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	if (efr == ~0ULL || control == ~0ULL) {
 		pr_warn("%s: MMIO at %#llx reads all-ones, no unit there; skipped\n",
 			amdvi->unit.name, ivhd->base_address);
-		probe->nr_bad++;
+		probe->p.nr_bad++;
 		iox_amdvi_free(amdvi);
 		return 0;
 	}
 	if (control & AMDVI_CONTROL_IOMMU_EN) {
 		pr_warn("%s: unit at %#llx is in use by another driver (control %#llx: IommuEn set); not touching it, boot with amd_iommu=off intremap=off to give it to iox\n",
 			amdvi->unit.name, ivhd->base_address, control);
-		probe->nr_owned++;
+		probe->p.nr_owned++;
 		iox_amdvi_free(amdvi);
 		return 0;
 	}
@@ -333,7 +326,7 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	if (amdvi->caps.host_levels > 6) {
 		pr_warn("%s: reserved HATS value in EFR %#llx; skipped\n",
 			amdvi->unit.name, efr);
-		probe->nr_bad++;
+		probe->p.nr_bad++;
 		iox_amdvi_free(amdvi);
 		return 0;
 	}
@@ -370,8 +363,7 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	}
 	debugfs_create_file("events", 0444, amdvi->unit.debugfs, amdvi, &iox_amdvi_events_fops);
 	debugfs_create_file("inval", 0444, amdvi->unit.debugfs, amdvi, &iox_amdvi_inval_fops);
-	list_add_tail(&amdvi->list, &iox_amdvi_units);
-	probe->index++;
+	probe->p.nr_units++;
 
 	pr_info("%s: AMD-Vi at %#llx (IVHD type %#x, devid %04x), %u-level host tables, %u device ranges, %u device ids, events %s, translation on\n",
 		amdvi->unit.name, amdvi->mmio_phys, amdvi->ivhd_type, amdvi->devid,
@@ -380,43 +372,29 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	return 0;
 }
 
-static void iox_amdvi_remove_all(void)
+/* Unregistered by the core: off, and freed. */
+static void iox_amdvi_remove(struct iox_unit *unit)
 {
-	struct iox_amdvi_unit *amdvi, *next;
+	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
 
-	list_for_each_entry_safe_reverse(amdvi, next, &iox_amdvi_units, list) {
-		list_del(&amdvi->list);
-		iox_unit_unregister(&amdvi->unit);
-		iox_amdvi_disable(amdvi);
-		iox_amdvi_free(amdvi);
-	}
+	iox_amdvi_disable(amdvi);
+	iox_amdvi_free(amdvi);
 }
 
 static int __init iox_amdvi_init(void)
 {
-	struct iox_amdvi_probe probe = { .walk.ivhd = iox_amdvi_probe_ivhd };
-	int ret;
+	struct iox_amdvi_probe probe = {
+		.walk.ivhd = iox_amdvi_probe_ivhd,
+		.p = { .hw = "AMD-Vi", .table = "IVRS" },
+	};
 
-	ret = iox_ivrs_walk_ivhds(&probe.walk);
-	if (ret == -ENODEV) {
-		pr_info("no IVRS table, no AMD-Vi hardware\n");
-		return ret;
-	}
-	if (ret) {
-		iox_amdvi_remove_all();
-		return ret;
-	}
-	if (list_empty(&iox_amdvi_units)) {
-		pr_warn("no usable AMD-Vi unit (%u in use by another driver, %u unusable)\n",
-			probe.nr_owned, probe.nr_bad);
-		return probe.nr_owned ? -EBUSY : -ENODEV;
-	}
-	return 0;
+	return iox_probe_finish(&probe.p, iox_ivrs_walk_ivhds(&probe.walk), &iox_amdvi_unit_ops,
+				iox_amdvi_remove);
 }
 
 static void __exit iox_amdvi_exit(void)
 {
-	iox_amdvi_remove_all();
+	iox_units_remove(&iox_amdvi_unit_ops, iox_amdvi_remove);
 }
 
 module_init(iox_amdvi_init);

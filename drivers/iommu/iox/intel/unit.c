@@ -295,15 +295,11 @@ static const struct iox_unit_ops iox_vtd_unit_ops = {
 /**
  * struct iox_vtd_probe - state of the DRHD walk at module load
  * @walk: the DMAR visitor
- * @index: number given to the next unit found
- * @nr_owned: units skipped because another driver enabled them
- * @nr_bad: units skipped because their registers are unusable
+ * @p: what it found
  */
 struct iox_vtd_probe {
 	struct iox_dmar_walk walk;
-	unsigned int index;
-	unsigned int nr_owned;
-	unsigned int nr_bad;
+	struct iox_probe p;
 };
 
 /* Turn translation and queued invalidation off and free the tables. */
@@ -413,7 +409,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 
 	if (!drhd->address) {
 		pr_warn("DRHD without a register base, skipped\n");
-		probe->nr_bad++;
+		probe->p.nr_bad++;
 		return 0;
 	}
 
@@ -425,7 +421,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	/* Page-table entries hold at most 52 address bits. */
 	vtd->haw = clamp(walk->haw, 32U, 52U);
 	vtd->include_all = drhd->flags & ACPI_DMAR_INCLUDE_ALL;
-	snprintf(vtd->unit.name, sizeof(vtd->unit.name), "dmar%u", probe->index);
+	snprintf(vtd->unit.name, sizeof(vtd->unit.name), "dmar%u", probe->p.nr_units);
 
 	/*
 	 * No request_mem_region(): the kernel's own DMAR code may keep the
@@ -442,9 +438,9 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	ret = iox_vtd_check_regs(vtd->unit.name, drhd->address, vtd->regs);
 	if (ret) {
 		if (ret == -EBUSY)
-			probe->nr_owned++;
+			probe->p.nr_owned++;
 		else
-			probe->nr_bad++;
+			probe->p.nr_bad++;
 		iox_vtd_free(vtd);
 		return 0;
 	}
@@ -455,7 +451,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	if (!vtd->unit.ias) {
 		pr_warn("%s: no supported address width (SAGAW %#x, MGAW %u); skipped\n",
 			vtd->unit.name, vtd->caps.sagaw, vtd->caps.mgaw);
-		probe->nr_bad++;
+		probe->p.nr_bad++;
 		iox_vtd_free(vtd);
 		return 0;
 	}
@@ -489,7 +485,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	debugfs_create_file("faults", 0444, vtd->unit.debugfs, vtd, &iox_vtd_faults_fops);
 	debugfs_create_file("inval", 0444, vtd->unit.debugfs, vtd, &iox_vtd_inval_fops);
 	list_add_tail(&vtd->list, &iox_vtd_units);
-	probe->index++;
+	probe->p.nr_units++;
 
 	pr_info("%s: VT-d %u.%u at %#llx, %u-bit, %u domains, %u scope entries%s, %s invalidation, translation on\n",
 		vtd->unit.name, (vtd->caps.ver >> 4) & 0xf, vtd->caps.ver & 0xf,
@@ -499,43 +495,30 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	return 0;
 }
 
-static void iox_vtd_remove_all(void)
+/* Unregistered by the core: off, and freed. */
+static void iox_vtd_remove(struct iox_unit *unit)
 {
-	struct iox_vtd_unit *vtd, *next;
+	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
 
-	list_for_each_entry_safe_reverse(vtd, next, &iox_vtd_units, list) {
-		list_del(&vtd->list);
-		iox_unit_unregister(&vtd->unit);
-		iox_vtd_disable(vtd);
-		iox_vtd_free(vtd);
-	}
+	list_del(&vtd->list);
+	iox_vtd_disable(vtd);
+	iox_vtd_free(vtd);
 }
 
 static int __init iox_vtd_init(void)
 {
-	struct iox_vtd_probe probe = { .walk.drhd = iox_vtd_probe_drhd };
-	int ret;
+	struct iox_vtd_probe probe = {
+		.walk.drhd = iox_vtd_probe_drhd,
+		.p = { .hw = "VT-d", .table = "DMAR" },
+	};
 
-	ret = iox_dmar_walk_drhds(&probe.walk);
-	if (ret == -ENODEV) {
-		pr_info("no DMAR table, no VT-d hardware\n");
-		return ret;
-	}
-	if (ret) {
-		iox_vtd_remove_all();
-		return ret;
-	}
-	if (list_empty(&iox_vtd_units)) {
-		pr_warn("no usable VT-d unit (%u in use by another driver, %u unusable)\n",
-			probe.nr_owned, probe.nr_bad);
-		return probe.nr_owned ? -EBUSY : -ENODEV;
-	}
-	return 0;
+	return iox_probe_finish(&probe.p, iox_dmar_walk_drhds(&probe.walk), &iox_vtd_unit_ops,
+				iox_vtd_remove);
 }
 
 static void __exit iox_vtd_exit(void)
 {
-	iox_vtd_remove_all();
+	iox_units_remove(&iox_vtd_unit_ops, iox_vtd_remove);
 }
 
 module_init(iox_vtd_init);
