@@ -199,6 +199,8 @@ struct iox_unit_ops {
  *	is [0, 2^ias - 1]
  * @lazy_ok: the unit may defer IOTLB invalidation to a flush queue
  * @coherent: the unit's page-table walks snoop the CPU caches
+ * @force_snoop: the unit can make a mapping's DMA snoop the CPU caches
+ *	whatever the device asks for (IOX_PROT_SNOOP is honoured; VT-d SC)
  * @list: entry in the core's unit list, protected by the core's unit lock
  * @debugfs: the unit's directory under /sys/kernel/debug/iox/
  *
@@ -212,6 +214,7 @@ struct iox_unit {
 	unsigned int ias;
 	bool lazy_ok;
 	bool coherent;
+	bool force_snoop;
 	struct list_head list;
 	struct dentry *debugfs;
 };
@@ -315,6 +318,7 @@ struct iox_domain_stats {
  * @aperture_end: last IOVA every attached unit can translate
  * @lazy_ok: every attached unit allows deferred invalidation
  * @coherent: every attached unit walks page tables coherently
+ * @force_snoop: every attached unit honours IOX_PROT_SNOOP
  * @lock: serialises attach, detach and free, and protects @devices,
  *	@nr_devices and the capability fields above (map and unmap read them
  *	without it: narrowing them while maps are in flight is the caller's
@@ -342,6 +346,7 @@ struct iox_domain {
 	u64 aperture_end;
 	bool lazy_ok;
 	bool coherent;
+	bool force_snoop;
 	struct mutex lock;	/* attach, detach, free; see above */
 	struct list_head devices;
 	unsigned int nr_devices;

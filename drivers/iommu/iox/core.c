@@ -32,7 +32,9 @@ static struct iox_unit *iox_unit_find_locked(const char *name)
  * iox_unit_register() - make a discovered IOMMU unit known to the core
  * @unit: the unit, with name, ops, page-size bitmap and address width set
  *
- * The unit gets a debugfs directory /sys/kernel/debug/iox/<name>/.
+ * The unit gets a debugfs directory /sys/kernel/debug/iox/<name>/.  A unit
+ * that translates is also registered with the kernel's IOMMU API, for VFIO
+ * (iommu_api.c); a failure there is logged and does not fail this call.
  *
  * Return: 0 on success, -EINVAL for an unnamed unit, a unit without ops or
  * without page sizes, -EEXIST if a unit of that name is registered.
@@ -54,6 +56,8 @@ int iox_unit_register(struct iox_unit *unit)
 
 	pr_info("%s: registered, %u-bit IOVA, page sizes %#lx\n", unit->name,
 		unit->ias, unit->pgsize_bitmap);
+	/* Outside the unit lock: registration probes devices, which look units up. */
+	iox_iommu_add_unit(unit);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iox_unit_register);
@@ -62,11 +66,13 @@ EXPORT_SYMBOL_GPL(iox_unit_register);
  * iox_unit_unregister() - remove a unit registered with iox_unit_register()
  * @unit: the unit
  *
- * Removes the unit's debugfs directory; after this returns the core no
+ * Unregisters the unit from the IOMMU API (its devices leave their IOMMU
+ * groups) and removes its debugfs directory; after this returns the core no
  * longer references @unit.
  */
 void iox_unit_unregister(struct iox_unit *unit)
 {
+	iox_iommu_remove_unit(unit);
 	mutex_lock(&iox_units_lock);
 	iox_debugfs_remove_unit(unit);
 	list_del(&unit->list);

@@ -39,6 +39,7 @@ static int iox_domain_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pgsize_bitmap: %#lx\n", READ_ONCE(domain->pgsize_bitmap));
 	seq_printf(m, "aperture_end: %#llx\n", READ_ONCE(domain->aperture_end));
 	seq_printf(m, "mapped_bytes: %lld\n", (long long)atomic64_read(&domain->mapped_bytes));
+	seq_printf(m, "used_pgsizes: %#lx\n", atomic_long_read(&domain->used_pgsizes));
 	seq_printf(m, "maps: %llu\n", stats.maps);
 	seq_printf(m, "unmaps: %llu\n", stats.unmaps);
 	seq_printf(m, "bytes_mapped: %llu\n", stats.bytes_mapped);

@@ -60,6 +60,7 @@ static void iox_domain_take_caps(struct iox_domain *domain, const struct iox_uni
 	domain->aperture_end = iox_unit_aperture_end(unit);
 	domain->lazy_ok = unit->lazy_ok;
 	domain->coherent = unit->coherent;
+	domain->force_snoop = unit->force_snoop;
 }
 
 static void iox_domain_narrow_caps(struct iox_domain *domain, const struct iox_unit *unit)
@@ -69,6 +70,7 @@ static void iox_domain_narrow_caps(struct iox_domain *domain, const struct iox_u
 		   min(domain->aperture_end, iox_unit_aperture_end(unit)));
 	domain->lazy_ok &= unit->lazy_ok;
 	domain->coherent &= unit->coherent;
+	domain->force_snoop &= unit->force_snoop;
 }
 
 /**

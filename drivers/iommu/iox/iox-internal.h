@@ -5,6 +5,8 @@
 #ifndef _IOX_INTERNAL_H
 #define _IOX_INTERNAL_H
 
+#include <linux/kconfig.h>
+
 struct iox_domain;
 struct iox_unit;
 
@@ -15,5 +17,20 @@ void iox_debugfs_remove_unit(struct iox_unit *unit);
 void iox_debugfs_add_domain(struct iox_domain *domain);
 void iox_debugfs_remove_domain(struct iox_domain *domain);
 void iox_domain_disable_lazy(struct iox_domain *domain);
+
+/* The bridge to the kernel's IOMMU API (iommu_api.c), on x86 PCI systems. */
+#if IS_ENABLED(CONFIG_IOMMU_API) && IS_ENABLED(CONFIG_PCI) && IS_ENABLED(CONFIG_X86)
+int iox_iommu_add_unit(struct iox_unit *unit);
+void iox_iommu_remove_unit(struct iox_unit *unit);
+#else
+static inline int iox_iommu_add_unit(struct iox_unit *unit)
+{
+	return 0;
+}
+
+static inline void iox_iommu_remove_unit(struct iox_unit *unit)
+{
+}
+#endif
 
 #endif /* _IOX_INTERNAL_H */

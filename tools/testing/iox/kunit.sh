@@ -8,7 +8,9 @@
 #         VT-d and once with AMD-Vi, edu at 00:10.0, running the hardware
 #         suites (iox-hw-*; the logic suites run on UML), and once more
 #         each for the multi-CPU cases of the IOVA allocator (iox-iova)
-#         and the page table (iox-pgtable-smp), 2 CPUs
+#         and the page table (iox-pgtable-smp), 2 CPUs, and once with two
+#         edu functions behind a PCIe-to-PCI bridge for the IOMMU API
+#         bridge's group case (iox-hw-iommu-api, vtd-alias.py)
 #         (drivers/iommu/iox/tests/x86_64.kunitconfig, qemu_configs/)
 # kunit.py's raw log is judged by ktap.py like every other tier.
 
@@ -55,10 +57,11 @@ qemu)
 	# Same kernel, other machines: no rebuild.  The IOVA allocator's
 	# concurrency and CPU-hotplug cases and the page table's concurrent
 	# map/unmap need the 2 CPUs UML lacks.
-	for run in amdvi:iox-hw-* iova:iox-iova pgtable-smp:iox-pgtable-smp; do
+	for run in amdvi:iox-hw-* iova:iox-iova pgtable-smp:iox-pgtable-smp \
+		vtd-alias:iox-hw-iommu-api; do
 		machine=${run%%:*}
 		config=$machine
-		[ "$machine" != amdvi ] && config=vtd
+		case $machine in iova | pgtable-smp) config=vtd ;; esac
 		if [ -f "$build/arch/x86/boot/bzImage" ]; then
 			"${kunit[@]}" exec --qemu_config "$IOX_TOOLS/qemu_configs/$config.py" \
 				--build_dir "$build" --timeout 600 "${run#*:}" \

@@ -21,7 +21,6 @@
 
 #include "vtd.h"
 
-#define VTD_ECAP_SC		BIT_ULL(7)
 #define IOX_VTD_DOMAIN_UNITS	8
 
 /**

@@ -462,6 +462,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 		vtd->unit.pgsize_bitmap |= SZ_1G;
 	vtd->unit.ops = &iox_vtd_unit_ops;
 	vtd->unit.coherent = vtd->caps.coherent;
+	vtd->unit.force_snoop = vtd->caps.ecap & VTD_ECAP_SC;
 	vtd->unit.lazy_ok = true;
 
 	ret = iox_dmar_parse_scopes(drhd, &vtd->scopes, &vtd->nr_scopes);

@@ -112,6 +112,7 @@ struct seq_file;
 #define VTD_ECAP_QI		BIT_ULL(1)
 #define VTD_ECAP_IR		BIT_ULL(3)
 #define VTD_ECAP_PT		BIT_ULL(6)
+#define VTD_ECAP_SC		BIT_ULL(7)
 #define VTD_ECAP_IRO		GENMASK_ULL(17, 8)
 
 /* SAGAW bit n: (n + 2)-level table, 30 + 9 * n bits of address. */
