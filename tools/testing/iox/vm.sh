@@ -11,7 +11,7 @@ IOX_OFF="intel_iommu=off amd_iommu=off intremap=off"
 
 vm_machine() { # scenario -> "qemu args|kernel args"
 	case $1 in
-	vtd | vtd-dma | vtd-dma-regs | demo)
+	vtd | vtd-dma | vtd-dma-regs | vfio | demo)
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU|$IOX_OFF" ;;
 	vtd-dma-port)	# edu behind a PCIe root port (a bridge scope entry); 2 CPUs
 		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48 -device pcie-root-port,id=rp0,bus=pcie.0,addr=0x11,chassis=1 -device edu,bus=rp0,addr=0,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
@@ -34,8 +34,14 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 vm_initramfs() {
 	local out=$1 dir
 	dir=$(mktemp -d "$IOX_BUILD/initramfs.XXXXXX")
-	mkdir -p "$dir"/{bin,proc,sys,dev,tmp,tests,lib/modules/iox}
+	mkdir -p "$dir"/{bin,proc,sys,dev,tmp,tests,lib/modules/iox,lib/modules/vfio}
 	cp /bin/busybox "$dir/bin/busybox"
+	# The user-space selftests, static: the guest has no libc.
+	make -s -C "$IOX_ROOT/tools/testing/selftests/iox" OUTPUT="$dir/bin"
+	# The stock kernel's VFIO modules, loaded after iox by the vfio scenario.
+	local kmod=$IOX_IMAGE/lib/modules/$IOX_ABI/kernel
+	cp "$kmod/virt/lib/irqbypass.ko" "$kmod"/drivers/vfio/{vfio,vfio_iommu_type1,vfio_virqfd}.ko \
+		"$kmod"/drivers/vfio/pci/vfio-pci{,-core}.ko "$dir/lib/modules/vfio/"
 	cp "$IOX_TOOLS/guest/init" "$dir/init"
 	cp "$IOX_TOOLS"/guest/*.sh "$dir/tests/"
 	find "$IOX_ROOT/drivers/iommu/iox" "$IOX_TOOLS/modules" -name '*.ko' \

@@ -67,7 +67,7 @@ amdvi_trace_ktap() {
 }
 
 status=0
-for scenario in ${IOX_VMTEST_SCENARIOS:-vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-alias amdvi amdvi-dma amdvi-dma-polled vtd-owned amdvi-owned}; do
+for scenario in ${IOX_VMTEST_SCENARIOS:-vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-alias vfio amdvi amdvi-dma amdvi-dma-polled vtd-owned amdvi-owned}; do
 	log=$IOX_BUILD/vmtest-$scenario.log
 	trace=$IOX_BUILD/vmtest-$scenario.trace
 	rm -f "$trace"
