@@ -111,16 +111,20 @@ struct iox_iova_hint {
  * @depot: one depot per cached size, each in cache lines of its own
  * @trim_work: returns depot magazines that stayed unused for a whole
  *	interval to the tree
+ * @flush_work: empties every CPU's caches for a flush that could not wait
+ *	for them (see iox_iova_flush_caches())
+ * @check_frees: every free of a cached size is checked against the tree
+ *	(CONFIG_IOX_IOVA_DEBUG; set at init, constant afterwards)
  * @cpuhp_node: instance of the CPU hotplug state that drains dead CPUs
  * @debugfs: this domain's directory, /sys/kernel/debug/iox/iova/<name>/
  * @leaked: live allocations that iox_iova_domain_destroy() found
  * @leak_reports: number of leak reports issued by destroy (at most one)
- * @quiet_leaks: report leaks without a WARN; for tests that leak on
- *	purpose, since a WARN fails the test log
+ * @quiet_leaks: report leaks without a WARN; set with
+ *	iox_iova_set_quiet_leaks()
  * @name: the name given at init, for messages and debugfs
  *
  * The structure may be embedded; all fields are private to the allocator
- * except @leaked, @leak_reports and @quiet_leaks.  The fields every call
+ * except @leaked and @leak_reports, which may be read after destroy.  The fields every call
  * reads (@granule to @cpu) come first and are written only by init.
  */
 struct iox_iova_domain {
@@ -143,6 +147,8 @@ struct iox_iova_domain {
 	struct iox_iova_hint hints[IOX_IOVA_HINTS];
 	struct iox_iova_depot depot[IOX_IOVA_CACHE_ORDERS];
 	struct delayed_work trim_work;
+	struct work_struct flush_work;
+	bool check_frees;
 	struct hlist_node cpuhp_node;
 	struct dentry *debugfs;
 	unsigned long leaked;
@@ -195,7 +201,12 @@ int iox_iova_free(struct iox_iova_domain *iovad, unsigned long pfn,
 		  unsigned long npages);
 int iox_iova_reserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
 		     unsigned long hi_pfn);
+int iox_iova_unreserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
+		       unsigned long hi_pfn);
 void iox_iova_flush_caches(struct iox_iova_domain *iovad);
+void iox_iova_set_quiet_leaks(struct iox_iova_domain *iovad, bool quiet);
+/* For tests and benchmarks only (namespace IOX_TEST). */
+void iox_iova_test_check_frees(struct iox_iova_domain *iovad, bool check);
 void iox_iova_trim(struct iox_iova_domain *iovad);
 void iox_iova_get_stats(struct iox_iova_domain *iovad,
 			struct iox_iova_stats *stats);

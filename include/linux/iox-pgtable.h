@@ -16,7 +16,9 @@
 #include <linux/types.h>
 
 struct iox_iotlb_gather;
+struct iox_mapping;
 struct iox_pgtable_fmt;
+struct iox_pgtable_info;
 struct seq_file;
 
 /* Levels are numbered from the leaf: level 1 maps 4 KiB pages. */
@@ -164,14 +166,17 @@ void iox_pgtable_destroy(struct iox_pgtable *pt);
 int iox_pgtable_map_pages(struct iox_pgtable *pt, u64 iova, phys_addr_t paddr,
 			  size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
 			  size_t *mapped);
-size_t iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
-			       size_t pgcount, struct iox_iotlb_gather *gather);
+int iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
+			    size_t pgcount, struct iox_iotlb_gather *gather,
+			    size_t *unmapped);
 phys_addr_t iox_pgtable_iova_to_phys(struct iox_pgtable *pt, u64 iova);
 int iox_pgtable_lookup(struct iox_pgtable *pt, u64 iova,
 		       struct iox_pgtable_leaf *leaf);
 phys_addr_t iox_pgtable_root_phys(const struct iox_pgtable *pt);
 int iox_pgtable_audit(struct iox_pgtable *pt, struct iox_pgtable_usage *usage);
 void iox_pgtable_show(struct iox_pgtable *pt, struct seq_file *m);
+void iox_pgtable_get_info(struct iox_pgtable *pt, struct iox_pgtable_info *info);
+int iox_pgtable_get_mapping(struct iox_pgtable *pt, u64 iova, struct iox_mapping *m);
 
 /**
  * iox_pgtable_live_pages() - table pages the page table holds now

@@ -171,9 +171,60 @@ static inline void iox_iotlb_gather_free_page(struct iox_iotlb_gather *gather,
 	list_add_tail(&page->lru, &gather->freelist);
 }
 
+/*
+ * Every allocation site of iox and its backends asks iox_should_fail_alloc()
+ * first and fails as if memory were short when it says so.  Without
+ * CONFIG_IOX_FAULT_INJECTION it is a constant false; with it, the kernel's
+ * fault-injection framework decides (fault_inject.c).
+ */
+#ifdef CONFIG_IOX_FAULT_INJECTION
+bool iox_should_fail_alloc(void);
+#else
+static inline bool iox_should_fail_alloc(void)
+{
+	return false;
+}
+#endif
+
 struct device;
 struct scatterlist;
 struct iox_domain;
+
+/**
+ * struct iox_mapping - what one IOVA of a domain translates to, from
+ *	iox_lookup()
+ * @iova: first IOVA of the leaf page that maps the IOVA looked up
+ * @size: size of that leaf page (the page-table entry), a power of two
+ * @paddr: physical address the looked-up IOVA translates to
+ * @prot: IOX_PROT_* flags of the leaf
+ */
+struct iox_mapping {
+	u64 iova;
+	u64 size;
+	phys_addr_t paddr;
+	int prot;
+};
+
+/**
+ * struct iox_pgtable_info - a domain's page-table accounting, from
+ *	iox_domain_pgtable_info()
+ * @levels: levels of the page table
+ * @pages_live: table pages the page table holds now, its root included
+ * @pages_allocated: table pages ever allocated
+ * @pages_gathered: table pages emptied by unmaps and freed after their
+ *	IOTLB flush
+ * @pages_freed: table pages freed at once (never published, or at destroy)
+ * @flushes: write-backs of entries from the CPU caches for non-coherent
+ *	walkers
+ */
+struct iox_pgtable_info {
+	unsigned int levels;
+	long pages_live;
+	long pages_allocated;
+	long pages_gathered;
+	long pages_freed;
+	unsigned long flushes;
+};
 
 /**
  * struct iox_unit_ops - operations a backend provides for its units
@@ -198,9 +249,14 @@ struct iox_unit_ops {
  * @ias: input (IOVA) address width in bits; the aperture of its domains
  *	is [0, 2^ias - 1]
  * @lazy_ok: the unit may defer IOTLB invalidation to a flush queue
- * @coherent: the unit's page-table walks snoop the CPU caches
+ * @coherent: the unit's page-table walks snoop the CPU caches; page tables
+ *	written for such a unit are not flushed from the CPU caches, so a
+ *	unit without it cannot join their domain
  * @force_snoop: the unit can make a mapping's DMA snoop the CPU caches
- *	whatever the device asks for (IOX_PROT_SNOOP is honoured; VT-d SC)
+ *	whatever the device asks for (IOX_PROT_SNOOP is honoured; VT-d SC);
+ *	page tables written for such a unit may carry the snoop bit, which
+ *	is reserved on a unit without it, so such a unit cannot join their
+ *	domain
  * @list: entry in the core's unit list, protected by the core's unit lock
  * @debugfs: the unit's directory under /sys/kernel/debug/iox/
  *
@@ -254,8 +310,11 @@ bool iox_pci_own_requester_id(struct pci_dev *pdev);
  *	the core can unwind exactly those.  Return -EEXIST, leaving the
  *	entry alone, if a page of the run is mapped already.
  * @unmap_pages: unmap @pgcount pages of @pgsize from @iova, recording the
- *	invalidation work in @gather; return the bytes unmapped, stopping
- *	at the first IOVA that is not mapped
+ *	invalidation work in @gather, and set *@unmapped to the bytes
+ *	unmapped from @iova on, also on failure.  Return 0 when the whole
+ *	run was unmapped, -ENOENT when it stopped at the first IOVA that is
+ *	not mapped, -ENOMEM (with nothing changed) when memory a superpage
+ *	split needs could not be had
  * @iotlb_sync: invalidate what @gather recorded; when it returns, no
  *	device can use the old translations
  * @iotlb_sync_map: make new mappings of [@iova, @iova + @size) visible,
@@ -267,13 +326,17 @@ bool iox_pci_own_requester_id(struct pci_dev *pdev);
  * @free: free the domain and its page table; no device is attached
  * @show_pgtable: describe the page table (levels, table pages allocated and
  *	freed) for the domain's debugfs "pgtable" file; may be NULL
+ * @lookup: fill *@m with the leaf translating @iova; return 0, or -ENOENT
+ *	if @iova is not mapped; may be NULL
+ * @pgtable_info: fill *@info with the page table's accounting; may be NULL
  */
 struct iox_domain_ops {
 	int (*map_pages)(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
 			 size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
 			 size_t *mapped);
-	size_t (*unmap_pages)(struct iox_domain *domain, u64 iova, size_t pgsize,
-			      size_t pgcount, struct iox_iotlb_gather *gather);
+	int (*unmap_pages)(struct iox_domain *domain, u64 iova, size_t pgsize,
+			   size_t pgcount, struct iox_iotlb_gather *gather,
+			   size_t *unmapped);
 	void (*iotlb_sync)(struct iox_domain *domain, struct iox_iotlb_gather *gather);
 	int (*iotlb_sync_map)(struct iox_domain *domain, u64 iova, size_t size);
 	void (*flush_iotlb_all)(struct iox_domain *domain);
@@ -284,6 +347,8 @@ struct iox_domain_ops {
 			   struct device *dev);
 	void (*free)(struct iox_domain *domain);
 	void (*show_pgtable)(struct iox_domain *domain, struct seq_file *m);
+	int (*lookup)(struct iox_domain *domain, u64 iova, struct iox_mapping *m);
+	void (*pgtable_info)(struct iox_domain *domain, struct iox_pgtable_info *info);
 };
 
 /**
@@ -294,6 +359,8 @@ struct iox_domain_ops {
  * @bytes_unmapped: bytes those unmaps unmapped
  * @syncs: IOTLB syncs handed to the backend
  * @flush_alls: domain-wide IOTLB flushes
+ * @unmap_nomem: unmaps that stopped short because a superpage split could
+ *	not get memory (see iox_unmap_range())
  */
 struct iox_domain_stats {
 	u64 maps;
@@ -302,6 +369,7 @@ struct iox_domain_stats {
 	u64 bytes_unmapped;
 	u64 syncs;
 	u64 flush_alls;
+	u64 unmap_nomem;
 };
 
 /* The flags of a fault report: what the faulting request was. */
@@ -312,8 +380,11 @@ struct iox_domain_stats {
  * struct iox_domain - an I/O address space that devices are attached to
  * @ops: backend operations, set by the unit's domain_alloc
  * @id: number of the domain, names its debugfs directory
- * @unit: the unit the domain was allocated for; devices behind other units
- *	with the same ops may attach too
+ * @unit: the unit the domain was allocated for, whose capabilities the page
+ *	table was built with; devices behind other units with the same ops
+ *	may attach too, if their units can walk that page table: not if @unit
+ *	is coherent and they are not, nor if @unit has snoop control and they
+ *	have not
  * @pgsize_bitmap: page sizes every attached unit can map (the intersection)
  * @aperture_end: last IOVA every attached unit can translate
  * @lazy_ok: every attached unit allows deferred invalidation
@@ -382,9 +453,13 @@ ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 size_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size);
 size_t iox_unmap_fast(struct iox_domain *domain, u64 iova, size_t size,
 		      struct iox_iotlb_gather *gather);
+int iox_unmap_range(struct iox_domain *domain, u64 iova, size_t size,
+		    struct iox_iotlb_gather *gather, size_t *unmapped);
 void iox_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather);
 void iox_flush_all(struct iox_domain *domain);
 phys_addr_t iox_iova_to_phys(struct iox_domain *domain, u64 iova);
+int iox_lookup(struct iox_domain *domain, u64 iova, struct iox_mapping *m);
+int iox_domain_pgtable_info(struct iox_domain *domain, struct iox_pgtable_info *info);
 
 struct iox_iova_domain;
 int iox_domain_enable_lazy(struct iox_domain *domain,

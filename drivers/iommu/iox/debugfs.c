@@ -5,7 +5,8 @@
  * .../<id>/pgtable its page table where the backend can describe it.
  *
  * debugfs failures are never fatal: the functions here ignore them, as the
- * debugfs API intends.
+ * debugfs API intends.  The files can be read with kernel_read() too (see
+ * IOX_DEBUGFS_ATTRIBUTE()).
  */
 #include <linux/debugfs.h>
 #include <linux/iox.h>
@@ -26,7 +27,7 @@ static int iox_unit_caps_show(struct seq_file *m, void *unused)
 	unit->ops->show(unit, m);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_unit_caps);
+IOX_DEBUGFS_ATTRIBUTE(iox_unit_caps);
 
 static int iox_domain_stats_show(struct seq_file *m, void *unused)
 {
@@ -46,15 +47,17 @@ static int iox_domain_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "bytes_unmapped: %llu\n", stats.bytes_unmapped);
 	seq_printf(m, "syncs: %llu\n", stats.syncs);
 	seq_printf(m, "flush_alls: %llu\n", stats.flush_alls);
+	seq_printf(m, "unmap_nomem: %llu\n", stats.unmap_nomem);
 	seq_printf(m, "faults: %lld\n", (long long)atomic64_read(&domain->nr_faults));
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_domain_stats);
+IOX_DEBUGFS_ATTRIBUTE(iox_domain_stats);
 
 void iox_debugfs_init(void)
 {
 	iox_debugfs_root = debugfs_create_dir("iox", NULL);
 	iox_debugfs_domains = debugfs_create_dir("domains", iox_debugfs_root);
+	iox_fault_inject_init(iox_debugfs_root);
 }
 
 void iox_debugfs_exit(void)
@@ -65,8 +68,7 @@ void iox_debugfs_exit(void)
 void iox_debugfs_add_unit(struct iox_unit *unit)
 {
 	unit->debugfs = debugfs_create_dir(unit->name, iox_debugfs_root);
-	debugfs_create_file("caps", 0444, unit->debugfs, unit,
-			    &iox_unit_caps_fops);
+	debugfs_create_file_unsafe("caps", 0444, unit->debugfs, unit, &iox_unit_caps_fops);
 }
 
 void iox_debugfs_remove_unit(struct iox_unit *unit)
@@ -82,7 +84,7 @@ static int iox_domain_pgtable_show(struct seq_file *m, void *unused)
 	domain->ops->show_pgtable(domain, m);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_domain_pgtable);
+IOX_DEBUGFS_ATTRIBUTE(iox_domain_pgtable);
 
 void iox_debugfs_add_domain(struct iox_domain *domain)
 {
@@ -90,11 +92,10 @@ void iox_debugfs_add_domain(struct iox_domain *domain)
 
 	snprintf(name, sizeof(name), "%d", domain->id);
 	domain->debugfs = debugfs_create_dir(name, iox_debugfs_domains);
-	debugfs_create_file("stats", 0444, domain->debugfs, domain,
-			    &iox_domain_stats_fops);
+	debugfs_create_file_unsafe("stats", 0444, domain->debugfs, domain, &iox_domain_stats_fops);
 	if (domain->ops->show_pgtable)
-		debugfs_create_file("pgtable", 0444, domain->debugfs, domain,
-				    &iox_domain_pgtable_fops);
+		debugfs_create_file_unsafe("pgtable", 0444, domain->debugfs, domain,
+					   &iox_domain_pgtable_fops);
 }
 
 void iox_debugfs_remove_domain(struct iox_domain *domain)

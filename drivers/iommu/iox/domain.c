@@ -6,7 +6,10 @@
  * Devices behind other units of the same backend may attach: the domain
  * then uses the page sizes and aperture every attached unit supports.  A
  * unit that could not translate what is already mapped (a page size it
- * lacks, an IOVA beyond its aperture) is refused.
+ * lacks, an IOVA beyond its aperture) is refused, and so is one that could
+ * not walk the page table as it is written: a non-coherent unit when the
+ * tables are written for a coherent one (without cache flushes), a unit
+ * without snoop control when the entries may carry the snoop-control bit.
  *
  * The per-device data lives in an xarray indexed by the struct device
  * pointer and is read locklessly under RCU, so finding the domain of a
@@ -94,8 +97,9 @@ struct iox_domain *iox_domain_alloc(struct iox_unit *unit)
 	if (IS_ERR(domain))
 		return domain;
 
-	domain->stats = alloc_percpu(struct iox_domain_stats);
-	id = ida_alloc(&iox_domain_ida, GFP_KERNEL);
+	domain->stats = iox_should_fail_alloc() ? NULL :
+			alloc_percpu(struct iox_domain_stats);
+	id = iox_should_fail_alloc() ? -ENOMEM : ida_alloc(&iox_domain_ida, GFP_KERNEL);
 	if (!domain->stats || id < 0) {
 		if (id >= 0)
 			ida_free(&iox_domain_ida, id);
@@ -169,6 +173,16 @@ static int iox_domain_check_unit(struct iox_domain *domain, struct iox_unit *uni
 		pr_err("%s: no page size in common with domain %d\n", unit->name, domain->id);
 		return -EINVAL;
 	}
+	if (domain->unit->coherent && !unit->coherent) {
+		pr_err("%s: does not snoop page walks; domain %d's tables are not flushed\n",
+		       unit->name, domain->id);
+		return -EINVAL;
+	}
+	if (domain->unit->force_snoop && !unit->force_snoop) {
+		pr_err("%s: lacks snoop control; domain %d's entries may use it\n",
+		       unit->name, domain->id);
+		return -EINVAL;
+	}
 	if (!atomic64_read(&domain->mapped_bytes))
 		return 0;
 
@@ -192,10 +206,10 @@ static int iox_domain_check_unit(struct iox_domain *domain, struct iox_unit *uni
  * @dev: the device
  *
  * Return: 0, -EINVAL for no domain or a unit that cannot serve the domain's
- * mappings, -ERANGE if the domain maps beyond that unit's aperture, -ENODEV
- * for a device no unit serves, -EBUSY if the device is attached already
- * (to any domain), -ENOMEM, or the backend's error.  On failure nothing
- * changed.
+ * mappings or walk its page table (see struct iox_domain, @unit), -ERANGE
+ * if the domain maps beyond that unit's aperture, -ENODEV for a device no
+ * unit serves, -EBUSY if the device is attached already (to any domain),
+ * -ENOMEM, or the backend's error.  On failure nothing changed.
  */
 int iox_attach_device(struct iox_domain *domain, struct device *dev)
 {
@@ -212,7 +226,7 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 		return -ENODEV;
 	}
 
-	data = kzalloc(sizeof(*data), GFP_KERNEL);
+	data = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*data), GFP_KERNEL);
 	if (!data)
 		return -ENOMEM;
 	data->dev = dev;
@@ -223,7 +237,8 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 	if (ret)
 		goto out_unlock;
 
-	ret = xa_insert(&iox_devices, (unsigned long)dev, data, GFP_KERNEL);
+	ret = iox_should_fail_alloc() ? -ENOMEM :
+	      xa_insert(&iox_devices, (unsigned long)dev, data, GFP_KERNEL);
 	if (ret) {
 		if (ret == -EBUSY)
 			dev_err(dev, "iox: already attached to a domain\n");
@@ -382,6 +397,28 @@ void iox_domain_get_stats(struct iox_domain *domain, struct iox_domain_stats *st
 		stats->bytes_unmapped += READ_ONCE(s->bytes_unmapped);
 		stats->syncs += READ_ONCE(s->syncs);
 		stats->flush_alls += READ_ONCE(s->flush_alls);
+		stats->unmap_nomem += READ_ONCE(s->unmap_nomem);
 	}
 }
 EXPORT_SYMBOL_GPL(iox_domain_get_stats);
+
+/**
+ * iox_domain_pgtable_info() - read a domain's page-table accounting
+ * @domain: the domain
+ * @info: filled with the accounting
+ *
+ * The figures of the domain's debugfs "pgtable" file, for modules: the
+ * table pages live, allocated and freed.  The page counters are exact at
+ * any time; the others may be slightly stale while maps run.
+ *
+ * Return: 0, or -EOPNOTSUPP if the backend keeps no such accounting.
+ */
+int iox_domain_pgtable_info(struct iox_domain *domain, struct iox_pgtable_info *info)
+{
+	if (!domain->ops->pgtable_info)
+		return -EOPNOTSUPP;
+	memset(info, 0, sizeof(*info));
+	domain->ops->pgtable_info(domain, info);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_domain_pgtable_info);

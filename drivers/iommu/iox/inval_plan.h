@@ -39,9 +39,12 @@ struct iox_inv_block {
  * @blk: filled with up to @max blocks
  * @max: room in @blk
  *
- * Return: the number of blocks the range needs; when it is larger than
- * @max only the first @max were stored, and the caller should rather
- * invalidate the whole domain.
+ * Planning stops as soon as the range is seen to need more than @max
+ * blocks, so a plan costs O(@max) steps however large the range.
+ *
+ * Return: the number of blocks the range needs, all stored in @blk, if it
+ * is at most @max; otherwise @max + 1, with @blk filled with the first
+ * @max: the caller should rather invalidate the whole domain.
  */
 static inline unsigned int iox_plan_inv_blocks(u64 start, u64 end, unsigned int max_order,
 					       struct iox_inv_block *blk, unsigned int max)
@@ -56,15 +59,38 @@ static inline unsigned int iox_plan_inv_blocks(u64 start, u64 end, unsigned int 
 
 		if (pfn)
 			order = min_t(unsigned int, order, __ffs64(pfn));
-		if (n < max) {
-			blk[n].addr = pfn << IOX_INV_PAGE_SHIFT;
-			blk[n].order = order;
-		}
+		if (n == max)
+			return max + 1;
+		blk[n].addr = pfn << IOX_INV_PAGE_SHIFT;
+		blk[n].order = order;
 		n++;
 		if (left == BIT_ULL(order))
 			return n;
 		pfn += BIT_ULL(order);
 	}
+}
+
+/**
+ * iox_inv_leaf_only() - whether an invalidation may keep cached
+ *	page-directory entries
+ * @new_mappings: the invalidation makes new mappings visible (to a unit
+ *	that caches not-present entries: VT-d caching mode, AMD-Vi NpCache);
+ *	a map may have written page-directory entries, pointing to tables it
+ *	installed
+ * @tables_freed: an unmap freed page-table pages, clearing the
+ *	page-directory entries that pointed to them
+ *
+ * A unit may keep its paging-structure (directory) caches only when no
+ * page-directory entry changed, that is for an unmap that cleared leaves
+ * only: VT-d then sets the invalidation hint (IH), AMD-Vi leaves PDE
+ * clear.  A map is not told apart by whether it installed tables, so its
+ * invalidation always drops the directory entries too.
+ *
+ * Return: true if the invalidation may be limited to leaf entries.
+ */
+static inline bool iox_inv_leaf_only(bool new_mappings, bool tables_freed)
+{
+	return !new_mappings && !tables_freed;
 }
 
 #endif /* _IOX_INVAL_PLAN_H */

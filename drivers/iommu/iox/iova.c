@@ -46,6 +46,7 @@
 
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
+#include <linux/iox.h>
 #include <linux/iox-iova.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
@@ -56,6 +57,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+
+#include "iox-internal.h"
 
 /**
  * struct iox_iova_node - an allocated or reserved range in the tree
@@ -91,12 +94,16 @@ struct iox_iova_node {
  *	whose @recent it is; only that CPU unlinks it
  * @IOX_IOVA_STAGED: a pinned range that was freed: still in the tree until
  *	its CPU's next tree allocation, a flush or the CPU's death returns it
+ * @IOX_IOVA_CACHED: a range of a cached size that was freed into a
+ *	magazine; only in a domain that checks its frees (see
+ *	iox_iova_checks_frees()), elsewhere such a range stays LIVE
  */
 enum iox_iova_state {
 	IOX_IOVA_LIVE,
 	IOX_IOVA_RESERVED,
 	IOX_IOVA_PINNED,
 	IOX_IOVA_STAGED,
+	IOX_IOVA_CACHED,
 };
 
 /**
@@ -182,7 +189,9 @@ static struct iox_iova_node *iox_iova_node_get(struct iox_iova_domain *iovad)
 {
 	struct iox_iova_node *node = this_cpu_xchg(iovad->cpu->spare, NULL);
 
-	return node ?: kmem_cache_alloc(iox_iova_node_cache, GFP_ATOMIC | __GFP_NOWARN);
+	if (node || iox_should_fail_alloc())
+		return node;
+	return kmem_cache_alloc(iox_iova_node_cache, GFP_ATOMIC | __GFP_NOWARN);
 }
 
 /* Keep a node that is out of the tree as the local CPU's spare, or free it. */
@@ -600,32 +609,51 @@ static void iox_iova_report_bad_free(struct iox_iova_domain *iovad,
 }
 
 /*
+ * Whether every free of a cached size is checked against the tree as it
+ * enters a magazine (CONFIG_IOX_IOVA_DEBUG); a constant false otherwise,
+ * so that the checks cost nothing.
+ */
+static inline bool iox_iova_checks_frees(const struct iox_iova_domain *iovad)
+{
+	return IS_ENABLED(CONFIG_IOX_IOVA_DEBUG) && iovad->check_frees;
+}
+
+/* The state a range of a cached size has while it sits in a magazine. */
+static inline int iox_iova_cached_state(const struct iox_iova_domain *iovad)
+{
+	return iox_iova_checks_frees(iovad) ? IOX_IOVA_CACHED : IOX_IOVA_LIVE;
+}
+
+/*
  * Take the allocation of @size pages at @pfn out of the tree, under the
- * lock.  Returns 0 with the node in *@taken for the caller to free, or with
- * NULL there when a CPU has the node pinned (it is staged for that CPU to
+ * lock: a user's free, or with @from_cache a range leaving a magazine.
+ * Returns 0 with the node in *@taken for the caller to free, or with NULL
+ * there when a CPU has the node pinned (it is staged for that CPU to
  * return); -EINVAL, counted and reported, for a free that matches no
  * allocation.
  */
 static int iox_iova_tree_take(struct iox_iova_domain *iovad, unsigned long pfn,
-			      unsigned long size, struct iox_iova_node **taken)
+			      unsigned long size, bool from_cache,
+			      struct iox_iova_node **taken)
 {
 	struct iox_iova_node *node = iox_iova_find(iovad, pfn);
+	int want = from_cache ? iox_iova_cached_state(iovad) : IOX_IOVA_LIVE;
 
 	lockdep_assert_held(&iovad->lock);
 	*taken = NULL;
 	if (node && iox_iova_node_pages(node) == size) {
-		switch (READ_ONCE(node->state)) {
-		case IOX_IOVA_LIVE:
+		int state = READ_ONCE(node->state);
+
+		if (state == want) {
 			iox_iova_return(iovad, node);
 			*taken = node;
 			return 0;
-		case IOX_IOVA_PINNED:
-			/* Its CPU may be staging it at this moment, lock-free. */
-			if (cmpxchg(&node->state, IOX_IOVA_PINNED,
-				    IOX_IOVA_STAGED) == IOX_IOVA_PINNED)
-				return 0;
-			break;
 		}
+		/* Its CPU may be staging it at this moment, lock-free. */
+		if (state == IOX_IOVA_PINNED && !from_cache &&
+		    cmpxchg(&node->state, IOX_IOVA_PINNED,
+			    IOX_IOVA_STAGED) == IOX_IOVA_PINNED)
+			return 0;
 	}
 	iovad->bad_frees++;
 	iox_iova_report_bad_free(iovad, pfn, size);
@@ -633,14 +661,14 @@ static int iox_iova_tree_take(struct iox_iova_domain *iovad, unsigned long pfn,
 }
 
 static int iox_iova_tree_free(struct iox_iova_domain *iovad, unsigned long pfn,
-			      unsigned long size)
+			      unsigned long size, bool from_cache)
 {
 	struct iox_iova_node *node;
 	unsigned long flags;
 	int ret;
 
 	spin_lock_irqsave(&iovad->lock, flags);
-	ret = iox_iova_tree_take(iovad, pfn, size, &node);
+	ret = iox_iova_tree_take(iovad, pfn, size, from_cache, &node);
 	spin_unlock_irqrestore(&iovad->lock, flags);
 	/* Kept or freed outside the lock, which other CPUs may be waiting for. */
 	if (node)
@@ -648,7 +676,57 @@ static int iox_iova_tree_free(struct iox_iova_domain *iovad, unsigned long pfn,
 	return ret;
 }
 
+/*
+ * In a domain that checks its frees: before the free of @size pages at
+ * @pfn enters a magazine, make sure it is a live allocation of that size
+ * and mark it cached, so that a second free is seen.  Returns 0, or
+ * -EINVAL, counted and reported.
+ */
+static int iox_iova_check_cached_free(struct iox_iova_domain *iovad,
+				      unsigned long pfn, unsigned long size)
+{
+	struct iox_iova_node *node;
+	unsigned long flags;
+	int ret = -EINVAL;
+
+	spin_lock_irqsave(&iovad->lock, flags);
+	node = iox_iova_find(iovad, pfn);
+	if (node && iox_iova_node_pages(node) == size &&
+	    node->state == IOX_IOVA_LIVE) {
+		node->state = IOX_IOVA_CACHED;
+		ret = 0;
+	} else {
+		iovad->bad_frees++;
+	}
+	spin_unlock_irqrestore(&iovad->lock, flags);
+	if (ret)
+		iox_iova_report_bad_free(iovad, pfn, size);
+	return ret;
+}
+
+/* In a domain that checks its frees: a range left a magazine, it is live. */
+static void iox_iova_check_cached_alloc(struct iox_iova_domain *iovad,
+					unsigned long pfn)
+{
+	struct iox_iova_node *node;
+	unsigned long flags;
+
+	spin_lock_irqsave(&iovad->lock, flags);
+	node = iox_iova_find(iovad, pfn);
+	if (!WARN_ON_ONCE(!node || node->state != IOX_IOVA_CACHED))
+		node->state = IOX_IOVA_LIVE;
+	spin_unlock_irqrestore(&iovad->lock, flags);
+}
+
 /* ---- magazines ---- */
+
+/* An empty magazine, or NULL. */
+static struct iox_iova_mag *iox_iova_mag_alloc(gfp_t gfp)
+{
+	if (iox_should_fail_alloc())
+		return NULL;
+	return kmalloc(sizeof(struct iox_iova_mag), gfp);
+}
 
 /*
  * Empty @mag of ranges of 2^@order pages into the tree.  The nodes are
@@ -665,7 +743,7 @@ static void iox_iova_mag_to_tree(struct iox_iova_domain *iovad,
 		return;
 	spin_lock_irqsave(&iovad->lock, flags);
 	for (i = 0; i < mag->nr; i++) {
-		iox_iova_tree_take(iovad, mag->pfns[i], 1UL << order, &node);
+		iox_iova_tree_take(iovad, mag->pfns[i], 1UL << order, true, &node);
 		if (node) {
 			node->next = dead;
 			dead = node;
@@ -856,7 +934,7 @@ static void iox_iova_depot_put(struct iox_iova_domain *iovad,
 	unsigned long flags;
 
 	if (READ_ONCE(depot->nr_full) < IOX_IOVA_DEPOT_MAX)
-		empty = kmalloc(sizeof(*empty), GFP_ATOMIC | __GFP_NOWARN);
+		empty = iox_iova_mag_alloc(GFP_ATOMIC | __GFP_NOWARN);
 	if (empty) {
 		spin_lock_irqsave(&depot->lock, flags);
 		if (depot->nr_full < IOX_IOVA_DEPOT_MAX) {
@@ -978,26 +1056,50 @@ static void iox_iova_flush_this_cpu(void *data)
 	iox_iova_cpu_exit(cc);
 }
 
+/* Empty every CPU's caches, each on its CPU, and the depots.  May sleep. */
+static void iox_iova_flush_all(struct iox_iova_domain *iovad)
+{
+	unsigned int order;
+
+	/* CPUs that are offline were drained when they died. */
+	on_each_cpu(iox_iova_flush_this_cpu, iovad, 1);
+	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
+		iox_iova_depot_release(iovad, order, true);
+}
+
+static void iox_iova_flush_work(struct work_struct *work)
+{
+	iox_iova_flush_all(container_of(work, struct iox_iova_domain, flush_work));
+}
+
 /**
  * iox_iova_flush_caches() - return every cached range to the tree
  * @iovad: the domain
  *
- * Empties the depots and the per-CPU magazines.  Each CPU's magazines are
- * emptied on that CPU by an IPI, which is only safe to send when the caller
- * is preemptible (no spinlock held, interrupts on); from atomic context only
- * the local CPU's magazines and the depots are emptied.  Allocation calls
- * this itself when the tree has no room but the caches hold ranges.
+ * Empties the depots and every CPU's magazines and staged range.  A CPU's
+ * caches are emptied on that CPU, by an IPI, which the caller can wait for
+ * only when it is preemptible (no spinlock held, interrupts and preemption
+ * on; the kernel tracks this with CONFIG_PREEMPT_COUNT): then every CPU's
+ * ranges are back in the tree when this returns.  Otherwise (atomic
+ * context, or a kernel that cannot tell) the local CPU's caches and the
+ * depots are emptied at once and the other CPUs' caches by a work item
+ * queued now, shortly after this returns.  Allocation calls this itself
+ * when the tree has no room but the caches hold ranges.  Callable from any
+ * context except NMI.
  */
 void iox_iova_flush_caches(struct iox_iova_domain *iovad)
 {
 	unsigned int order;
 
-	if (preemptible())
-		on_each_cpu(iox_iova_flush_this_cpu, iovad, 1);
-	else
-		iox_iova_flush_this_cpu(iovad);
+	if (preemptible()) {
+		iox_iova_flush_all(iovad);
+		return;
+	}
+	iox_iova_flush_this_cpu(iovad);
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
 		iox_iova_depot_release(iovad, order, true);
+	if (num_online_cpus() > 1)
+		queue_work(system_highpri_wq, &iovad->flush_work);
 }
 EXPORT_SYMBOL_GPL(iox_iova_flush_caches);
 
@@ -1108,8 +1210,10 @@ static int iox_iova_cpu_dead(unsigned int cpu, struct hlist_node *hnode)
  * for devices that need them.  Sizes up to IOX_IOVA_CACHE_MAX_PAGES are
  * rounded up to a power of two and are usually served from the local CPU's
  * cache.  When the tree has no room but caches hold ranges, the caches are
- * flushed (see iox_iova_flush_caches()) and the search retried once.
- * Callable from any context except NMI.
+ * flushed (see iox_iova_flush_caches()) and the search retried once: from
+ * a preemptible caller that retry sees every CPU's cached ranges, from an
+ * atomic one only the local CPU's and the depots', the other CPUs' coming
+ * back to the tree shortly after.  Callable from any context except NMI.
  *
  * Return: 0 on success; -EINVAL if @npages is zero or @limit_pfn is below
  * the domain's start; -ENOSPC if no suitable range is free; -ENOMEM if no
@@ -1130,8 +1234,11 @@ int iox_iova_alloc(struct iox_iova_domain *iovad, unsigned long npages,
 	if (npages <= IOX_IOVA_CACHE_MAX_PAGES) {
 		unsigned int order = order_base_2(npages);
 
-		if (iox_iova_cache_alloc(iovad, order, limit, pfn))
+		if (iox_iova_cache_alloc(iovad, order, limit, pfn)) {
+			if (iox_iova_checks_frees(iovad))
+				iox_iova_check_cached_alloc(iovad, *pfn);
 			return 0;
+		}
 		size = 1UL << order;
 	}
 
@@ -1155,19 +1262,30 @@ EXPORT_SYMBOL_GPL(iox_iova_alloc);
  * @pfn: first pfn of the range, as returned by iox_iova_alloc()
  * @npages: the @npages passed to iox_iova_alloc()
  *
- * Cached sizes go to the local CPU's cache; only their alignment and
- * bounds are checked on the way in, the rest when the range reaches the
- * tree.  Larger ranges are checked against the tree at once.  A free that
- * does not match an allocation is refused with a rate-limited message and
- * counted (bad_frees in debugfs).  Callable from any context except NMI.
+ * Sizes beyond IOX_IOVA_CACHE_MAX_PAGES are checked against the tree at
+ * once: a free that is not a live allocation of that size (a double free,
+ * a range never allocated, a wrong size) is refused.  Cached sizes go to
+ * the local CPU's magazine: by default only their alignment and bounds are
+ * checked, and a double free, a free of a range never allocated or one with
+ * the wrong size (rounded up to a power of two) goes unnoticed until the
+ * range leaves the magazines for the tree, if ever: a double free then
+ * hands the same range out twice.  With CONFIG_IOX_IOVA_DEBUG every free of
+ * a cached size is checked against the tree under its lock as well, so
+ * every bad free is refused, at the cost of the tree lock on every cached
+ * allocation and free.  A refused free is reported with a rate-limited
+ * message and counted (bad_frees in debugfs).  Callable from any context
+ * except NMI.
  *
- * Return: 0 on success, -EINVAL for a range that is not an allocation.
+ * Return: 0 on success; -EINVAL for a misaligned or out-of-domain range, a
+ * free that is not an allocation of a size beyond the caches, and, with
+ * CONFIG_IOX_IOVA_DEBUG, one that is not an allocation of any size.
  */
 int iox_iova_free(struct iox_iova_domain *iovad, unsigned long pfn,
 		  unsigned long npages)
 {
 	unsigned long flags, size, align;
 	unsigned int order = 0;
+	int ret;
 
 	if (npages <= IOX_IOVA_CACHE_MAX_PAGES) {
 		order = order_base_2(npages);
@@ -1183,17 +1301,21 @@ int iox_iova_free(struct iox_iova_domain *iovad, unsigned long pfn,
 		     pfn > iovad->end_pfn || size - 1 > iovad->end_pfn - pfn))
 		goto bad;
 	if (npages <= IOX_IOVA_CACHE_MAX_PAGES) {
+		bool checked = iox_iova_checks_frees(iovad);
+
+		if (checked && iox_iova_check_cached_free(iovad, pfn, size))
+			return -EINVAL;
 		if (iox_iova_cache_free(iovad, order, pfn))
 			return 0;
-	} else {
-		int ret = iox_iova_recent_free(iovad, pfn, size);
-
-		if (!ret)
-			return 0;
-		if (ret == -EINVAL)
-			goto bad;
+		/* We interrupted this CPU's cache path: to the tree. */
+		return iox_iova_tree_free(iovad, pfn, size, checked);
 	}
-	return iox_iova_tree_free(iovad, pfn, size);
+	ret = iox_iova_recent_free(iovad, pfn, size);
+	if (!ret)
+		return 0;
+	if (ret == -EINVAL)
+		goto bad;
+	return iox_iova_tree_free(iovad, pfn, size, false);
 
 bad:
 	spin_lock_irqsave(&iovad->lock, flags);
@@ -1227,7 +1349,9 @@ static bool iox_iova_reservable(struct iox_iova_domain *iovad,
  *
  * The part of the range outside the domain is ignored; reserved ranges may
  * overlap.  The x86 MSI window 0xfee00000-0xfeefffff is an example.  If the
- * range overlaps ranges in the caches they are flushed first.  May sleep.
+ * range overlaps ranges in the caches, every CPU's caches are flushed first
+ * and the range is reserved if nothing but cached ranges were in the way.
+ * May sleep.
  *
  * Return: 0 on success; -EINVAL if @lo_pfn > @hi_pfn; -EBUSY if part of the
  * range is allocated; -ENOMEM.  On error nothing is reserved.
@@ -1247,7 +1371,8 @@ int iox_iova_reserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
 	lo = max(lo_pfn, iovad->start_pfn);
 	hi = min(hi_pfn, iovad->end_pfn);
 
-	node = kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+	node = iox_should_fail_alloc() ? NULL :
+	       kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
 	if (!node)
 		return -ENOMEM;
 	for (;;) {
@@ -1259,7 +1384,7 @@ int iox_iova_reserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
 			kmem_cache_free(iox_iova_node_cache, node);
 			return -EBUSY;
 		}
-		iox_iova_flush_caches(iovad);
+		iox_iova_flush_all(iovad);
 		flushed = true;
 	}
 	/* Reserved ranges that overlap merge into the new one. */
@@ -1277,6 +1402,113 @@ int iox_iova_reserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iox_iova_reserve);
+
+/*
+ * Give back the part of the reserved range @node outside [@lo, @hi]:
+ * @node is out of the tree; what is left of it below @lo and above @hi is
+ * linked again, in @node and, when both sides are left, in *@spare.
+ */
+static void iox_iova_unreserve_node(struct iox_iova_domain *iovad,
+				    struct iox_iova_node *node, unsigned long lo,
+				    unsigned long hi, struct iox_iova_node **spare)
+{
+	unsigned long olo = node->lo, ohi = node->hi;
+	struct iox_iova_node *left = NULL;
+
+	if (olo < lo) {
+		node->hi = lo - 1;
+		iox_iova_link_before(iovad, node, iox_iova_first_from(iovad, lo));
+		left = node;
+	}
+	if (ohi > hi) {
+		struct iox_iova_node *right = left ? *spare : node;
+
+		if (left)
+			*spare = NULL;
+		right->lo = hi + 1;
+		right->hi = ohi;
+		right->state = IOX_IOVA_RESERVED;
+		iox_iova_link_before(iovad, right, iox_iova_first_from(iovad, ohi + 1));
+	} else if (!left) {
+		kmem_cache_free(iox_iova_node_cache, node);
+	}
+}
+
+/**
+ * iox_iova_unreserve() - let a reserved range be allocated again
+ * @iovad: the domain
+ * @lo_pfn: first pfn of the range
+ * @hi_pfn: last pfn of the range (inclusive)
+ *
+ * Undoes iox_iova_reserve() for the pages of [@lo_pfn, @hi_pfn]: reserved
+ * pages in it become free, the reserved pages around it stay reserved.
+ * Reservations are not counted: a page reserved twice is freed by one
+ * unreserve.  Pages of the range that are free or allocated, and the part
+ * outside the domain, are left alone.  May sleep.
+ *
+ * Return: 0 on success; -EINVAL if @lo_pfn > @hi_pfn; -ENOMEM, with
+ * nothing changed (a node is set aside first, in case a reserved range
+ * must be split in two).
+ */
+int iox_iova_unreserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
+		       unsigned long hi_pfn)
+{
+	struct iox_iova_node *node, *spare;
+	unsigned long lo, hi, pfn;
+
+	might_sleep();
+	if (lo_pfn > hi_pfn)
+		return -EINVAL;
+	if (hi_pfn < iovad->start_pfn || lo_pfn > iovad->end_pfn)
+		return 0;
+	lo = max(lo_pfn, iovad->start_pfn);
+	hi = min(hi_pfn, iovad->end_pfn);
+
+	spare = iox_should_fail_alloc() ? NULL :
+		kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+	if (!spare)
+		return -ENOMEM;
+	spin_lock_irq(&iovad->lock);
+	/* The sentinel lies above @hi: the walk never reaches it. */
+	for (pfn = lo; (node = iox_iova_first_from(iovad, pfn)) && node->lo <= hi;) {
+		pfn = node->hi + 1;
+		if (node->state != IOX_IOVA_RESERVED)
+			continue;
+		iox_iova_unlink(iovad, node);
+		iox_iova_unreserve_node(iovad, node, lo, hi, &spare);
+	}
+	spin_unlock_irq(&iovad->lock);
+	if (spare)
+		kmem_cache_free(iox_iova_node_cache, spare);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_iova_unreserve);
+
+/**
+ * iox_iova_set_quiet_leaks() - expect a domain to be destroyed with leaks
+ * @iovad: the domain
+ * @quiet: report leaks found by iox_iova_domain_destroy() with an
+ *	informational message instead of a WARN
+ *
+ * For users (tests, error paths) that tear a domain down with ranges still
+ * allocated on purpose; the leaks are still counted in @iovad->leaked.
+ */
+void iox_iova_set_quiet_leaks(struct iox_iova_domain *iovad, bool quiet)
+{
+	WRITE_ONCE(iovad->quiet_leaks, quiet);
+}
+EXPORT_SYMBOL_GPL(iox_iova_set_quiet_leaks);
+
+/*
+ * Tests and benchmarks only: turn the free checks of CONFIG_IOX_IOVA_DEBUG
+ * on or off for a domain nothing was allocated from yet.
+ */
+void iox_iova_test_check_frees(struct iox_iova_domain *iovad, bool check)
+{
+	WARN_ON_ONCE(iovad->tree_allocs);
+	iovad->check_frees = check;
+}
+EXPORT_SYMBOL_NS_GPL(iox_iova_test_check_frees, IOX_TEST);
 
 /**
  * iox_iova_get_stats() - read a domain's counters
@@ -1332,7 +1564,7 @@ static int iox_iova_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "bad_frees: %llu\n", s.bad_frees);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_iova_stats);
+IOX_DEBUGFS_ATTRIBUTE(iox_iova_stats);
 
 /* Set up what all domains share when the first one is created. */
 static int iox_iova_global_get(void)
@@ -1343,9 +1575,9 @@ static int iox_iova_global_get(void)
 	mutex_lock(&iox_iova_global_lock);
 	if (iox_iova_users++)
 		goto out;
-	iox_iova_node_cache = kmem_cache_create("iox_iova_node",
-						sizeof(struct iox_iova_node),
-						0, 0, NULL);
+	iox_iova_node_cache = iox_should_fail_alloc() ? NULL :
+			      kmem_cache_create("iox_iova_node",
+						sizeof(struct iox_iova_node), 0, 0, NULL);
 	if (!iox_iova_node_cache) {
 		ret = -ENOMEM;
 		goto fail;
@@ -1448,12 +1680,15 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 		INIT_LIST_HEAD(&iovad->depot[order].full);
 	}
 	INIT_DELAYED_WORK(&iovad->trim_work, iox_iova_trim_work);
+	INIT_WORK(&iovad->flush_work, iox_iova_flush_work);
+	iovad->check_frees = IS_ENABLED(CONFIG_IOX_IOVA_DEBUG);
 
 	ret = iox_iova_global_get();
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
-	sentinel = kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+	sentinel = iox_should_fail_alloc() ? NULL :
+		   kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
 	if (!sentinel)
 		goto put;
 	sentinel->lo = end_pfn + 1;
@@ -1465,15 +1700,15 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 	rb_insert_color(&sentinel->rb, &iovad->rbroot);
 	iovad->nr_nodes = 1;
 
-	iovad->cpu = alloc_percpu(struct iox_iova_cpu);
+	iovad->cpu = iox_should_fail_alloc() ? NULL : alloc_percpu(struct iox_iova_cpu);
 	if (!iovad->cpu)
 		goto free_sentinel;
 	for_each_possible_cpu(cpu) {
 		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
 
 		for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
-			cc->loaded[order] = kzalloc(sizeof(*cc->loaded[order]), GFP_KERNEL);
-			cc->prev[order] = kzalloc(sizeof(*cc->prev[order]), GFP_KERNEL);
+			cc->loaded[order] = iox_iova_mag_alloc(GFP_KERNEL | __GFP_ZERO);
+			cc->prev[order] = iox_iova_mag_alloc(GFP_KERNEL | __GFP_ZERO);
 			if (!cc->loaded[order] || !cc->prev[order])
 				goto free_mags;
 		}
@@ -1484,8 +1719,8 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 		goto free_mags;
 	if (iovad->name[0] && iox_iova_debugfs_dir) {
 		iovad->debugfs = debugfs_create_dir(iovad->name, iox_iova_debugfs_dir);
-		debugfs_create_file("stats", 0444, iovad->debugfs, iovad,
-				    &iox_iova_stats_fops);
+		debugfs_create_file_unsafe("stats", 0444, iovad->debugfs, iovad,
+					   &iox_iova_stats_fops);
 	}
 	return 0;
 
@@ -1505,7 +1740,8 @@ EXPORT_SYMBOL_GPL(iox_iova_domain_init);
  *
  * Returns all cached ranges to the tree first.  Ranges still allocated
  * then are leaks of the domain's user: they are counted in @iovad->leaked
- * and reported once, with a WARN unless @iovad->quiet_leaks is set.  The
+ * and reported once, with a WARN unless iox_iova_set_quiet_leaks() asked
+ * for quiet.  The
  * structure itself stays readable.  May sleep.
  */
 void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
@@ -1516,6 +1752,7 @@ void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
 
 	might_sleep();
 	cancel_delayed_work_sync(&iovad->trim_work);
+	cancel_work_sync(&iovad->flush_work);
 	cpuhp_state_remove_instance_nocalls(iox_iova_cpuhp_state,
 					    &iovad->cpuhp_node);
 	debugfs_remove_recursive(iovad->debugfs);
@@ -1539,7 +1776,7 @@ void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
 	iovad->leaked = leaked;
 	if (leaked) {
 		iovad->leak_reports++;
-		if (iovad->quiet_leaks)
+		if (READ_ONCE(iovad->quiet_leaks))
 			pr_info("%s: destroyed with %lu live allocations\n",
 				iox_iova_name(iovad), leaked);
 		else

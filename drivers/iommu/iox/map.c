@@ -34,12 +34,27 @@ static int iox_check_range(struct iox_domain *domain, u64 iova, phys_addr_t padd
 	return 0;
 }
 
+/*
+ * A domain's records of what it maps (used page sizes, highest IOVA) only
+ * grow while it has mappings and are reset when an unmap empties it, so
+ * that a unit that could not serve earlier mappings may join again.  Maps
+ * and unmaps run concurrently without a lock, so the reset must not wipe
+ * the record of a map that raced with it.  A map counts its bytes first,
+ * then records; the emptying unmap resets, then looks at the count again.
+ * With a full barrier between the two steps on both sides, either the map
+ * records after the reset (and its record stands) or the unmap sees the
+ * map's bytes, and then assumes the worst: every page size and the highest
+ * IOVA, until the domain is empty again.  A record may be wider than what
+ * is mapped, never narrower.
+ */
 static void iox_note_mapped(struct iox_domain *domain, u64 iova, size_t size,
 			    unsigned long pgsizes)
 {
 	u64 last = iova + (size - 1), highest;
 
 	atomic64_add(size, &domain->mapped_bytes);
+	/* Count, then record: pairs with the barrier in iox_note_unmapped(). */
+	smp_mb__after_atomic();
 	if ((atomic_long_read(&domain->used_pgsizes) & pgsizes) != pgsizes)
 		atomic_long_or(pgsizes, &domain->used_pgsizes);
 	highest = atomic64_read(&domain->highest_mapped);
@@ -48,12 +63,46 @@ static void iox_note_mapped(struct iox_domain *domain, u64 iova, size_t size,
 		;
 }
 
+#if IS_ENABLED(CONFIG_IOX_KUNIT_TEST)
+static void (*iox_test_emptied_hook)(struct iox_domain *domain);
+
+/*
+ * Tests only: @hook runs when an unmap empties a domain, before its
+ * records are reset, so that a test can map at exactly that moment.
+ */
+void iox_test_set_emptied_hook(void (*hook)(struct iox_domain *domain))
+{
+	WRITE_ONCE(iox_test_emptied_hook, hook);
+}
+EXPORT_SYMBOL_NS_GPL(iox_test_set_emptied_hook, IOX_TEST);
+
+static void iox_test_emptied(struct iox_domain *domain)
+{
+	void (*hook)(struct iox_domain *domain) = READ_ONCE(iox_test_emptied_hook);
+
+	if (hook)
+		hook(domain);
+}
+#else
+static inline void iox_test_emptied(struct iox_domain *domain)
+{
+}
+#endif
+
 static void iox_note_unmapped(struct iox_domain *domain, size_t size)
 {
+	if (atomic64_sub_return(size, &domain->mapped_bytes))
+		return;
+	iox_test_emptied(domain);
 	/* Once empty, the domain no longer constrains the units it accepts. */
-	if (!atomic64_sub_return(size, &domain->mapped_bytes)) {
-		atomic_long_set(&domain->used_pgsizes, 0);
-		atomic64_set(&domain->highest_mapped, 0);
+	atomic_long_set(&domain->used_pgsizes, 0);
+	atomic64_set(&domain->highest_mapped, 0);
+	/* Reset, then look: pairs with the barrier in iox_note_mapped(). */
+	smp_mb();
+	if (atomic64_read(&domain->mapped_bytes)) {
+		/* A map raced with the reset: its record may be lost. */
+		atomic_long_set(&domain->used_pgsizes, ~0UL);
+		atomic64_set(&domain->highest_mapped, U64_MAX);
 	}
 }
 
@@ -92,38 +141,48 @@ static int iox_map_runs(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
 	return ret;
 }
 
-static size_t iox_unmap_runs(struct iox_domain *domain, u64 iova, size_t size,
-			     struct iox_iotlb_gather *gather)
+/*
+ * Unmap a validated range run by run, stopping where a run stops short;
+ * *@unmapped says how far it got.  Returns 0 or the run's errno.
+ */
+static int iox_unmap_runs(struct iox_domain *domain, u64 iova, size_t size,
+			  struct iox_iotlb_gather *gather, size_t *unmapped)
 {
 	unsigned long bitmap = READ_ONCE(domain->pgsize_bitmap);
-	size_t unmapped = 0;
+	int ret = 0;
 
-	while (unmapped < size) {
+	*unmapped = 0;
+	while (*unmapped < size) {
 		struct iox_run run;
-		size_t want, done;
+		size_t done = 0;
 
 		/* Unmap has no physical address: split by the IOVA alone. */
-		iox_split_first(iova, iova, size - unmapped, bitmap, &run);
-		want = run.pgsize * run.pgcount;
-		done = domain->ops->unmap_pages(domain, iova, run.pgsize, run.pgcount,
-						gather);
-		unmapped += done;
+		iox_split_first(iova, iova, size - *unmapped, bitmap, &run);
+		ret = domain->ops->unmap_pages(domain, iova, run.pgsize, run.pgcount,
+					       gather, &done);
+		*unmapped += done;
 		iova += done;
-		if (done != want)
-			break;	/* a hole: stop there */
+		if (ret)
+			break;
+		if (WARN_ON_ONCE(done != run.pgsize * run.pgcount)) {
+			ret = -EIO;
+			break;
+		}
 	}
-	return unmapped;
+	return ret;
 }
 
 /* Undo a failed map: remove what it mapped, strictly, without accounting. */
 static void iox_unwind(struct iox_domain *domain, u64 iova, size_t mapped)
 {
 	struct iox_iotlb_gather gather;
+	size_t unmapped;
 
 	if (!mapped)
 		return;
 	iox_iotlb_gather_init(&gather, false);
-	WARN_ON_ONCE(iox_unmap_runs(domain, iova, mapped, &gather) != mapped);
+	/* The same runs as the map: no superpage is split, nothing allocated. */
+	WARN_ON_ONCE(iox_unmap_runs(domain, iova, mapped, &gather, &unmapped));
 	iox_iotlb_sync(domain, &gather);
 }
 
@@ -276,6 +335,61 @@ unwind:
 EXPORT_SYMBOL_GPL(iox_map_sg);
 
 /**
+ * iox_unmap_range() - unmap a range and tell why it stopped short
+ * @domain: the domain
+ * @iova: first IOVA
+ * @size: length in bytes, aligned like a map
+ * @gather: collects the invalidation work, as for iox_unmap_fast(); NULL
+ *	to unmap strictly, as iox_unmap() does
+ * @unmapped: set to the bytes unmapped from @iova on, also on failure
+ *
+ * The range is unmapped run by run, in IOVA order, and unmapping stops at
+ * the first run that cannot be unmapped whole.  Whatever was unmapped is
+ * accounted and, with a NULL @gather, invalidated before this returns.
+ *
+ * Return: 0 if the whole range was unmapped.  -EINVAL for a misaligned or
+ * empty range, -EOVERFLOW for one that wraps, -ERANGE for one outside the
+ * aperture: refused, nothing changed.  -ENOENT: the IOVA @iova + *@unmapped
+ * is not mapped; the rest of the range is untouched.  -ENOMEM: a superpage
+ * holding @iova + *@unmapped had to be split (the range ends or starts
+ * inside it) and no memory was available (page-table pages are allocated
+ * with GFP_ATOMIC); that superpage and the rest of the range are still
+ * mapped, and the caller may retry the rest.
+ */
+int iox_unmap_range(struct iox_domain *domain, u64 iova, size_t size,
+		    struct iox_iotlb_gather *gather, size_t *unmapped)
+{
+	struct iox_iotlb_gather strict, *g = gather;
+	int ret;
+
+	*unmapped = 0;
+	ret = iox_check_range(domain, iova, iova, size);
+	if (ret)
+		return ret;
+
+	if (!g) {
+		iox_iotlb_gather_init(&strict, false);
+		g = &strict;
+	}
+	ret = iox_unmap_runs(domain, iova, size, g, unmapped);
+	if (*unmapped) {
+		iox_note_unmapped(domain, *unmapped);
+		this_cpu_inc(domain->stats->unmaps);
+		this_cpu_add(domain->stats->bytes_unmapped, *unmapped);
+	}
+	if (ret == -ENOMEM) {
+		this_cpu_inc(domain->stats->unmap_nomem);
+		pr_warn_ratelimited("domain %d: unmap stopped at %#llx: no memory to split a superpage\n",
+				    domain->id, iova + *unmapped);
+	}
+	trace_iox_unmap(domain->id, iova, size, *unmapped);
+	if (!gather)
+		iox_iotlb_sync(domain, g);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iox_unmap_range);
+
+/**
  * iox_unmap_fast() - unmap a range, leaving the IOTLB sync to the caller
  * @domain: the domain
  * @iova: first IOVA
@@ -284,8 +398,10 @@ EXPORT_SYMBOL_GPL(iox_map_sg);
  *	iox_iotlb_gather_init(), queued if a later domain-wide flush will
  *	cover this unmap, and pass it to iox_iotlb_sync() afterwards
  *
- * The range is unmapped run by run.  Unmapping stops at the first IOVA
- * that is not mapped: the return value then tells how far it got.
+ * iox_unmap_range() with a gather, for callers that need only the count:
+ * unmapping stops at the first IOVA that is not mapped, or at a superpage
+ * that could not be split for lack of memory (counted in the domain's
+ * unmap_nomem statistic and logged); iox_unmap_range() tells the two apart.
  *
  * Return: the number of bytes unmapped from @iova on; 0 for a misaligned,
  * empty, wrapping or out-of-aperture range.
@@ -295,16 +411,7 @@ size_t iox_unmap_fast(struct iox_domain *domain, u64 iova, size_t size,
 {
 	size_t unmapped;
 
-	if (iox_check_range(domain, iova, iova, size))
-		return 0;
-
-	unmapped = iox_unmap_runs(domain, iova, size, gather);
-	if (unmapped) {
-		iox_note_unmapped(domain, unmapped);
-		this_cpu_inc(domain->stats->unmaps);
-		this_cpu_add(domain->stats->bytes_unmapped, unmapped);
-	}
-	trace_iox_unmap(domain->id, iova, size, unmapped);
+	iox_unmap_range(domain, iova, size, gather, &unmapped);
 	return unmapped;
 }
 EXPORT_SYMBOL_GPL(iox_unmap_fast);
@@ -316,18 +423,16 @@ EXPORT_SYMBOL_GPL(iox_unmap_fast);
  * @size: length in bytes, aligned like a map
  *
  * As iox_unmap_fast(), then the IOTLB is synced once: when this returns,
- * no device can reach the old translations.
+ * no device can reach the old translations of what was unmapped.
  *
- * Return: the number of bytes unmapped, see iox_unmap_fast().
+ * Return: the number of bytes unmapped, see iox_unmap_fast(); use
+ * iox_unmap_range() to learn why a range was unmapped short.
  */
 size_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size)
 {
-	struct iox_iotlb_gather gather;
 	size_t unmapped;
 
-	iox_iotlb_gather_init(&gather, false);
-	unmapped = iox_unmap_fast(domain, iova, size, &gather);
-	iox_iotlb_sync(domain, &gather);
+	iox_unmap_range(domain, iova, size, NULL, &unmapped);
 	return unmapped;
 }
 EXPORT_SYMBOL_GPL(iox_unmap);
@@ -381,3 +486,27 @@ phys_addr_t iox_iova_to_phys(struct iox_domain *domain, u64 iova)
 	return domain->ops->iova_to_phys(domain, iova);
 }
 EXPORT_SYMBOL_GPL(iox_iova_to_phys);
+
+/**
+ * iox_lookup() - the leaf that translates an IOVA
+ * @domain: the domain
+ * @iova: the IOVA
+ * @m: filled with the leaf page and the translation of @iova
+ *
+ * Tells what iox_iova_to_phys() does not: the size of the page-table
+ * entry (4 KiB, 2 MiB, ...) a mapping ended up in, and its permissions.
+ * Like iox_iova_to_phys(), safe against concurrent map and unmap of other
+ * IOVAs.
+ *
+ * Return: 0; -ENOENT if @iova is not mapped; -ERANGE if it is outside the
+ * aperture; -EOPNOTSUPP if the backend cannot tell.
+ */
+int iox_lookup(struct iox_domain *domain, u64 iova, struct iox_mapping *m)
+{
+	if (iova > READ_ONCE(domain->aperture_end))
+		return -ERANGE;
+	if (!domain->ops->lookup)
+		return -EOPNOTSUPP;
+	return domain->ops->lookup(domain, iova, m);
+}
+EXPORT_SYMBOL_GPL(iox_lookup);

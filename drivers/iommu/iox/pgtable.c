@@ -105,6 +105,8 @@ static u64 *table_alloc(struct iox_pgtable *pt, gfp_t gfp)
 			return NULL;
 		pt->alloc_fail_after--;
 	}
+	if (iox_should_fail_alloc())
+		return NULL;
 	page = alloc_page((gfp & ~__GFP_HIGHMEM) | __GFP_ZERO);
 	if (!page)
 		return NULL;
@@ -759,21 +761,28 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
  * @gather: receives the IOVA range to invalidate and the table pages that
  *	became unreachable (those whose whole span the run unmapped), to be
  *	freed after the IOTLB flush
+ * @unmapped: set to the bytes unmapped from @iova on, also on failure
  *
  * The run is unmapped in one walk, whatever leaves map it: a leaf that the
  * run covers only in part (a 4 KiB unmap inside a 2 MiB page) is split, its
  * replacement table built completely first and installed with one store,
- * so the rest of the leaf never stops translating.  Unmapping stops at the
- * first IOVA that is not mapped.  The memory a split needs is allocated
- * (GFP_ATOMIC) before anything changes: when it is not available, nothing
- * changes and 0 is returned.
+ * so the rest of the leaf never stops translating.  Only the leaves holding
+ * the run's first and last IOVA can need a split, and the memory for both
+ * is allocated (GFP_ATOMIC) before anything changes.  Unmapping stops at the
+ * first IOVA that is not mapped.
  *
- * Return: the bytes unmapped from @iova on: @pgsize * @pgcount, less if
- * the run reaches an unmapped IOVA, 0 for refused input or a shortage of
- * memory.
+ * Return: 0 if the whole run was unmapped; -ENOENT if the walk reached an
+ * IOVA that is not mapped (*@unmapped bytes before it were unmapped, the
+ * rest is untouched); -ENOMEM if a split needed a table that could not be
+ * allocated (the walk stopped there, as at a hole: since the splits are
+ * prepared before anything changes, *@unmapped is 0 unless a concurrent
+ * unmap changed the leaf holding the run's last IOVA meanwhile); -EINVAL or
+ * -ERANGE for a run refused as for iox_pgtable_map_pages() (nothing
+ * changed).
  */
-size_t iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
-			       size_t pgcount, struct iox_iotlb_gather *gather)
+int iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
+			    size_t pgcount, struct iox_iotlb_gather *gather,
+			    size_t *unmapped)
 {
 	struct unmap_walk w = {
 		.pt = pt,
@@ -781,17 +790,21 @@ size_t iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 		.inval_start = U64_MAX,
 	};
 	u64 last;
+	int ret;
 
-	if (check_run(pt, iova, pgsize, pgcount, &last))
-		return 0;
-	unmap_level(&w, pt->root, pt->levels, iova, last, false);
+	*unmapped = 0;
+	ret = check_run(pt, iova, pgsize, pgcount, &last);
+	if (ret)
+		return ret;
+	ret = unmap_level(&w, pt->root, pt->levels, iova, last, false);
 	if (w.tail_split)
 		table_free_tree(pt, w.tail_split, w.tail_level - 1);
 	if (w.unmapped)
 		iox_iotlb_gather_add_range(gather, w.inval_start,
 					   w.inval_last - w.inval_start + 1,
 					   w.inval_pgsize);
-	return w.unmapped;
+	*unmapped = w.unmapped;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_pgtable_unmap_pages);
 
@@ -1044,3 +1057,44 @@ void iox_pgtable_show(struct iox_pgtable *pt, struct seq_file *m)
 			   READ_ONCE(pt->stats.table_visits[level]));
 }
 EXPORT_SYMBOL_GPL(iox_pgtable_show);
+
+/**
+ * iox_pgtable_get_info() - the table's accounting, for the core's API
+ * @pt: the page table
+ * @info: filled with the page counters, the levels and the flushes
+ */
+void iox_pgtable_get_info(struct iox_pgtable *pt, struct iox_pgtable_info *info)
+{
+	info->levels = pt->levels;
+	info->pages_allocated = atomic_long_read(&pt->stats.pages_allocated);
+	info->pages_gathered = atomic_long_read(&pt->stats.pages_gathered);
+	info->pages_freed = atomic_long_read(&pt->stats.pages_freed);
+	info->pages_live = info->pages_allocated - info->pages_gathered -
+			   info->pages_freed;
+	info->flushes = READ_ONCE(pt->stats.flushes);
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_get_info);
+
+/**
+ * iox_pgtable_get_mapping() - iox_pgtable_lookup() in the core's terms
+ * @pt: the page table
+ * @iova: the IOVA
+ * @m: filled with the leaf page and the translation of @iova
+ *
+ * Return: 0, -ENOENT if @iova is not mapped, -ERANGE if it is beyond the
+ * input address width.
+ */
+int iox_pgtable_get_mapping(struct iox_pgtable *pt, u64 iova, struct iox_mapping *m)
+{
+	struct iox_pgtable_leaf leaf;
+	int ret = iox_pgtable_lookup(pt, iova, &leaf);
+
+	if (ret)
+		return ret;
+	*m = (struct iox_mapping){
+		.iova = leaf.iova, .size = leaf.size, .paddr = leaf.paddr,
+		.prot = leaf.prot,
+	};
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_get_mapping);

@@ -18,6 +18,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "../inval_plan.h"
 #include "amdvi.h"
 
 #define IOX_AMDVI_DOMAIN_UNITS	8
@@ -65,11 +66,12 @@ static int iox_amdvi_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t 
 				     pgcount, prot, gfp | __GFP_NOWARN, mapped);
 }
 
-static size_t iox_amdvi_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
-				    size_t pgcount, struct iox_iotlb_gather *gather)
+static int iox_amdvi_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
+				 size_t pgcount, struct iox_iotlb_gather *gather,
+				 size_t *unmapped)
 {
 	return iox_pgtable_unmap_pages(&to_amdvi_domain(domain)->pgt, iova, pgsize, pgcount,
-				       gather);
+				       gather, unmapped);
 }
 
 /* Every unit the domain is on; the first error is returned, all are tried. */
@@ -105,7 +107,7 @@ static int iox_amdvi_flush_range(struct iox_amdvi_domain *d, u64 start, u64 end,
 static void iox_amdvi_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
 	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
-	bool pde = !list_empty(&gather->freelist);
+	bool pde = !iox_inv_leaf_only(false, !list_empty(&gather->freelist));
 
 	if (iox_iotlb_gather_empty(gather)) {
 		if (pde)
@@ -117,7 +119,8 @@ static void iox_amdvi_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gat
 
 /*
  * A unit that may cache not-present entries (NpCache) must have new
- * mappings invalidated like removed ones; others need nothing.
+ * mappings invalidated like removed ones, directory entries included
+ * (PDE), since the map may have installed tables; others need nothing.
  */
 static int iox_amdvi_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
 {
@@ -128,7 +131,7 @@ static int iox_amdvi_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t 
 	for (i = 0; i < n && !ret; i++)
 		if (d->units[i].amdvi->np_cache)
 			ret = iox_amdvi_inv_range(d->units[i].amdvi, d->units[i].domid, iova,
-						  iova + size - 1, false);
+						  iova + size - 1, !iox_inv_leaf_only(true, false));
 	return ret;
 }
 

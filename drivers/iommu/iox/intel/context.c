@@ -131,7 +131,7 @@ static int iox_vtd_context_write(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u64
 	int old_did;
 
 	if (!vtd->context[bus]) {
-		page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		page = iox_should_fail_alloc() ? NULL : alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!page)
 			return -ENOMEM;
 	}

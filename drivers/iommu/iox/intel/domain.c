@@ -19,6 +19,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "../inval_plan.h"
 #include "vtd.h"
 
 #define IOX_VTD_DOMAIN_UNITS	8
@@ -68,11 +69,12 @@ static int iox_vtd_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t pa
 				     mapped);
 }
 
-static size_t iox_vtd_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
-				  size_t pgcount, struct iox_iotlb_gather *gather)
+static int iox_vtd_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
+			       size_t pgcount, struct iox_iotlb_gather *gather,
+			       size_t *unmapped)
 {
 	return iox_pgtable_unmap_pages(&to_vtd_domain(domain)->pgt, iova, pgsize,
-				       pgcount, gather);
+				       pgcount, gather, unmapped);
 }
 
 static void iox_vtd_flush_domain(struct iox_vtd_domain *d)
@@ -92,7 +94,7 @@ static void iox_vtd_flush_domain(struct iox_vtd_domain *d)
 static void iox_vtd_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
 	struct iox_vtd_domain *d = to_vtd_domain(domain);
-	bool leaf_only = list_empty(&gather->freelist);
+	bool leaf_only = iox_inv_leaf_only(false, !list_empty(&gather->freelist));
 	unsigned int i;
 
 	if (iox_iotlb_gather_empty(gather)) {
@@ -107,8 +109,9 @@ static void iox_vtd_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gathe
 
 /*
  * Units in caching mode may cache not-present entries: new mappings must be
- * invalidated like removed ones.  Others may need their write buffer
- * flushed to see the new entries.
+ * invalidated like removed ones, without the hint, since the map may have
+ * installed tables.  Others may need their write buffer flushed to see the
+ * new entries.
  */
 static int iox_vtd_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
 {
@@ -121,7 +124,8 @@ static int iox_vtd_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t si
 
 		if (vtd->caps.caching_mode)
 			ret = iox_vtd_inv_iotlb_range(vtd, d->units[i].did, iova,
-						      iova + size - 1, true);
+						      iova + size - 1,
+						      iox_inv_leaf_only(true, false));
 		else
 			ret = iox_vtd_flush_write_buffer(vtd);
 	}
@@ -181,7 +185,8 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 	if (!du) {
 		if (d->nr_units == IOX_VTD_DOMAIN_UNITS)
 			return -ENOSPC;
-		did = ida_alloc_range(&vtd->domain_ids, vtd->caps.caching_mode ? 1 : 0,
+		did = iox_should_fail_alloc() ? -ENOMEM :
+		      ida_alloc_range(&vtd->domain_ids, vtd->caps.caching_mode ? 1 : 0,
 				      vtd->caps.nr_domains - 1, GFP_KERNEL);
 		if (did < 0)
 			return did;
@@ -235,6 +240,16 @@ static void iox_vtd_show_pgtable(struct iox_domain *domain, struct seq_file *m)
 	iox_pgtable_show(&to_vtd_domain(domain)->pgt, m);
 }
 
+static int iox_vtd_lookup(struct iox_domain *domain, u64 iova, struct iox_mapping *m)
+{
+	return iox_pgtable_get_mapping(&to_vtd_domain(domain)->pgt, iova, m);
+}
+
+static void iox_vtd_pgtable_info(struct iox_domain *domain, struct iox_pgtable_info *info)
+{
+	iox_pgtable_get_info(&to_vtd_domain(domain)->pgt, info);
+}
+
 static const struct iox_domain_ops iox_vtd_domain_ops = {
 	.map_pages = iox_vtd_map_pages,
 	.unmap_pages = iox_vtd_unmap_pages,
@@ -246,6 +261,8 @@ static const struct iox_domain_ops iox_vtd_domain_ops = {
 	.detach_dev = iox_vtd_detach_dev,
 	.free = iox_vtd_domain_free,
 	.show_pgtable = iox_vtd_show_pgtable,
+	.lookup = iox_vtd_lookup,
+	.pgtable_info = iox_vtd_pgtable_info,
 };
 
 /**
@@ -277,7 +294,7 @@ struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit)
 		return ERR_PTR(-ENODEV);
 	if (!try_module_get(THIS_MODULE))
 		return ERR_PTR(-ENODEV);
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d) {
 		module_put(THIS_MODULE);
 		return ERR_PTR(-ENOMEM);

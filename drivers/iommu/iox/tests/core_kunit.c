@@ -14,6 +14,8 @@
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
 
+#include "../iox-internal.h"
+
 #define PGS_4K_2M_1G	(SZ_4K | SZ_2M | SZ_1G)
 #define MOCK_CALLS	64
 #define MOCK_MAPPINGS	64
@@ -45,8 +47,10 @@ struct mock_domain {
 	int nr_maps;
 	int nr_map_calls;
 	int fail_map_call;	/* 1-based map_pages call that fails, 0: none */
-	size_t fail_mapped;	/* bytes that failing call maps first */
+	size_t fail_pages;	/* whole pages that failing call maps first */
 	int fail_sync_map;	/* errno iotlb_sync_map returns */
+	int nr_unmap_calls;
+	int nomem_unmap_call;	/* 1-based unmap_pages call short of memory */
 };
 
 static struct mock_domain *to_mock(struct iox_domain *domain)
@@ -110,9 +114,12 @@ static int mock_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t paddr
 	if (mock_overlaps(md, iova, size))
 		return -EEXIST;
 	if (md->nr_map_calls == md->fail_map_call) {
-		if (md->fail_mapped) {
-			mock_add(md, iova, paddr, md->fail_mapped);
-			*mapped = md->fail_mapped;
+		/* The contract: whole pages from the start of the run. */
+		size_t bytes = min(md->fail_pages, pgcount) * pgsize;
+
+		if (bytes) {
+			mock_add(md, iova, paddr, bytes);
+			*mapped = bytes;
 		}
 		return -ENOMEM;
 	}
@@ -121,15 +128,22 @@ static int mock_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t paddr
 	return 0;
 }
 
-/* Remove [iova, iova + size) from the list, stopping at a hole. */
-static size_t mock_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
-			       size_t pgcount, struct iox_iotlb_gather *gather)
+/*
+ * Remove [iova, iova + size) from the list, stopping at a hole; the call
+ * chosen by nomem_unmap_call fails as a split short of memory would.
+ */
+static int mock_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
+			    size_t pgcount, struct iox_iotlb_gather *gather,
+			    size_t *unmapped)
 {
 	struct mock_domain *md = to_mock(domain);
 	u64 end = iova + (u64)pgsize * pgcount, cur = iova;
 	struct mock_mapping *m;
 
 	mock_record(md, (struct mock_call){ MOCK_UNMAP, iova, 0, pgsize, pgcount });
+	*unmapped = 0;
+	if (++md->nr_unmap_calls == md->nomem_unmap_call)
+		return -ENOMEM;
 	while (cur < end && (m = mock_find(md, cur))) {
 		u64 m_end = m->iova + m->size;
 		struct mock_mapping old = *m;
@@ -143,7 +157,8 @@ static size_t mock_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsiz
 	}
 	if (cur > iova)
 		iox_iotlb_gather_add_range(gather, iova, cur - iova, pgsize);
-	return cur - iova;
+	*unmapped = cur - iova;
+	return cur == end ? 0 : -ENOENT;
 }
 
 static void mock_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
@@ -220,19 +235,21 @@ static struct iox_domain *mock_domain_alloc(struct iox_unit *unit)
 
 /*
  * Units: mock_wide (4K|2M|1G, 48 bits) serves devices 0 and 1, mock_narrow
- * (4K, 39 bits) device 2, mock_other (another backend) device 3; device 4
- * has no unit.
+ * (4K, 39 bits) device 2, mock_other (another backend) device 3, mock_plain
+ * (like mock_wide, but neither coherent nor with snoop control) device 5;
+ * device 4 has no unit.
  */
-#define NR_DEVS 5
+#define NR_DEVS 6
 static struct device *mock_devs[NR_DEVS];
-static struct iox_unit mock_units[3];
+static struct iox_unit mock_units[4];
 
 static bool mock_serves(struct iox_unit *unit, struct device *dev)
 {
 	int u = unit - mock_units;
 
 	return (u == 0 && (dev == mock_devs[0] || dev == mock_devs[1])) ||
-	       (u == 1 && dev == mock_devs[2]) || (u == 2 && dev == mock_devs[3]);
+	       (u == 1 && dev == mock_devs[2]) || (u == 2 && dev == mock_devs[3]) ||
+	       (u == 3 && dev == mock_devs[5]);
 }
 
 static void mock_show(struct iox_unit *unit, struct seq_file *m)
@@ -259,10 +276,12 @@ static int iox_core_suite_init(struct kunit_suite *suite)
 		const struct iox_unit_ops *ops;
 		unsigned long pgsizes;
 		unsigned int ias;
+		bool plain;
 	} units[] = {
 		{ "mock_wide", &mock_unit_ops, PGS_4K_2M_1G, 48 },
 		{ "mock_narrow", &mock_unit_ops, SZ_4K, 39 },
 		{ "mock_other", &mock_other_unit_ops, PGS_4K_2M_1G, 48 },
+		{ "mock_plain", &mock_unit_ops, PGS_4K_2M_1G, 48, true },
 	};
 	int i, ret;
 
@@ -280,7 +299,8 @@ static int iox_core_suite_init(struct kunit_suite *suite)
 		mock_units[i].pgsize_bitmap = units[i].pgsizes;
 		mock_units[i].ias = units[i].ias;
 		mock_units[i].lazy_ok = true;
-		mock_units[i].coherent = i != 1;
+		mock_units[i].coherent = !units[i].plain;
+		mock_units[i].force_snoop = !units[i].plain;
 		ret = iox_unit_register(&mock_units[i]);
 		if (ret)
 			return ret;
@@ -384,7 +404,7 @@ static void map_4k_only_backend(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iox_domain_free(d), 0);
 }
 
-/* Fail the k-th run after it mapped some bytes: exactly those are undone. */
+/* Fail the k-th run after it mapped some pages: exactly those are undone. */
 static void map_failure_unwinds_exactly(struct kunit *test)
 {
 	struct mock_domain *md = test->priv;
@@ -393,20 +413,21 @@ static void map_failure_unwinds_exactly(struct kunit *test)
 	struct iox_domain_stats stats;
 
 	md->fail_map_call = 2;
-	md->fail_mapped = SZ_1M;
+	md->fail_pages = 1;
 	KUNIT_EXPECT_EQ(test, iox_map(d, iova, iova, SZ_4K + SZ_4M + SZ_4K,
 				      IOX_PROT_READ, GFP_KERNEL), -ENOMEM);
 	/*
-	 * map 4K, map 2M x2 (fails after 1M), then [iova, +4K+1M) unmapped as
-	 * one 4K run (no 2M page fits in it) and synced once.
+	 * map 4K, map 2M x2 (fails after one page), then [iova, +4K+2M)
+	 * unmapped as the map made it, 4K then 2M, and synced once.
 	 */
-	KUNIT_ASSERT_EQ(test, md->nr_calls, 4);
+	KUNIT_ASSERT_EQ(test, md->nr_calls, 5);
 	expect_call(test, md, 0, MOCK_MAP, iova, iova, SZ_4K, 1);
 	expect_call(test, md, 1, MOCK_MAP, iova + SZ_4K, iova + SZ_4K, SZ_2M, 2);
-	expect_call(test, md, 2, MOCK_UNMAP, iova, 0, SZ_4K, (SZ_4K + SZ_1M) / SZ_4K);
-	KUNIT_EXPECT_EQ(test, md->calls[3].op, MOCK_SYNC);
-	KUNIT_EXPECT_EQ(test, md->calls[3].gather_start, iova);
-	KUNIT_EXPECT_EQ(test, md->calls[3].gather_end, iova + SZ_4K + SZ_1M - 1);
+	expect_call(test, md, 2, MOCK_UNMAP, iova, 0, SZ_4K, 1);
+	expect_call(test, md, 3, MOCK_UNMAP, iova + SZ_4K, 0, SZ_2M, 1);
+	KUNIT_EXPECT_EQ(test, md->calls[4].op, MOCK_SYNC);
+	KUNIT_EXPECT_EQ(test, md->calls[4].gather_start, iova);
+	KUNIT_EXPECT_EQ(test, md->calls[4].gather_end, iova + SZ_4K + SZ_2M - 1);
 	KUNIT_EXPECT_EQ(test, md->nr_maps, 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), 0);
 	iox_domain_get_stats(d, &stats);
@@ -417,7 +438,7 @@ static void map_failure_unwinds_exactly(struct kunit *test)
 	md->nr_calls = 0;
 	md->nr_map_calls = 0;
 	md->fail_map_call = 1;
-	md->fail_mapped = 0;
+	md->fail_pages = 0;
 	KUNIT_EXPECT_EQ(test, iox_map(d, iova, iova, SZ_4K, IOX_PROT_READ, GFP_KERNEL),
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, md->nr_calls, 1);
@@ -437,6 +458,8 @@ static void map_refuses_bad_input(struct kunit *test)
 	struct mock_domain *md = test->priv;
 	struct iox_domain *d = &md->domain;
 	const int rw = IOX_PROT_READ | IOX_PROT_WRITE;
+	struct iox_pgtable_info info;
+	struct iox_mapping m;
 
 	KUNIT_EXPECT_EQ(test, iox_map(d, 0x1800, 0, SZ_4K, rw, GFP_KERNEL), -EINVAL);
 	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0x1800, SZ_4K, rw, GFP_KERNEL), -EINVAL);
@@ -454,6 +477,10 @@ static void map_refuses_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, 0), 0);
 	KUNIT_EXPECT_EQ(test, iox_unmap(d, BIT_ULL(48), SZ_4K), 0);
 	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, BIT_ULL(48)), 0);
+	/* The mock keeps no page table to describe. */
+	KUNIT_EXPECT_EQ(test, iox_lookup(d, 0, &m), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, iox_lookup(d, BIT_ULL(48), &m), -ERANGE);
+	KUNIT_EXPECT_EQ(test, iox_domain_pgtable_info(d, &info), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, md->nr_calls, 0);
 	/* The largest range that fits ends at the aperture's last byte. */
 	KUNIT_EXPECT_EQ(test, iox_map(d, BIT_ULL(48) - SZ_4K, 0, SZ_4K, rw, GFP_KERNEL), 0);
@@ -511,6 +538,45 @@ static void unmap_stops_at_hole(struct kunit *test)
 	md->nr_calls = 0;
 	KUNIT_EXPECT_EQ(test, iox_unmap(d, SZ_8K, SZ_4K), 0);
 	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 0);
+}
+
+/* Refused input, a hole and a shortage of memory each have their errno. */
+static void unmap_range_tells_why(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	struct iox_domain_stats stats;
+	size_t unmapped = 1;
+
+	KUNIT_EXPECT_EQ(test, iox_unmap_range(d, 0x1800, SZ_4K, NULL, &unmapped), -EINVAL);
+	KUNIT_EXPECT_EQ(test, unmapped, 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap_range(d, BIT_ULL(48), SZ_4K, NULL, &unmapped),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, iox_unmap_range(d, 0, SZ_4K, NULL, &unmapped), -ENOENT);
+	KUNIT_EXPECT_EQ(test, unmapped, 0);
+
+	/* 4K, 2M, 4K runs; the 2M run is short of memory. */
+	KUNIT_ASSERT_EQ(test, iox_map(d, SZ_2M - SZ_4K, SZ_2M - SZ_4K,
+				      SZ_4K + SZ_2M + SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	md->nr_calls = 0;
+	md->nr_unmap_calls = 0;
+	md->nomem_unmap_call = 2;
+	KUNIT_EXPECT_EQ(test, iox_unmap_range(d, SZ_2M - SZ_4K, SZ_4K + SZ_2M + SZ_4K, NULL,
+					      &unmapped), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, unmapped, SZ_4K);
+	/* What was unmapped is invalidated and accounted; the rest stays. */
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 1);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, SZ_2M), SZ_2M);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), SZ_2M + SZ_4K);
+	iox_domain_get_stats(d, &stats);
+	KUNIT_EXPECT_EQ(test, stats.unmap_nomem, 1);
+	KUNIT_EXPECT_EQ(test, stats.bytes_unmapped, SZ_4K);
+
+	/* The caller retries the rest once memory is back. */
+	md->nomem_unmap_call = 0;
+	KUNIT_EXPECT_EQ(test, iox_unmap_range(d, SZ_2M, SZ_2M + SZ_4K, NULL, &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, SZ_2M + SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), 0);
 }
 
 static void unmap_fast_queued_gathers_nothing(struct kunit *test)
@@ -724,7 +790,6 @@ static void attach_intersects_caps(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, iox_attach_device(d, mock_devs[2]), 0);
 	KUNIT_EXPECT_EQ(test, d->pgsize_bitmap, SZ_4K);
 	KUNIT_EXPECT_EQ(test, d->aperture_end, BIT_ULL(39) - 1);
-	KUNIT_EXPECT_FALSE(test, d->coherent);
 	md->nr_calls = 0;
 	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_2M, IOX_PROT_READ, GFP_KERNEL), 0);
 	expect_call(test, md, 0, MOCK_MAP, 0, 0, SZ_4K, 512);
@@ -736,7 +801,77 @@ static void attach_intersects_caps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[2]), 0);
 	KUNIT_EXPECT_EQ(test, d->pgsize_bitmap, PGS_4K_2M_1G);
 	KUNIT_EXPECT_EQ(test, d->aperture_end, BIT_ULL(48) - 1);
+}
+
+/*
+ * A unit joins a domain only if it can walk the page table as written: a
+ * non-coherent unit would miss entries written without cache flushes, a
+ * unit without snoop control would fault on the SNP bit.
+ */
+static void attach_refuses_unwalkable_units(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain, *plain;
+
+	/* Refused even while empty: the root table itself was not flushed. */
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[5]), -EINVAL);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[5]));
+	/* Coherent, but without snoop control: still refused. */
+	mock_units[3].coherent = true;
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[5]), -EINVAL);
+	mock_units[3].coherent = false;
+	/* Snoop control, but not coherent: refused. */
+	mock_units[3].force_snoop = true;
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[5]), -EINVAL);
+	mock_units[3].force_snoop = false;
 	KUNIT_EXPECT_TRUE(test, d->coherent);
+
+	/* Tables written for the plain unit suit any: flushed, no SNP. */
+	plain = iox_domain_alloc(&mock_units[3]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(plain));
+	KUNIT_EXPECT_EQ(test, iox_attach_device(plain, mock_devs[5]), 0);
+	KUNIT_EXPECT_EQ(test, iox_attach_device(plain, mock_devs[0]), 0);
+	KUNIT_EXPECT_FALSE(test, plain->coherent);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(plain, mock_devs[0]), 0);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(plain, mock_devs[5]), 0);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(plain), 0);
+}
+
+static int emptied_map_ret;
+
+/* Runs when an unmap empties the domain, between its count and its reset. */
+static void map_when_emptied(struct iox_domain *d)
+{
+	iox_test_set_emptied_hook(NULL);
+	emptied_map_ret = iox_map(d, BIT_ULL(40), 0, SZ_2M, IOX_PROT_READ, GFP_ATOMIC);
+}
+
+/*
+ * A map that races with the unmap emptying the domain keeps its record, so
+ * a unit that cannot translate it (no 2M pages, a 39-bit aperture) stays
+ * out.
+ */
+static void accounting_survives_racing_map(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+
+	KUNIT_ASSERT_EQ(test, iox_map(d, 0, 0, SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	emptied_map_ret = -EINVAL;
+	iox_test_set_emptied_hook(map_when_emptied);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_4K), SZ_4K);
+	iox_test_set_emptied_hook(NULL);
+	KUNIT_ASSERT_EQ(test, emptied_map_ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), SZ_2M);
+	KUNIT_EXPECT_TRUE(test, atomic_long_read(&d->used_pgsizes) & SZ_2M);
+	KUNIT_EXPECT_GE(test, (u64)atomic64_read(&d->highest_mapped),
+			BIT_ULL(40) + SZ_2M - 1);
+	KUNIT_EXPECT_NE(test, iox_attach_device(d, mock_devs[2]), 0);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[2]));
+
+	/* Emptied for good, the domain forgets and admits the unit again. */
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, BIT_ULL(40), SZ_2M), SZ_2M);
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[2]), 0);
 }
 
 static void stats_count_operations(struct kunit *test)
@@ -835,12 +970,15 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(map_over_mapping_fails),
 	KUNIT_CASE(unmap_syncs_once),
 	KUNIT_CASE(unmap_stops_at_hole),
+	KUNIT_CASE(unmap_range_tells_why),
 	KUNIT_CASE(unmap_fast_queued_gathers_nothing),
 	KUNIT_CASE(gather_helpers),
 	KUNIT_CASE(lazy_unmap_flushes_per_ring),
 	KUNIT_CASE(map_sg_merges_and_is_atomic),
 	KUNIT_CASE(attach_detach_rules),
 	KUNIT_CASE(attach_intersects_caps),
+	KUNIT_CASE(attach_refuses_unwalkable_units),
+	KUNIT_CASE(accounting_survives_racing_map),
 	KUNIT_CASE(stats_count_operations),
 	KUNIT_CASE(tracepoints_fire),
 	{}
@@ -857,5 +995,6 @@ static struct kunit_suite iox_core_suite = {
 
 kunit_test_suite(iox_core_suite);
 
+MODULE_IMPORT_NS(IOX_TEST);
 MODULE_DESCRIPTION("KUnit tests for the iox core");
 MODULE_LICENSE("GPL");

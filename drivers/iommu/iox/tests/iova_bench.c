@@ -36,17 +36,25 @@
 #define bench_print(test, fmt, ...) \
 	kunit_log(KERN_INFO, test, KUNIT_SUBTEST_INDENT "# bench: " fmt, ##__VA_ARGS__)
 
-enum bench_kind { BENCH_HIT, BENCH_MISS, BENCH_WS_MIXED, BENCH_WS_MISS, BENCH_KINDS };
+enum bench_kind {
+	BENCH_HIT, BENCH_HIT_CHECKED, BENCH_MISS, BENCH_WS_MIXED, BENCH_WS_MISS, BENCH_KINDS
+};
 
+/*
+ * Every iox row but the checked one runs with the free checks of
+ * CONFIG_IOX_IOVA_DEBUG off, as a kernel without that option has them; the
+ * checked row measures what the option costs on the hit path.
+ */
 static const char * const bench_names[BENCH_KINDS] = {
 	"cache hit (1 page)",
+	"cache hit (1 page), frees checked (IOX_IOVA_DEBUG)",
 	"miss (64 pages, tree)",
 	"10000 live, mixed 1-32 pages",
 	"10000 live, 64 pages (tree)",
 };
 
 static const unsigned long bench_iters[BENCH_KINDS] = {
-	1UL << 20, 1UL << 16, 1UL << 17, 1UL << 15,
+	1UL << 20, 1UL << 18, 1UL << 16, 1UL << 17, 1UL << 15,
 };
 
 /*
@@ -98,7 +106,7 @@ static unsigned long bench_size(struct bench_ctx *ctx, struct rnd_state *rnd)
 {
 	if (ctx->kind == BENCH_WS_MIXED)
 		return 1 + prandom_u32_state(rnd) % 32;
-	return ctx->kind == BENCH_HIT ? 1 : BENCH_BIG;
+	return ctx->kind == BENCH_HIT || ctx->kind == BENCH_HIT_CHECKED ? 1 : BENCH_BIG;
 }
 
 static int bench_thread_fn(void *data)
@@ -208,6 +216,7 @@ static u64 bench_run(struct kunit *test, struct bench_ctx *ctx, bool upstream,
 	} else {
 		KUNIT_ASSERT_EQ(test, iox_iova_domain_init(&ctx->iox, SZ_4K, 1,
 							   BENCH_END_PFN, "bench"), 0);
+		iox_iova_test_check_frees(&ctx->iox, kind == BENCH_HIT_CHECKED);
 	}
 
 	i = 0;
@@ -301,5 +310,6 @@ static struct kunit_suite iova_bench_suite = {
 
 kunit_test_suite(iova_bench_suite);
 
+MODULE_IMPORT_NS(IOX_TEST);
 MODULE_DESCRIPTION("Benchmark of the iox IOVA allocator against the kernel's");
 MODULE_LICENSE("GPL");

@@ -9,6 +9,7 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/dcache.h>
 #include <linux/iox-iova.h>
 #include <linux/kthread.h>
@@ -17,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
+#include <linux/workqueue.h>
 
 /* The x86 MSI window, which the DMA layer reserves. */
 #define MSI_LO_PFN	(0xfee00000UL >> PAGE_SHIFT)
@@ -185,7 +187,7 @@ static void iova_reserved_never_returned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pages, end - start + 1 - (MSI_HI_PFN + 16 - MSI_LO_PFN + 1));
 	/* An allocated range cannot be reserved. */
 	KUNIT_EXPECT_EQ(test, iox_iova_reserve(iovad, start, start + 1), -EBUSY);
-	iovad->quiet_leaks = true;
+	iox_iova_set_quiet_leaks(iovad, true);
 	iox_iova_domain_destroy(iovad);
 	KUNIT_EXPECT_EQ(test, iovad->leaked, got);
 }
@@ -700,7 +702,7 @@ static void iova_destroy_reports_leaks_once(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 2, 4095, &pfn), 0);
 	KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfn, 2), 0);
 	/* Leaking on purpose: a WARN would fail the test log. */
-	iovad->quiet_leaks = true;
+	iox_iova_set_quiet_leaks(iovad, true);
 	iox_iova_domain_destroy(iovad);
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 3);
 	KUNIT_EXPECT_EQ(test, iovad->leak_reports, 1);
@@ -924,8 +926,165 @@ static void iova_cpu_dead_returns_caches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h->iovad->leaked, 0);
 }
 
+/*
+ * With CONFIG_IOX_IOVA_DEBUG, a free of a cached size that is not a live
+ * allocation of that size is refused as it arrives, before it can enter a
+ * magazine: a double free no longer hands one range out twice.
+ */
+static void iova_cached_bad_frees_refused(struct kunit *test)
+{
+	struct iox_iova_domain *iovad;
+	unsigned long a, b, x, y;
+
+	if (!IS_ENABLED(CONFIG_IOX_IOVA_DEBUG))
+		kunit_skip(test, "needs CONFIG_IOX_IOVA_DEBUG");
+	iovad = new_domain(test, 1, 1023);
+	KUNIT_ASSERT_EQ(test, iox_iova_reserve(iovad, 512, 515), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1, 1023, &a), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, a, 1), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, a, 1), -EINVAL);	/* double */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, 300, 1), -EINVAL);	/* never */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, 512, 4), -EINVAL);	/* reserved */
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 2, 1023, &b), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, b, 1), -EINVAL);	/* wrong size */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, b, 4), -EINVAL);	/* wrong size */
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).bad_frees, 5);
+	/* The range freed twice is in the magazines once. */
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1, 1023, &x), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1, 1023, &y), 0);
+	KUNIT_EXPECT_NE(test, x, y);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, x, 1), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, y, 1), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, b, 2), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).bad_frees, 5);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+/* Reserved pages come back; the reserved pages around them stay. */
+static void iova_unreserve(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = new_domain(test, 1, 1023);
+	unsigned long pfn, big;
+
+	KUNIT_ASSERT_EQ(test, iox_iova_reserve(iovad, 1, 199), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_reserve(iovad, 150, 1023), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 1);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 1, 1023, &pfn), -ENOSPC);
+	/* The middle of the merged range: split in two, 8 pages free. */
+	KUNIT_EXPECT_EQ(test, iox_iova_unreserve(iovad, 120, 127), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 2);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 8, 1023, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, 120);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(iovad, 1, 1023, &big), -ENOSPC);
+	/* Everything, around an allocation that stays. */
+	KUNIT_EXPECT_EQ(test, iox_iova_unreserve(iovad, 0, 2047), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 1);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, 1023, &big), 0);
+	KUNIT_EXPECT_EQ(test, big, 1024 - 64);
+	KUNIT_EXPECT_EQ(test, iox_iova_unreserve(iovad, 20, 10), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, big, 64), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 8), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+struct fill_ctx {
+	struct iox_iova_domain *iovad;
+	unsigned long n;
+	int ret;
+};
+
+/* On the CPU it runs on: take every page one by one, then free them all. */
+static long fill_and_cache(void *data)
+{
+	struct fill_ctx *c = data;
+	unsigned long pfns[64], i;
+
+	for (i = 0; i < c->n; i++) {
+		c->ret = iox_iova_alloc(c->iovad, 1, ULONG_MAX, &pfns[i]);
+		if (c->ret)
+			return 0;
+	}
+	for (i = 0; i < c->n && !c->ret; i++)
+		c->ret = iox_iova_free(c->iovad, pfns[i], 1);
+	return 0;
+}
+
+/*
+ * Every page sits in another CPU's magazine, and an allocation from atomic
+ * context finds the tree full: it cannot wait for that CPU, but its flush
+ * reaches it, so the pages are back in the tree soon after.
+ */
+static void iova_atomic_flush_reaches_other_cpus(struct kunit *test)
+{
+	struct iox_iova_domain *iovad;
+	struct fill_ctx c = { .n = 64 };
+	unsigned int cpu, other, waited;
+	unsigned long pfn;
+	int ret;
+
+	cpu = get_cpu();
+	other = cpumask_any_but(cpu_online_mask, cpu);
+	put_cpu();
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "one CPU: run make kunit-qemu");
+	iovad = new_domain(test, 1, 64);
+	c.iovad = iovad;
+	work_on_cpu(other, fill_and_cache, &c);
+	KUNIT_ASSERT_EQ(test, c.ret, 0);
+	KUNIT_ASSERT_EQ(test, stats_of(iovad).cpu_cached, 64);
+
+	preempt_disable();
+	ret = iox_iova_alloc(iovad, 1, ULONG_MAX, &pfn);
+	preempt_enable();
+	/* A flush that cannot wait sees the local CPU's caches only... */
+	if (ret) {
+		KUNIT_EXPECT_EQ(test, ret, -ENOSPC);
+		/* ...and empties the others' a little later. */
+		for (waited = 0; stats_of(iovad).cpu_cached && waited < 2000; waited += 20)
+			msleep(20);
+		KUNIT_EXPECT_EQ_MSG(test, stats_of(iovad).cpu_cached, 0,
+				    "CPU %u's cached ranges never returned", other);
+		preempt_disable();
+		ret = iox_iova_alloc(iovad, 1, ULONG_MAX, &pfn);
+		preempt_enable();
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 1), 0);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
+/* A reservation over another CPU's cached ranges flushes that CPU too. */
+static void iova_reserve_flushes_other_cpus(struct kunit *test)
+{
+	struct iox_iova_domain *iovad;
+	struct fill_ctx c = { .n = 64 };
+	unsigned int cpu, other;
+
+	cpu = get_cpu();
+	other = cpumask_any_but(cpu_online_mask, cpu);
+	put_cpu();
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "one CPU: run make kunit-qemu");
+	iovad = new_domain(test, 1, 64);
+	c.iovad = iovad;
+	work_on_cpu(other, fill_and_cache, &c);
+	KUNIT_ASSERT_EQ(test, c.ret, 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_reserve(iovad, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).cpu_cached, 0);
+	KUNIT_EXPECT_EQ(test, stats_of(iovad).tree_nodes, 1);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
+}
+
 static struct kunit_case iova_cases[] = {
 	KUNIT_CASE(iova_bad_input),
+	KUNIT_CASE(iova_cached_bad_frees_refused),
+	KUNIT_CASE(iova_unreserve),
+	KUNIT_CASE(iova_atomic_flush_reaches_other_cpus),
+	KUNIT_CASE(iova_reserve_flushes_other_cpus),
 	KUNIT_CASE(iova_size_alignment),
 	KUNIT_CASE(iova_limit_topdown),
 	KUNIT_CASE(iova_reserved_never_returned),

@@ -51,7 +51,7 @@ static void bench_format(struct kunit *test, enum iox_pgtable_format format,
 	struct iox_pgtable *pt = kunit_kzalloc(test, sizeof(*pt), GFP_KERNEL);
 	struct iox_iotlb_gather gather;
 	unsigned int c, i;
-	size_t mapped;
+	size_t mapped, unmapped;
 
 	KUNIT_ASSERT_NOT_NULL(test, pt);
 	KUNIT_ASSERT_EQ(test, iox_pgtable_init(pt, &cfg, GFP_KERNEL), 0);
@@ -72,7 +72,7 @@ static void bench_format(struct kunit *test, enum iox_pgtable_format format,
 				break;
 			t1 = ktime_get_ns();
 			if (iox_pgtable_unmap_pages(pt, bc->iova, bc->pgsize, bc->pgcount,
-						    &gather) != bytes)
+						    &gather, &unmapped) || unmapped != bytes)
 				break;
 			t2 = ktime_get_ns();
 			map_ns += t1 - t0;

@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/io.h>
 #include <linux/iox.h>
 #include <linux/iox-pgtable.h>
 #include <linux/kthread.h>
@@ -76,16 +77,36 @@ static unsigned long gather_release(struct iox_iotlb_gather *gather)
 	return n;
 }
 
+/* Unmap and return the bytes unmapped; *@err (if given) gets the errno. */
+static size_t unmap_err(struct iox_pgtable *pt, u64 iova, size_t pgsize,
+			size_t count, int *err)
+{
+	struct iox_iotlb_gather gather;
+	size_t unmapped;
+	int ret;
+
+	iox_iotlb_gather_init(&gather, false);
+	ret = iox_pgtable_unmap_pages(pt, iova, pgsize, count, &gather, &unmapped);
+	gather_release(&gather);
+	if (err)
+		*err = ret;
+	return unmapped;
+}
+
 static size_t unmap_now(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 			size_t count)
 {
-	struct iox_iotlb_gather gather;
-	size_t ret;
+	return unmap_err(pt, iova, pgsize, count, NULL);
+}
 
-	iox_iotlb_gather_init(&gather, false);
-	ret = iox_pgtable_unmap_pages(pt, iova, pgsize, count, &gather);
-	gather_release(&gather);
-	return ret;
+/* Unmap into @gather; the bytes unmapped. */
+static size_t unmap_gather(struct iox_pgtable *pt, u64 iova, size_t pgsize,
+			   size_t count, struct iox_iotlb_gather *gather)
+{
+	size_t unmapped;
+
+	iox_pgtable_unmap_pages(pt, iova, pgsize, count, gather, &unmapped);
+	return unmapped;
 }
 
 /*
@@ -424,10 +445,12 @@ static void expect_split_4k(struct kunit *test, struct iox_pgtable *pt, u64 iova
 			    u64 leaf_iova, u64 leaf_size)
 {
 	struct iox_iotlb_gather gather;
+	size_t unmapped;
 
 	iox_iotlb_gather_init(&gather, false);
-	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, iova, SZ_4K, 1, &gather),
-			(size_t)SZ_4K);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, iova, SZ_4K, 1, &gather,
+						      &unmapped), 0);
+	KUNIT_EXPECT_EQ(test, unmapped, (size_t)SZ_4K);
 	KUNIT_EXPECT_EQ(test, gather.start, leaf_iova);
 	KUNIT_EXPECT_EQ(test, gather.end, leaf_iova + leaf_size - 1);
 	KUNIT_EXPECT_EQ(test, gather.pgsize, (size_t)leaf_size);
@@ -558,15 +581,22 @@ static void pgtable_split_without_memory(struct kunit *test)
 
 		/* 1G -> 2M -> 4K needs two tables; 2M edges need one each. */
 		for (budget = 0; budget < 2; budget++) {
+			size_t unmapped = 1;
+			int err;
+
 			pt->alloc_fail_after = budget;
 			iox_iotlb_gather_init(&gather, false);
+			/* A shortage is told apart from a hole: -ENOMEM, not -ENOENT. */
 			KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G + SZ_4K, SZ_4K,
-								      1, &gather), 0UL);
+								      1, &gather, &unmapped),
+					-ENOMEM);
+			KUNIT_EXPECT_EQ(test, unmapped, 0UL);
 			KUNIT_EXPECT_TRUE(test, iox_iotlb_gather_empty(&gather));
 			KUNIT_EXPECT_TRUE(test, list_empty(&gather.freelist));
 			pt->alloc_fail_after = budget;
-			KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_4M + SZ_1M, SZ_4K,
-							SZ_2M / SZ_4K), 0UL);
+			KUNIT_EXPECT_EQ(test, unmap_err(pt, SZ_4M + SZ_1M, SZ_4K,
+							SZ_2M / SZ_4K, &err), 0UL);
+			KUNIT_EXPECT_EQ(test, err, -ENOMEM);
 			KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), live);
 			KUNIT_ASSERT_EQ(test, iox_pgtable_lookup(pt, SZ_1G + SZ_4K, &after), 0);
 			KUNIT_EXPECT_EQ(test, after.pte, before.pte);
@@ -637,14 +667,108 @@ static void pgtable_run_walks_each_table_once(struct kunit *test)
 	pt_free(test, pt);
 }
 
+/*
+ * The write-backs of a non-coherent walker, recorded, and the reachable
+ * tables before and after an operation, copied, so that the flushed bytes
+ * can be compared with the entries that changed.  VT-d layout only.
+ */
+#define SNAP_TABLES	8
+#define FLUSH_LOG	64
+
+struct flush_rec {
+	void *addr;
+	unsigned int size;
+};
+
+static struct flush_rec test_flushes[FLUSH_LOG];
 static unsigned long test_flush_calls;
 
 static void test_flush(void *addr, unsigned int size)
 {
+	if (test_flush_calls < FLUSH_LOG)
+		test_flushes[test_flush_calls] = (struct flush_rec){ addr, size };
 	test_flush_calls++;
 }
 
-/* A walker that does not snoop: one write-back per table, not per entry. */
+struct pt_snap {
+	unsigned int nr;
+	u64 *va[SNAP_TABLES];
+	u64 copy[SNAP_TABLES][512];
+};
+
+static void snap_walk(struct kunit *test, struct pt_snap *s, u64 *table,
+		      unsigned int level)
+{
+	unsigned int i;
+
+	KUNIT_ASSERT_LT(test, s->nr, SNAP_TABLES);
+	s->va[s->nr] = table;
+	memcpy(s->copy[s->nr++], table, PAGE_SIZE);
+	for (i = 0; level > 1 && i < 512; i++) {
+		u64 pte = table[i];
+
+		if ((pte & (SPEC_VTD_R | SPEC_VTD_W)) && !(pte & SPEC_VTD_PS))
+			snap_walk(test, s, phys_to_virt(pte & GENMASK_ULL(51, 12)), level - 1);
+	}
+}
+
+static void snap_take(struct kunit *test, struct iox_pgtable *pt, struct pt_snap *s)
+{
+	s->nr = 0;
+	test_flush_calls = 0;
+	if (pt->root)
+		snap_walk(test, s, pt->root, pt->levels);
+}
+
+/*
+ * Since snap_take(@before): every entry written in a table the walker can
+ * reach (all of a new table) was written back exactly once, and nothing
+ * else was written back.
+ */
+static void expect_flushed_exactly(struct kunit *test, struct iox_pgtable *pt,
+				   const struct pt_snap *before)
+{
+	struct pt_snap *after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	unsigned int t, b, i, f, claimed = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, after);
+	KUNIT_ASSERT_LE(test, test_flush_calls, (unsigned long)FLUSH_LOG);
+	snap_walk(test, after, pt->root, pt->levels);
+	for (t = 0; t < after->nr; t++) {
+		u64 *va = after->va[t];
+		const u64 *old = NULL;
+
+		for (b = 0; b < before->nr; b++)
+			if (before->va[b] == va)
+				old = before->copy[b];
+		for (i = 0; i < 512; i++) {
+			bool written = !old || old[i] != after->copy[t][i];
+			unsigned int times = 0;
+
+			for (f = 0; f < test_flush_calls; f++) {
+				void *lo = test_flushes[f].addr;
+
+				if ((void *)&va[i] >= lo &&
+				    (void *)&va[i] < lo + test_flushes[f].size)
+					times++;
+			}
+			claimed += times;
+			KUNIT_EXPECT_EQ_MSG(test, times, written ? 1U : 0U,
+					    "table %u (%s) entry %u: %s, flushed %u times", t,
+					    old ? "old" : "new", i,
+					    written ? "written" : "unchanged", times);
+		}
+	}
+	/* No write-back went to a table the walker cannot reach. */
+	for (f = 0; f < test_flush_calls; f++)
+		claimed -= test_flushes[f].size / sizeof(u64);
+	KUNIT_EXPECT_EQ(test, claimed, 0U);
+}
+
+/*
+ * A walker that does not snoop: one write-back per table, not per entry,
+ * covering exactly the entries written.
+ */
 static void pgtable_noncoherent_flush_batching(struct kunit *test)
 {
 	struct iox_pgtable_cfg cfg = {
@@ -652,38 +776,45 @@ static void pgtable_noncoherent_flush_batching(struct kunit *test)
 		.coherent = false, .flush = test_flush,
 	};
 	struct iox_pgtable *pt = kunit_kzalloc(test, sizeof(*pt), GFP_KERNEL);
-	unsigned long f;
+	struct pt_snap *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, pt);
-	test_flush_calls = 0;
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	snap_take(test, pt, s);
 	KUNIT_ASSERT_EQ(test, iox_pgtable_init(pt, &cfg, GFP_KERNEL), 0);
 	KUNIT_EXPECT_EQ(test, test_flush_calls, 1UL);	/* the new root */
+	expect_flushed_exactly(test, pt, s);
 
 	/* Three new tables, each written back whole once; one root entry. */
-	f = pt->stats.flushes;
+	snap_take(test, pt, s);
 	map_ok(test, pt, SZ_1G, 0, SZ_4K, 512, PROT_RW);
-	KUNIT_EXPECT_EQ(test, pt->stats.flushes - f, 4UL);
+	KUNIT_EXPECT_EQ(test, test_flush_calls, 4UL);
+	expect_flushed_exactly(test, pt, s);
 	/* A new leaf table and the entry pointing to it. */
-	f = pt->stats.flushes;
+	snap_take(test, pt, s);
 	map_ok(test, pt, SZ_1G + SZ_2M, 0, SZ_4K, 512, PROT_RW);
-	KUNIT_EXPECT_EQ(test, pt->stats.flushes - f, 2UL);
+	KUNIT_EXPECT_EQ(test, test_flush_calls, 2UL);
+	expect_flushed_exactly(test, pt, s);
 	/* Existing leaf table: one write-back for 256 entries, either way. */
-	f = pt->stats.flushes;
-	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G, SZ_4K, 256), (size_t)SZ_1M);
-	KUNIT_EXPECT_EQ(test, pt->stats.flushes - f, 1UL);
-	f = pt->stats.flushes;
-	map_ok(test, pt, SZ_1G, 0, SZ_4K, 256, PROT_RW);
-	KUNIT_EXPECT_EQ(test, pt->stats.flushes - f, 1UL);
+	snap_take(test, pt, s);
+	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G + SZ_1M, SZ_4K, 256), (size_t)SZ_1M);
+	KUNIT_EXPECT_EQ(test, test_flush_calls, 1UL);
+	expect_flushed_exactly(test, pt, s);
+	snap_take(test, pt, s);
+	map_ok(test, pt, SZ_1G + SZ_1M, 0, SZ_4K, 256, PROT_RW);
+	KUNIT_EXPECT_EQ(test, test_flush_calls, 1UL);
+	expect_flushed_exactly(test, pt, s);
 	/* Emptying a leaf table writes back only its parent's entry. */
-	f = pt->stats.flushes;
+	snap_take(test, pt, s);
 	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G, SZ_4K, 512), (size_t)SZ_2M);
-	KUNIT_EXPECT_EQ(test, pt->stats.flushes - f, 1UL);
+	KUNIT_EXPECT_EQ(test, test_flush_calls, 1UL);
+	expect_flushed_exactly(test, pt, s);
 	/* A split writes back the new table and the replaced entry. */
 	map_ok(test, pt, SZ_1G, 0, SZ_2M, 1, PROT_RW);
-	f = pt->stats.flushes;
-	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G, SZ_4K, 1), (size_t)SZ_4K);
-	KUNIT_EXPECT_EQ(test, pt->stats.flushes - f, 2UL);
-	KUNIT_EXPECT_EQ(test, test_flush_calls, pt->stats.flushes);
+	snap_take(test, pt, s);
+	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G + SZ_8K, SZ_4K, 1), (size_t)SZ_4K);
+	KUNIT_EXPECT_EQ(test, test_flush_calls, 2UL);
+	expect_flushed_exactly(test, pt, s);
 	pt_free(test, pt);
 }
 
@@ -862,9 +993,17 @@ static void random_unmap(struct random_run *r, u64 iova, size_t pgsize, size_t c
 	u64 want = model_mapped_prefix(&r->model, iova, (u64)pgsize * count);
 	long gathered = atomic_long_read(&r->pt->stats.pages_gathered);
 	size_t got;
+	int err;
 
 	iox_iotlb_gather_init(&gather, false);
-	got = iox_pgtable_unmap_pages(r->pt, iova, pgsize, count, &gather);
+	err = iox_pgtable_unmap_pages(r->pt, iova, pgsize, count, &gather, &got);
+	/* Done, a hole (where the model has one), or a shortage of memory. */
+	if (got == (u64)pgsize * count)
+		KUNIT_ASSERT_EQ(test, err, 0);
+	else if (got != want)
+		KUNIT_ASSERT_TRUE(test, inject && !got && err == -ENOMEM);
+	else
+		KUNIT_ASSERT_EQ(test, err, -ENOENT);
 	scnprintf(r->last, sizeof(r->last), "unmap %llx %zx x%zu%s: %zx", iova, pgsize,
 		  count, inject ? " (inject)" : "", got);
 	if (!inject || got)
@@ -1082,7 +1221,7 @@ static void pgtable_tables_freed_when_covered(struct kunit *test)
 
 	/* Part of the leaf table: nothing is freed, even once it is empty. */
 	iox_iotlb_gather_init(&gather, false);
-	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G, SZ_4K, 2, &gather),
+	KUNIT_EXPECT_EQ(test, unmap_gather(pt, SZ_1G, SZ_4K, 2, &gather),
 			(size_t)SZ_8K);
 	KUNIT_EXPECT_EQ(test, gather_release(&gather), 0UL);
 	KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), 4L);
@@ -1096,7 +1235,7 @@ static void pgtable_tables_freed_when_covered(struct kunit *test)
 
 	/* A run over the leaf table's whole 2M span frees exactly it. */
 	iox_iotlb_gather_init(&gather, false);
-	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G, SZ_4K, 512, &gather),
+	KUNIT_EXPECT_EQ(test, unmap_gather(pt, SZ_1G, SZ_4K, 512, &gather),
 			(size_t)SZ_2M);
 	KUNIT_EXPECT_EQ(test, gather_release(&gather), 1UL);
 	KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), 3L);
@@ -1104,7 +1243,7 @@ static void pgtable_tables_freed_when_covered(struct kunit *test)
 	/* A run that reaches an unmapped IOVA frees nothing it did not cover. */
 	map_ok(test, pt, SZ_1G, 0, SZ_4K, 511, PROT_RW);
 	iox_iotlb_gather_init(&gather, false);
-	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G, SZ_4K, 512, &gather),
+	KUNIT_EXPECT_EQ(test, unmap_gather(pt, SZ_1G, SZ_4K, 512, &gather),
 			(size_t)511 * SZ_4K);
 	KUNIT_EXPECT_EQ(test, gather_release(&gather), 0UL);
 	KUNIT_EXPECT_EQ(test, iox_pgtable_live_pages(pt), 4L);
@@ -1124,7 +1263,7 @@ static void pgtable_tables_freed_when_covered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iox_pgtable_iova_to_phys(pt, SZ_1G + SZ_2M), 0ULL);
 	/* Unmapping the 2M page frees the table it went through. */
 	iox_iotlb_gather_init(&gather, false);
-	KUNIT_EXPECT_EQ(test, iox_pgtable_unmap_pages(pt, SZ_1G, SZ_2M, 1, &gather),
+	KUNIT_EXPECT_EQ(test, unmap_gather(pt, SZ_1G, SZ_2M, 1, &gather),
 			(size_t)SZ_2M);
 	KUNIT_EXPECT_EQ(test, gather_release(&gather), 1UL);
 	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G + SZ_2M + SZ_4K, SZ_4K, 1), (size_t)SZ_4K);
@@ -1209,11 +1348,12 @@ static void smp_unmap(struct smp_ctx *ctx, u64 iova, size_t pgcount,
 	struct iox_iotlb_gather gather;
 	unsigned long freed;
 	size_t got;
+	int err;
 
 	iox_iotlb_gather_init(&gather, false);
-	got = iox_pgtable_unmap_pages(ctx->pt, iova, SZ_4K, pgcount, &gather);
+	err = iox_pgtable_unmap_pages(ctx->pt, iova, SZ_4K, pgcount, &gather, &got);
 	freed = gather_release(&gather);
-	if (got != pgcount * SZ_4K)
+	if (err || got != pgcount * SZ_4K)
 		smp_fail(ctx, "unmap", iova, got);
 	if (freed != tables)
 		smp_fail(ctx, "tables freed", iova, freed);

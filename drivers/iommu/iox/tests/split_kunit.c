@@ -186,7 +186,9 @@ static size_t reference_pgsize(u64 iova, phys_addr_t paddr, size_t left,
 
 /*
  * Random ranges against a page-by-page reference: every run covers exactly
- * the pages the reference would pick, in order, with no gap or overlap.
+ * the pages the reference would pick, in order, with no gap or overlap, and
+ * is maximal: the page after it is of another size, so a splitter that cut
+ * runs short (one page per run, say) would fail.
  */
 static void split_random_against_reference(struct kunit *test)
 {
@@ -234,6 +236,11 @@ static void split_random_against_reference(struct kunit *test)
 				paddr += run.pgsize;
 				left -= run.pgsize;
 			}
+			if (left)
+				KUNIT_ASSERT_NE_MSG(test,
+						    reference_pgsize(iova, paddr, left, bitmap),
+						    run.pgsize, "run at %llx cut short",
+						    run.iova);
 		}
 	}
 }
