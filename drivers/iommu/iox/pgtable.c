@@ -44,7 +44,7 @@
 #include <linux/sizes.h>
 #include <asm/barrier.h>
 #ifdef CONFIG_X86
-#include <asm/cacheflush.h>
+#include <linux/cacheflush.h>
 #endif
 
 #include "pgtable-fmt.h"

@@ -15,7 +15,7 @@
  */
 #define pr_fmt(fmt) "iox-intel: " fmt
 
-#include <asm/cacheflush.h>
+#include <linux/cacheflush.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 
