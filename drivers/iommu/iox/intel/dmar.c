@@ -66,6 +66,7 @@ out:
 	acpi_put_table(hdr);
 	return ret;
 }
+EXPORT_SYMBOL_NS_GPL(iox_dmar_walk_drhds, IOX_TEST);
 
 /*
  * Follow a scope path: the first hop is on the scope's start bus, each
@@ -152,3 +153,6 @@ int iox_dmar_parse_scopes(const struct acpi_dmar_hardware_unit *drhd,
 	*nr = n;
 	return 0;
 }
+
+MODULE_DESCRIPTION("iox Intel VT-d backend");
+MODULE_LICENSE("GPL");

@@ -524,6 +524,3 @@ static void __exit iox_vtd_exit(void)
 
 module_init(iox_vtd_init);
 module_exit(iox_vtd_exit);
-
-MODULE_DESCRIPTION("iox Intel VT-d backend");
-MODULE_LICENSE("GPL");

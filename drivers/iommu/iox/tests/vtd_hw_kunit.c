@@ -245,3 +245,4 @@ kunit_test_suite(iox_vtd_hw_suite);
 
 MODULE_DESCRIPTION("KUnit tests of iox VT-d discovery on (emulated) hardware");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(IOX_TEST);
