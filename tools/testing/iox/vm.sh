@@ -14,17 +14,23 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 	vtd | vtd-dma | vtd-dma-regs | vfio | demo)
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU|$IOX_OFF" ;;
 	vtd-dma-port)	# edu behind a PCIe root port (a bridge scope entry); 2 CPUs
-		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48 -device pcie-root-port,id=rp0,bus=pcie.0,addr=0x11,chassis=1 -device edu,bus=rp0,addr=0,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
+		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
+			"-device pcie-root-port,id=rp0,bus=pcie.0,addr=0x11,chassis=1" \
+			"-device edu,bus=rp0,addr=0,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
 	vtd-alias)	# edu behind a conventional PCI bridge: the bridge's requester id
-		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 -device pci-bridge,id=br0,bus=pcie.0,addr=0x12,chassis_nr=2 -device edu,bus=br0,addr=0x1,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
+		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48" \
+			"-device pci-bridge,id=br0,bus=pcie.0,addr=0x12,chassis_nr=2" \
+			"-device edu,bus=br0,addr=0x1,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
 	vtd-dma-cm)	# caching mode, 3-level tables
 		echo "-M q35 -device intel-iommu,intremap=off,caching-mode=on $IOX_EDU|$IOX_OFF" ;;
 	amdvi | amdvi-dma | amdvi-dma-polled | demo-amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit
-		echo "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on,aw-bits=48 $IOX_EDU|intel_iommu=off amd_iommu=off" ;;
+		echo "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on,aw-bits=48" \
+			"$IOX_EDU|intel_iommu=off amd_iommu=off" ;;
 	amdvi-owned)	# the kernel's AMD IOMMU driver takes the unit
-		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|intel_iommu=off intremap=off" ;;
+		echo "-M q35 -device amd-iommu,intremap=off" \
+			"$IOX_EDU|intel_iommu=off intremap=off" ;;
 	*)
 		return 1 ;;
 	esac
@@ -56,11 +62,12 @@ vm_initramfs() {
 vm_run() {
 	local scenario=$1 initrd=$2 log=$3 limit=${4:-${IOX_VM_TIMEOUT:-240}} machine rc=0
 	machine=$(vm_machine "$scenario") || { echo "vm: no scenario $scenario" >&2; return 1; }
+	local append="console=ttyS0 loglevel=4 panic=-1 edd=off ${machine#*|} ioxtest=$scenario"
 	# shellcheck disable=SC2086
 	timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 1024 -nographic \
 		-no-reboot -nic none -serial stdio -monitor none ${machine%%|*} \
 		-kernel "$IOX_IMAGE/boot/vmlinuz-$IOX_ABI" -initrd "$initrd" \
-		-append "console=ttyS0 loglevel=4 panic=-1 edd=off ${machine#*|} ioxtest=$scenario" \
+		-append "$append" \
 		${IOX_QEMU_EXTRA:-} </dev/null >"$log" 2>&1 || rc=$?
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "iox-vmtest: timeout after ${limit}s, guest killed" >>"$log"

@@ -26,7 +26,8 @@ vtd_trace_ktap() {
 	marks == 1 && /vtd_inv_desc_iotlb_domain/ { domains++ }
 	marks == 1 && /vtd_inv_desc_wait_sw/ { waits++ }
 	function check(n, what, got, want) {
-		printf "%sok %d %s: %d (expected %d)\n", got == want ? "" : "not ", n, what, got, want
+		printf "%sok %d %s: %d (expected %d)\n", got == want ? "" : "not ",
+			n, what, got, want
 	}
 	END {
 		print "KTAP version 1"
@@ -52,7 +53,8 @@ amdvi_trace_ktap() {
 	marks == 1 && /amdvi_pages_inval / { pages++ }
 	marks == 1 && /amdvi_completion_wait / { waits++ }
 	function check(n, what, got, want) {
-		printf "%sok %d %s: %d (expected %d)\n", got == want ? "" : "not ", n, what, got, want
+		printf "%sok %d %s: %d (expected %d)\n", got == want ? "" : "not ",
+			n, what, got, want
 	}
 	END {
 		split(plan, p, " ")
@@ -67,11 +69,15 @@ amdvi_trace_ktap() {
 }
 
 status=0
-for scenario in ${IOX_VMTEST_SCENARIOS:-vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-alias vfio amdvi amdvi-dma amdvi-dma-polled vtd-owned amdvi-owned}; do
+scenarios="vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-alias vfio amdvi
+	amdvi-dma amdvi-dma-polled vtd-owned amdvi-owned"
+for scenario in ${IOX_VMTEST_SCENARIOS:-$scenarios}; do
 	log=$IOX_BUILD/vmtest-$scenario.log
 	trace=$IOX_BUILD/vmtest-$scenario.trace
 	rm -f "$trace"
-	IOX_QEMU_EXTRA="-trace vtd_inv_desc* -trace amdvi_pages_inval -trace amdvi_completion_wait -trace amdvi_devtab_inval -trace amdvi_all_inval -D $trace" \
+	IOX_QEMU_EXTRA="-trace vtd_inv_desc* -trace amdvi_pages_inval
+		-trace amdvi_completion_wait -trace amdvi_devtab_inval
+		-trace amdvi_all_inval -D $trace" \
 		vm_run "$scenario" "$initrd" "$log"
 	"$IOX_TOOLS/ktap.py" "$log" "vmtest-$scenario" "$IOX_RESULTS" ||
 		{ status=1; echo "vmtest-$scenario: log in $log"; }

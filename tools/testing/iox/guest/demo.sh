@@ -18,7 +18,8 @@ cat /sys/kernel/debug/iox/$unit/caps
 echo
 echo "# insmod iox_demo.ko"
 insmod $m/iox_demo.ko
-dmesg | sed -n "s/^\[[ 0-9.]*\] \(iox-demo: \)/\1/p; s/^\[[ 0-9.]*\] \(iox-$backend: .*fault.*\)/\1/p"
+dmesg | sed -n -e "s/^\[[ 0-9.]*\] \(iox-demo: \)/\1/p" \
+	-e "s/^\[[ 0-9.]*\] \(iox-$backend: .*fault.*\)/\1/p"
 for f in ${IOX_DEMO_FILES:-faults inval}; do
 	echo
 	echo "# cat /sys/kernel/debug/iox/$unit/$f"

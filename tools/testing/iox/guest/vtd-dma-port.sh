@@ -20,7 +20,8 @@ iox_before_dma() {
 	else
 		moved_to=0
 	fi
-	echo "# fault interrupt $irq: CPU mask $(cat "/proc/irq/$irq/effective_affinity"), moving to CPU $moved_to"
+	echo "# fault interrupt $irq: CPU mask" \
+		"$(cat "/proc/irq/$irq/effective_affinity"), moving to CPU $moved_to"
 	echo $((1 << moved_to)) >"/proc/irq/$irq/smp_affinity"
 }
 

@@ -27,4 +27,5 @@ ktap_check "unloading iox-intel under a live domain is refused" \
 ktap_check "with the domain freed, iox-intel unloads" \
 	sh -c 'rmmod iox_vtd_dma_test && rmmod iox_intel'
 ktap_check "iox-intel loads again and brings the unit up" \
-	sh -c "insmod $m/iox-intel.ko && grep -q '^gsts: 0xc4000000' /sys/kernel/debug/iox/dmar0/caps"
+	sh -c "insmod $m/iox-intel.ko &&
+	       grep -q '^gsts: 0xc4000000' /sys/kernel/debug/iox/dmar0/caps"

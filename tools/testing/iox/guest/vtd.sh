@@ -50,7 +50,10 @@ ktap_check "bring-up invalidated through the queue" \
 	expect_fields /sys/kernel/debug/iox/dmar0/inval queued=1 iotlb_global=1
 unload() { rmmod iox_intel && rmmod iox && ! test -e /sys/kernel/debug/iox; }
 ktap_check "both modules unload and remove their debugfs" unload
-reload() { insmod /lib/modules/iox/iox.ko && insmod /lib/modules/iox/iox-intel.ko && test -f $caps; }
+reload() {
+	insmod /lib/modules/iox/iox.ko && insmod /lib/modules/iox/iox-intel.ko &&
+		test -f $caps
+}
 ktap_check "reload finds the unit again" reload
 rmmod iox_intel
 ktap_check "a bring-up failing after translation is on fails the load" \
