@@ -5,12 +5,14 @@
 #
 # Variables: KDIR (kernel build tree for the out-of-tree modules, default
 # the installed linux-headers of the current Debian ABI), IOX_CACHE
-# (downloads and kernel build trees, default ~/.cache/iox).
+# (downloads and kernel build trees, default ~/.cache/iox), SERIES_OUT
+# (where `make series` writes the patch series, default $IOX_CACHE/series).
 
 T := tools/testing/iox
-export KDIR IOX_CACHE
+export KDIR IOX_CACHE SERIES_OUT
 
-.PHONY: all modules deps overlay lint kunit kunit-qemu vmtest check demo bench clean
+.PHONY: all modules deps overlay lint kunit kunit-qemu vmtest check demo bench clean \
+	series series-check
 
 all: modules
 
@@ -37,6 +39,12 @@ vmtest:
 
 bench:
 	@$(T)/bench.sh
+
+series:
+	@$(T)/series.sh make
+
+series-check:
+	@$(T)/series.sh check
 
 demo:
 	@$(T)/demo.sh

@@ -26,7 +26,7 @@ SUDO=
 
 HOST_PKGS="qemu-system-x86 sparse busybox-static cpio flex bison bc
 	libelf-dev libssl-dev dwarves kmod xz-utils rsync perl python3
-	gcc make libc6-dev git"
+	gcc make libc6-dev git python3-ply python3-git"
 
 missing_pkgs() {
 	local p

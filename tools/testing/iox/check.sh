@@ -14,7 +14,7 @@ export IOX_RESULTS
 
 start=$(date +%s)
 failed_tiers=()
-for tier in ${IOX_CHECK_TIERS:-modules lint kunit kunit-qemu vmtest}; do
+for tier in ${IOX_CHECK_TIERS:-modules lint kunit kunit-qemu vmtest series-check}; do
 	t0=$(date +%s)
 	echo "=== $tier"
 	if make -C "$IOX_ROOT" --no-print-directory "$tier"; then
@@ -26,11 +26,18 @@ for tier in ${IOX_CHECK_TIERS:-modules lint kunit kunit-qemu vmtest}; do
 done
 
 echo "=== summary ($(($(date +%s) - start)) s)"
-awk '{ printf "  %-22s %5d passed %5d failed\n", $1, $2, $3 }' "$IOX_RESULTS"
+summary=$IOX_BUILD/check-summary.new
+awk '{ printf "  %-22s %5d passed %5d failed\n", $1, $2, $3 }' "$IOX_RESULTS" | tee "$summary"
 read -r passed failed < <(awk '{ p += $2; f += $3 } END { print p + 0, f + 0 }' "$IOX_RESULTS")
 if [ ${#failed_tiers[@]} -gt 0 ] && [ "$failed" -eq 0 ]; then
 	failed=${#failed_tiers[@]}	# a tier failed without recording a count
 fi
 [ ${#failed_tiers[@]} -gt 0 ] && echo "failed tiers: ${failed_tiers[*]}"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" | tee -a "$summary"
+# A full run's summary goes into the patch series' cover letter.
+if [ -z "${IOX_CHECK_TIERS:-}" ]; then
+	mv "$summary" "$IOX_BUILD/check-summary"
+else
+	rm -f "$summary"
+fi
 [ "$failed" -eq 0 ] && [ ${#failed_tiers[@]} -eq 0 ] && [ "$passed" -gt 0 ]

@@ -46,7 +46,8 @@ vm_initramfs() {
 	make -s -C "$IOX_ROOT/tools/testing/selftests/iox" OUTPUT="$dir/bin"
 	# The stock kernel's VFIO modules, loaded after iox by the vfio scenario.
 	local kmod=$IOX_IMAGE/lib/modules/$IOX_ABI/kernel
-	cp "$kmod/virt/lib/irqbypass.ko" "$kmod"/drivers/vfio/{vfio,vfio_iommu_type1,vfio_virqfd}.ko \
+	cp "$kmod/virt/lib/irqbypass.ko" \
+		"$kmod"/drivers/vfio/{vfio,vfio_iommu_type1,vfio_virqfd}.ko \
 		"$kmod"/drivers/vfio/pci/vfio-pci{,-core}.ko "$dir/lib/modules/vfio/"
 	cp "$IOX_TOOLS/guest/init" "$dir/init"
 	cp "$IOX_TOOLS"/guest/*.sh "$dir/tests/"

@@ -80,7 +80,8 @@ iox_reload() {
 ktap_plan 13
 ktap_check "iox core loads" insmod $m/iox.ko
 ktap_check "iox-intel loads, dmar0 serves the IOMMU API, edu has a group" \
-	sh -c "insmod $m/iox-intel.ko && [ -e /sys/class/iommu/dmar0 ] && [ -e $sysdev/iommu_group ]"
+	sh -c "insmod $m/iox-intel.ko && [ -e /sys/class/iommu/dmar0 ] &&
+	       [ -e $sysdev/iommu_group ]"
 ktap_check "edu's group starts in the identity domain" \
 	grep -qx identity "$sysdev/iommu_group/type"
 ktap_check "VFIO loads after iox (type1 with allow_unsafe_interrupts=1)" vfio_load
