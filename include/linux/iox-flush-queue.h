@@ -8,8 +8,9 @@
  * it started; only after it completed are the IOVAs returned to the
  * allocator and the pages freed.  A ring that fills, or a timer, triggers
  * that invalidation, which bounds how long an unmapped IOVA stays
- * reachable: at most @entries unmaps per CPU and @timeout_ms (plus one
- * jiffy).
+ * reachable: at most @entries unmaps per CPU, or @timeout_ms plus up to a
+ * jiffy of timer granularity, the timer's latency and the flush itself;
+ * the longest time is measured.
  *
  * A library, not a layer: the DMA layer (or any user with an IOVA allocator
  * and a domain) embeds one per domain and calls iox_fq_queue() instead of a

@@ -22,6 +22,7 @@
 
 struct dentry;
 struct seq_file;
+struct iox_dma_domain;
 struct iox_flush_queue;
 struct iox_unit;
 
@@ -408,6 +409,8 @@ struct iox_domain_stats {
  * @debugfs: the domain's directory under /sys/kernel/debug/iox/domains/
  * @fq: the flush queue of a domain in lazy mode (iox_domain_enable_lazy()),
  *	NULL in strict mode; set under @lock, read locklessly by unmaps
+ * @dma: the DMA layer's data for a DMA domain (drivers/iommu/iox/dma.c),
+ *	set before the device is attached
  */
 struct iox_domain {
 	const struct iox_domain_ops *ops;
@@ -431,6 +434,7 @@ struct iox_domain {
 	void *fault_data;
 	struct dentry *debugfs;
 	struct iox_flush_queue *fq;
+	struct iox_dma_domain *dma;
 };
 
 struct iox_domain *iox_domain_alloc(struct iox_unit *unit);

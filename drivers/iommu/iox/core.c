@@ -220,11 +220,13 @@ EXPORT_SYMBOL_GPL(iox_pci_own_requester_id);
 static int __init iox_init(void)
 {
 	iox_debugfs_init();
+	iox_dma_init();
 	return 0;
 }
 
 static void __exit iox_exit(void)
 {
+	iox_dma_exit();
 	iox_debugfs_exit();
 }
 

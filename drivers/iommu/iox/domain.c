@@ -115,6 +115,7 @@ struct iox_domain *iox_domain_alloc(struct iox_unit *unit)
 	INIT_LIST_HEAD(&domain->devices);
 	domain->nr_devices = 0;
 	domain->fq = NULL;
+	domain->dma = NULL;
 	atomic64_set(&domain->mapped_bytes, 0);
 	atomic_long_set(&domain->used_pgsizes, 0);
 	atomic64_set(&domain->highest_mapped, 0);

@@ -82,4 +82,12 @@ static inline void iox_fault_inject_init(struct dentry *root)
 /* Tests only (CONFIG_IOX_KUNIT_TEST, namespace IOX_TEST); see map.c. */
 void iox_test_set_emptied_hook(void (*hook)(struct iox_domain *domain));
 
+#ifdef CONFIG_DMA_OPS
+void iox_dma_init(void);
+void iox_dma_exit(void);
+#else
+static inline void iox_dma_init(void) { }
+static inline void iox_dma_exit(void) { }
+#endif
+
 #endif /* _IOX_INTERNAL_H */

@@ -10,7 +10,8 @@
 #         each for the multi-CPU cases of the IOVA allocator (iox-iova)
 #         and the page table (iox-pgtable-smp), 2 CPUs, and once with two
 #         edu functions behind a PCIe-to-PCI bridge for the IOMMU API
-#         bridge's group case (iox-hw-iommu-api, vtd-alias.py)
+#         bridge's group case (iox-hw-iommu-api, vtd-alias.py), and for the DMA
+#         layer (iox-dma), which needs dma_map_ops
 #         (drivers/iommu/iox/tests/x86_64.kunitconfig, qemu_configs/)
 # kunit.py's raw log is judged by ktap.py like every other tier.
 
@@ -56,12 +57,13 @@ qemu)
 	judge kunit-qemu-vtd "$build" "$IOX_BUILD/kunit-qemu-vtd.out"
 	# Same kernel, other machines: no rebuild.  The IOVA allocator's
 	# concurrency and CPU-hotplug cases and the page table's concurrent
-	# map/unmap need the 2 CPUs UML lacks.
+	# map/unmap need the 2 CPUs UML lacks; the DMA layer needs the
+	# dma_map_ops UML lacks.
 	for run in amdvi:iox-hw-* iova:iox-iova pgtable-smp:iox-pgtable-smp \
-		vtd-alias:iox-hw-iommu-api; do
+		vtd-alias:iox-hw-iommu-api dma:iox-dma; do
 		machine=${run%%:*}
 		config=$machine
-		case $machine in iova | pgtable-smp) config=vtd ;; esac
+		case $machine in iova | pgtable-smp | dma) config=vtd ;; esac
 		if [ -f "$build/arch/x86/boot/bzImage" ]; then
 			"${kunit[@]}" exec --qemu_config "$IOX_TOOLS/qemu_configs/$config.py" \
 				--build_dir "$build" --timeout 600 "${run#*:}" \

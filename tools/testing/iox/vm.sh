@@ -23,6 +23,8 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 			"-device edu,bus=br0,addr=0x1,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
 	vtd-dma-cm)	# caching mode, 3-level tables
 		echo "-M q35 -device intel-iommu,intremap=off,caching-mode=on $IOX_EDU|$IOX_OFF" ;;
+	vtd-nvme | vtd-nvme-lazy)	# an NVMe disk on the image vm_run creates; 2 CPUs
+		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48 -drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw -device nvme,drive=nvm,serial=iox0,addr=0x11|$IOX_OFF" ;;
 	amdvi | amdvi-dma | amdvi-dma-polled | demo-amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit
@@ -53,6 +55,12 @@ vm_initramfs() {
 	cp "$IOX_TOOLS"/guest/*.sh "$dir/tests/"
 	find "$IOX_ROOT/drivers/iommu/iox" "$IOX_TOOLS/modules" -name '*.ko' \
 		-exec cp {} "$dir/lib/modules/iox/" \;
+	# Stock drivers the disk scenarios load after iox, with their deps.
+	mkdir -p "$dir/lib/modules/stock"
+	for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
+		find "$IOX_IMAGE/lib/modules/$IOX_ABI/kernel" -name "$m.ko" \
+			-exec cp {} "$dir/lib/modules/stock/" \;
+	done
 	chmod +x "$dir/init"
 	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 	rm -rf "$dir"
@@ -63,6 +71,10 @@ vm_initramfs() {
 vm_run() {
 	local scenario=$1 initrd=$2 log=$3 limit=${4:-${IOX_VM_TIMEOUT:-240}} machine rc=0
 	machine=$(vm_machine "$scenario") || { echo "vm: no scenario $scenario" >&2; return 1; }
+	case $scenario in
+	vtd-nvme*) rm -f "$IOX_BUILD/vmtest-nvme.img"
+		truncate -s 64M "$IOX_BUILD/vmtest-nvme.img" ;;
+	esac
 	local append="console=ttyS0 loglevel=4 panic=-1 edd=off ${machine#*|} ioxtest=$scenario"
 	# shellcheck disable=SC2086
 	timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 1024 -nographic \

@@ -7,6 +7,11 @@
 #ifndef _IOX_TESTS_VTD_DMA_CASES_H
 #define _IOX_TESTS_VTD_DMA_CASES_H
 
+#include <linux/dma-mapping.h>
+#include <linux/iox-dma.h>
+#include <linux/iox-flush-queue.h>
+#include <linux/ktime.h>
+
 #include "../intel/vtd.h"
 #include "dma_cases.h"
 
@@ -174,6 +179,151 @@ static void iox_dma_case_qi_recovery(struct iox_dma_test *t)
 	if (!T_CHECK(t, ok, "map"))
 		return;
 	t_unmap_then_fault(t, SZ_8M, 1, SZ_8M, SZ_4K);
+}
+
+/* Move edu from the test's domain into an iox DMA domain: that or NULL. */
+static struct iox_domain *t_dma_api_enter(struct iox_dma_test *t,
+					  enum iox_dma_policy policy)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	struct iox_domain *domain;
+
+	iox_detach_device(t->domain, dev);
+	if (!T_CHECK(t, !iox_dma_attach(dev, policy), "iox_dma_attach")) {
+		T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
+		return NULL;
+	}
+	domain = iox_device_domain(dev);
+	iox_domain_set_fault_handler(domain, iox_dma_test_fault, t);
+	T_CHECK(t, !dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)), "mask");
+	return domain;
+}
+
+static void t_dma_api_leave(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+
+	T_CHECK(t, !iox_dma_detach(dev), "iox_dma_detach");
+	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
+}
+
+/*
+ * Map @buf with dma_map_single() and send @byte through the device and
+ * back.  Return: the address, still mapped, or DMA_MAPPING_ERROR.
+ */
+static dma_addr_t t_dma_api_roundtrip(struct iox_dma_test *t, u8 *buf, u8 byte)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	dma_addr_t addr;
+
+	memset(buf, byte, T_LEN);
+	addr = dma_map_single(dev, buf, T_LEN, DMA_BIDIRECTIONAL);
+	if (!T_CHECK(t, !dma_mapping_error(dev, addr), "dma_map_single"))
+		return DMA_MAPPING_ERROR;
+	T_CHECK(t, !t_dma_in(t, addr), "DMA into the device");
+	memset(buf, 0, T_LEN);
+	T_CHECK(t, !t_dma_out(t, addr), "DMA out of the device");
+	T_CHECK(t, !memchr_inv(buf, byte, T_LEN), "round trip through the DMA API");
+	return addr;
+}
+
+/*
+ * Through the DMA API: edu in a strict iox DMA domain (iox_dma_attach()).
+ * A buffer from dma_map_single() round-trips at a PCI address below 4 GiB
+ * keeping its offset; after dma_unmap_single() the same address faults on
+ * the next DMA although the IOTLB held it (the unmap invalidated).
+ */
+static void iox_dma_case_dma_api_strict(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	u8 *buf = t_page(t, 0) + 0x100;
+	struct iox_domain *domain;
+	dma_addr_t addr;
+	int before;
+
+	domain = t_dma_api_enter(t, IOX_DMA_STRICT);
+	if (!domain)
+		return;
+	T_CHECK(t, !iox_dma_is_lazy(dev), "domain is lazy");
+	addr = t_dma_api_roundtrip(t, buf, 0x6b);
+	if (addr == DMA_MAPPING_ERROR)
+		goto leave;
+	T_CHECK(t, addr <= DMA_BIT_MASK(32), "PCI address %pad not below 4G", &addr);
+	T_CHECK(t, (addr & ~PAGE_MASK) == 0x100, "offset lost: %pad", &addr);
+	T_CHECK(t, iox_iova_to_phys(domain, addr) == virt_to_phys(buf), "translation");
+
+	dma_unmap_single(dev, addr, T_LEN, DMA_BIDIRECTIONAL);
+	before = t->faults;
+	memset(buf, 0, T_LEN);
+	T_CHECK(t, !t_dma_out(t, addr), "DMA after unmap");
+	T_CHECK(t, !memchr_inv(buf, 0, T_LEN),
+		"DMA to %pad landed after dma_unmap_single(): not invalidated", &addr);
+	T_CHECK(t, t_faulted(t, before), "no fault at %pad after dma_unmap_single()", &addr);
+leave:
+	t_dma_api_leave(t);
+}
+
+/*
+ * Lazy DMA domain: a round trip works; many map/unmap pairs cost one
+ * domain-wide flush per full ring of a CPU (plus the timer's), never one
+ * per unmap; no more unmaps wait than the rings hold; the timer empties
+ * the queue.  The measured window is printed.
+ */
+static void iox_dma_case_dma_api_lazy(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	const unsigned int n = 1000;
+	u8 *buf = t_page(t, 0);
+	struct iox_flush_queue *fq;
+	struct iox_domain *domain;
+	struct iox_fq_stats st;
+	dma_addr_t addr;
+	unsigned int i;
+	u64 t0, ms;
+
+	domain = t_dma_api_enter(t, IOX_DMA_LAZY);
+	if (!domain)
+		return;
+	fq = domain->fq;
+	if (!T_CHECK(t, iox_dma_is_lazy(dev) && fq, "domain is not lazy"))
+		goto leave;
+	addr = t_dma_api_roundtrip(t, buf, 0x3d);
+	if (addr == DMA_MAPPING_ERROR)
+		goto leave;
+	dma_unmap_single(dev, addr, T_LEN, DMA_BIDIRECTIONAL);
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		addr = dma_map_single(dev, buf, T_LEN, DMA_TO_DEVICE);
+		if (!T_CHECK(t, !dma_mapping_error(dev, addr), "map %u", i))
+			break;
+		dma_unmap_single(dev, addr, T_LEN, DMA_TO_DEVICE);
+	}
+	iox_fq_get_stats(fq, &st);
+	T_CHECK(t, st.queued == n + 1, "%llu unmaps queued", st.queued);
+	T_CHECK(t, st.full_flushes <= (n + 1) / fq->entries,
+		"%llu full-ring flushes for %u unmaps, %u per ring", st.full_flushes,
+		n + 1, fq->entries);
+	T_CHECK(t, st.max_pending <= (long)fq->entries * num_possible_cpus(),
+		"%ld unmaps pending", st.max_pending);
+	/* The timer flushes what is left. */
+	for (i = 0; i < 100 && st.pending; i++) {
+		msleep(fq->timeout_ms);
+		iox_fq_get_stats(fq, &st);
+	}
+	ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
+	T_CHECK(t, !st.pending, "%ld unmaps still pending", st.pending);
+	/* Only full rings and the timer flush; the timer once per timeout. */
+	T_CHECK(t, st.flushes == st.full_flushes + st.timer_flushes,
+		"%llu flushes, %llu full, %llu timer", st.flushes, st.full_flushes,
+		st.timer_flushes);
+	T_CHECK(t, st.timer_flushes <= div_u64(ms, fq->timeout_ms) + 1,
+		"%llu timer flushes in %llu ms", st.timer_flushes, ms);
+	pr_info("iox: lazy DMA domain: %llu unmaps, %llu flushes (%llu ring full, %llu timer), max %ld pending, longest window %llu ns (bounds %u per CPU, %u ms)\n",
+		st.queued, st.flushes, st.full_flushes, st.timer_flushes, st.max_pending,
+		st.max_window_ns, fq->entries, fq->timeout_ms);
+leave:
+	t_dma_api_leave(t);
 }
 
 #endif /* _IOX_TESTS_VTD_DMA_CASES_H */

@@ -60,6 +60,8 @@ VTD_DMA_CASE(phys_beyond_haw)
 VTD_DMA_CASE(inval_precision)
 VTD_DMA_CASE(map_invalidation)
 VTD_DMA_CASE(qi_recovery)
+VTD_DMA_CASE(dma_api_strict)
+VTD_DMA_CASE(dma_api_lazy)
 
 static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_mapped_roundtrip),
@@ -71,6 +73,8 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_inval_precision),
 	KUNIT_CASE(vtd_dma_map_invalidation),
 	KUNIT_CASE(vtd_dma_qi_recovery),
+	KUNIT_CASE(vtd_dma_dma_api_strict),
+	KUNIT_CASE(vtd_dma_dma_api_lazy),
 	{}
 };
 

@@ -47,6 +47,8 @@ static const struct {
 	{ "inval_precision", iox_dma_case_inval_precision },
 	{ "map_invalidation", iox_dma_case_map_invalidation },
 	{ "qi_recovery", iox_dma_case_qi_recovery },
+	{ "dma_api_strict", iox_dma_case_dma_api_strict },
+	{ "dma_api_lazy", iox_dma_case_dma_api_lazy },
 };
 
 /*

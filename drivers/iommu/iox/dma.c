@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iox DMA layer: struct dma_map_ops for devices in iox DMA domains.
+ *
+ * iox_dma_attach() gives a device a domain of its own with an IOVA
+ * allocator, reserves the MSI window and (for PCI) the host bridge's memory
+ * windows in it, and installs iox_dma_ops, so that its driver's DMA API
+ * calls map through iox.  IOVAs stay below the device's DMA mask (the
+ * coherent mask for coherent allocations) and, for PCI devices, come from
+ * below 4 GiB while there are some there, as users of the DMA API expect.
+ * A buffer keeps its offset into its first page.  Unmaps are strict (the
+ * IOTLB invalidation completed when dma_unmap_*() returns, then the IOVA is
+ * free) or lazy (the domain's flush queue invalidates later, within its
+ * bounds, and only then frees the IOVA).
+ *
+ * A bus notifier does this for every PCI device behind an iox unit whose
+ * driver binds after iox loaded (not for drivers that manage DMA
+ * themselves, such as vfio-pci), and undoes it when the driver unbinds.
+ *
+ * The fast path finds the domain in O(1) (iox_device_domain()) and takes
+ * no lock of the DMA layer: map and unmap run on every CPU at once.
+ */
+#define pr_fmt(fmt) "iox: " fmt
+
+#include <linux/device.h>
+#include <linux/dma-map-ops.h>
+#include <linux/iox.h>
+#include <linux/iox-dma.h>
+#include <linux/iox-flush-queue.h>
+#include <linux/iox-iova.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "iox-internal.h"
+
+static bool dma_lazy = IS_ENABLED(CONFIG_IOMMU_DEFAULT_DMA_LAZY);
+module_param(dma_lazy, bool, 0644);
+MODULE_PARM_DESC(dma_lazy, "DMA domains invalidate lazily through a flush queue (default: the kernel's CONFIG_IOMMU_DEFAULT_DMA_LAZY)");
+
+/* Built in, devices are probed before the units register (not yet handled). */
+#ifdef MODULE
+static bool dma_attach = true;
+#else
+static bool dma_attach;
+#endif
+module_param(dma_attach, bool, 0444);
+MODULE_PARM_DESC(dma_attach, "give PCI devices whose driver binds after iox loads a DMA domain (default: as a module)");
+
+static unsigned int fq_entries = 256;
+module_param(fq_entries, uint, 0644);
+MODULE_PARM_DESC(fq_entries, "lazy DMA domains: unmaps a CPU queues before a flush (1-512)");
+
+static unsigned int fq_timeout_ms = 10;
+module_param(fq_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(fq_timeout_ms, "lazy DMA domains: the longest an unmap waits for its flush, ms");
+
+#define IOX_DMA_32BIT_PFN	(DMA_BIT_MASK(32) >> PAGE_SHIFT)
+
+/**
+ * struct iox_dma_domain - what the DMA layer keeps for a device's domain
+ * @domain: the iox domain the device is attached to
+ * @iovad: where its IOVAs come from
+ * @lazy: unmaps go through the domain's flush queue
+ */
+struct iox_dma_domain {
+	struct iox_domain *domain;
+	struct iox_iova_domain iovad;
+	bool lazy;
+};
+
+static struct iox_dma_domain *dev_dma(struct device *dev)
+{
+	struct iox_domain *domain = iox_device_domain(dev);
+
+	return domain ? READ_ONCE(domain->dma) : NULL;
+}
+
+static int dir_prot(enum dma_data_direction dir)
+{
+	switch (dir) {
+	case DMA_BIDIRECTIONAL:
+		return IOX_PROT_READ | IOX_PROT_WRITE;
+	case DMA_TO_DEVICE:
+		return IOX_PROT_READ;
+	case DMA_FROM_DEVICE:
+		return IOX_PROT_WRITE;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * @size bytes (page multiple) of IOVA below @mask; PCI devices take them
+ * below 4 GiB first.  Return: the IOVA, 0 if there is no room.
+ */
+static dma_addr_t iova_alloc(struct device *dev, struct iox_dma_domain *dd,
+			     size_t size, u64 mask)
+{
+	unsigned long npages = size >> PAGE_SHIFT, pfn;
+	u64 limit = min(mask, READ_ONCE(dd->domain->aperture_end));
+
+	if (dev->bus_dma_limit)
+		limit = min(limit, dev->bus_dma_limit);
+	if (dev_is_pci(dev) && (limit >> PAGE_SHIFT) > IOX_DMA_32BIT_PFN &&
+	    !iox_iova_alloc(&dd->iovad, npages, IOX_DMA_32BIT_PFN, &pfn))
+		return (dma_addr_t)pfn << PAGE_SHIFT;
+	if (iox_iova_alloc(&dd->iovad, npages, limit >> PAGE_SHIFT, &pfn))
+		return 0;
+	return (dma_addr_t)pfn << PAGE_SHIFT;
+}
+
+/* Unmap and release [@iova, @iova + @size), both page aligned. */
+static void iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
+{
+	unsigned long pfn = iova >> PAGE_SHIFT, npages = size >> PAGE_SHIFT;
+
+	if (dd->lazy) {
+		iox_unmap_lazy(dd->domain, iova, size, pfn, npages);
+		return;
+	}
+	iox_unmap(dd->domain, iova, size);
+	iox_iova_free(&dd->iovad, pfn, npages);
+}
+
+static dma_addr_t map_phys(struct device *dev, phys_addr_t phys, size_t size,
+			   int prot, u64 mask)
+{
+	struct iox_dma_domain *dd = dev_dma(dev);
+	size_t off = offset_in_page(phys), len;
+	dma_addr_t iova;
+
+	if (!dd || !size || !prot)
+		return DMA_MAPPING_ERROR;
+	len = PAGE_ALIGN(size + off);
+	iova = iova_alloc(dev, dd, len, mask);
+	if (!iova)
+		return DMA_MAPPING_ERROR;
+	if (iox_map(dd->domain, iova, phys - off, len, prot, GFP_ATOMIC)) {
+		iox_iova_free(&dd->iovad, iova >> PAGE_SHIFT, len >> PAGE_SHIFT);
+		return DMA_MAPPING_ERROR;
+	}
+	return iova + off;
+}
+
+static void unmap_addr(struct device *dev, dma_addr_t addr, size_t size)
+{
+	struct iox_dma_domain *dd = dev_dma(dev);
+	size_t off = offset_in_page(addr);
+
+	if (dd && size)
+		iova_unmap(dd, addr - off, PAGE_ALIGN(size + off));
+}
+
+static dma_addr_t iox_dma_map_page(struct device *dev, struct page *page,
+				   unsigned long offset, size_t size,
+				   enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	return map_phys(dev, page_to_phys(page) + offset, size, dir_prot(dir),
+			dma_get_mask(dev));
+}
+
+static void iox_dma_unmap_page(struct device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs)
+{
+	unmap_addr(dev, addr, size);
+}
+
+static dma_addr_t iox_dma_map_resource(struct device *dev, phys_addr_t phys,
+				       size_t size, enum dma_data_direction dir,
+				       unsigned long attrs)
+{
+	return map_phys(dev, phys, size, dir_prot(dir), dma_get_mask(dev));
+}
+
+/*
+ * Lay the entries out page aligned at consecutive IOVAs: each entry's
+ * offset into its first page is kept in its DMA address field meanwhile,
+ * its length in its DMA length field, and the entry itself widened to
+ * whole pages for iox_map_sg().  Return: the IOVA space needed.
+ */
+static size_t sg_widen(struct scatterlist *sgl, int nents)
+{
+	struct scatterlist *s;
+	size_t total = 0;
+	int i;
+
+	for_each_sg(sgl, s, nents, i) {
+		size_t off = offset_in_page(sg_phys(s));
+
+		sg_dma_address(s) = off;
+		sg_dma_len(s) = s->length;
+		s->offset -= off;
+		s->length = PAGE_ALIGN(s->length + off);
+		total += s->length;
+	}
+	return total;
+}
+
+/* Give the entries back their own offset and length. */
+static void sg_restore(struct scatterlist *sgl, int nents)
+{
+	struct scatterlist *s;
+	int i;
+
+	for_each_sg(sgl, s, nents, i) {
+		s->offset += sg_dma_address(s);
+		s->length = sg_dma_len(s);
+	}
+}
+
+/*
+ * Fill in the DMA segments of a list mapped from @iova on: an entry that
+ * starts on a page boundary right where the previous segment ended on one
+ * extends that segment, within the device's segment size and boundary.
+ * Return: the number of segments; the entries after them get length 0.
+ */
+static int sg_finalise(struct device *dev, struct scatterlist *sgl, int nents,
+		       dma_addr_t iova)
+{
+	unsigned long boundary = dma_get_seg_boundary(dev);
+	unsigned int max_seg = dma_get_max_seg_size(dev);
+	struct scatterlist *s, *seg = sgl;
+	dma_addr_t pos = iova;
+	int i, count = 0;
+
+	for_each_sg(sgl, s, nents, i) {
+		size_t off = sg_dma_address(s), len = sg_dma_len(s);
+		size_t span = s->length;
+		dma_addr_t addr = pos + off;
+
+		s->offset += off;
+		s->length = len;
+		pos += span;
+		if (count && !off && sg_dma_address(seg) + sg_dma_len(seg) == addr &&
+		    sg_dma_len(seg) + len <= max_seg &&
+		    !((sg_dma_address(seg) ^ (addr + len - 1)) & ~(u64)boundary)) {
+			sg_dma_len(seg) += len;
+			continue;
+		}
+		if (count)
+			seg = sg_next(seg);
+		sg_dma_address(seg) = addr;
+		sg_dma_len(seg) = len;
+		count++;
+	}
+	for_each_sg(sgl, s, nents, i)
+		if (i >= count)
+			sg_dma_len(s) = 0;
+	return count;
+}
+
+static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
+			  int nents, enum dma_data_direction dir,
+			  unsigned long attrs)
+{
+	struct iox_dma_domain *dd = dev_dma(dev);
+	int prot = dir_prot(dir);
+	dma_addr_t iova;
+	ssize_t ret;
+	size_t total;
+
+	if (!dd || !prot || nents <= 0)
+		return -EINVAL;
+	total = sg_widen(sgl, nents);
+	iova = iova_alloc(dev, dd, total, dma_get_mask(dev));
+	if (!iova) {
+		sg_restore(sgl, nents);
+		return -ENOMEM;
+	}
+	ret = iox_map_sg(dd->domain, iova, sgl, nents, prot, GFP_ATOMIC);
+	if (ret < 0) {
+		iox_iova_free(&dd->iovad, iova >> PAGE_SHIFT, total >> PAGE_SHIFT);
+		sg_restore(sgl, nents);
+		return ret == -ENOMEM || ret == -EINVAL ? ret : -EIO;
+	}
+	return sg_finalise(dev, sgl, nents, iova);
+}
+
+static void iox_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			     int nents, enum dma_data_direction dir,
+			     unsigned long attrs)
+{
+	struct iox_dma_domain *dd = dev_dma(dev);
+	dma_addr_t start = sg_dma_address(sgl), end = 0;
+	struct scatterlist *s;
+	int i;
+
+	if (!dd)
+		return;
+	/* One IOVA range from the first segment to the end of the last. */
+	for_each_sg(sgl, s, nents, i) {
+		if (!sg_dma_len(s))
+			break;
+		end = sg_dma_address(s) + sg_dma_len(s);
+	}
+	start &= PAGE_MASK;
+	if (end > start)
+		iova_unmap(dd, start, PAGE_ALIGN(end) - start);
+}
+
+static void *iox_dma_alloc(struct device *dev, size_t size,
+			   dma_addr_t *handle, gfp_t gfp, unsigned long attrs)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+
+	/* The IOMMU translates: the memory may be anywhere, above 4 GiB too. */
+	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
+	page = alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN, order);
+	if (!page)
+		return NULL;
+	*handle = map_phys(dev, page_to_phys(page), PAGE_ALIGN(size),
+			   IOX_PROT_READ | IOX_PROT_WRITE,
+			   dev->coherent_dma_mask);
+	if (*handle == DMA_MAPPING_ERROR) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	return page_address(page);
+}
+
+static void iox_dma_free(struct device *dev, size_t size, void *cpu_addr,
+			 dma_addr_t handle, unsigned long attrs)
+{
+	unmap_addr(dev, handle, PAGE_ALIGN(size));
+	free_pages((unsigned long)cpu_addr, get_order(size));
+}
+
+static int iox_dma_get_sgtable(struct device *dev, struct sg_table *sgt,
+			       void *cpu_addr, dma_addr_t handle, size_t size,
+			       unsigned long attrs)
+{
+	int ret = sg_alloc_table(sgt, 1, GFP_KERNEL);
+
+	if (!ret)
+		sg_set_page(sgt->sgl, virt_to_page(cpu_addr), PAGE_ALIGN(size), 0);
+	return ret;
+}
+
+static int iox_dma_mmap(struct device *dev, struct vm_area_struct *vma,
+			void *cpu_addr, dma_addr_t handle, size_t size,
+			unsigned long attrs)
+{
+	unsigned long nr = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	unsigned long pfn = page_to_pfn(virt_to_page(cpu_addr));
+
+	if (vma->vm_pgoff >= nr || vma_pages(vma) > nr - vma->vm_pgoff)
+		return -ENXIO;
+	return remap_pfn_range(vma, vma->vm_start, pfn + vma->vm_pgoff,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
+/* Any mask that leaves IOVA room below it (16 MiB) works. */
+static int iox_dma_supported(struct device *dev, u64 mask)
+{
+	return mask >= DMA_BIT_MASK(24);
+}
+
+/* IOVAs below 4 GiB reach all memory. */
+static u64 iox_dma_get_required_mask(struct device *dev)
+{
+	return DMA_BIT_MASK(32);
+}
+
+static size_t iox_dma_max_mapping_size(struct device *dev)
+{
+	return SIZE_MAX;
+}
+
+static const struct dma_map_ops iox_dma_ops = {
+	.map_page = iox_dma_map_page,
+	.unmap_page = iox_dma_unmap_page,
+	.map_sg = iox_dma_map_sg,
+	.unmap_sg = iox_dma_unmap_sg,
+	.map_resource = iox_dma_map_resource,
+	.unmap_resource = iox_dma_unmap_page,
+	.alloc = iox_dma_alloc,
+	.free = iox_dma_free,
+	.get_sgtable = iox_dma_get_sgtable,
+	.mmap = iox_dma_mmap,
+	.dma_supported = iox_dma_supported,
+	.get_required_mask = iox_dma_get_required_mask,
+	.max_mapping_size = iox_dma_max_mapping_size,
+};
+
+/* The memory windows of a PCI device's host bridge, as bus addresses. */
+static int reserve_bridge_windows(struct device *dev, struct iox_iova_domain *iovad)
+{
+	struct resource_entry *window;
+	struct pci_host_bridge *bridge;
+	int ret;
+
+	if (!dev_is_pci(dev))
+		return 0;
+	bridge = pci_find_host_bridge(to_pci_dev(dev)->bus);
+	resource_list_for_each_entry(window, &bridge->windows) {
+		u64 lo, hi;
+
+		if (resource_type(window->res) != IORESOURCE_MEM)
+			continue;
+		lo = window->res->start - window->offset;
+		hi = window->res->end - window->offset;
+		ret = iox_iova_reserve(iovad, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int dma_domain_init(struct device *dev, struct iox_dma_domain *dd,
+			   bool lazy)
+{
+	int ret;
+
+	ret = iox_iova_domain_init(&dd->iovad, PAGE_SIZE, 1,
+				   dd->domain->aperture_end >> PAGE_SHIFT,
+				   dev_name(dev));
+	if (ret)
+		return ret;
+	ret = iox_iova_reserve(&dd->iovad, IOX_DMA_MSI_START >> PAGE_SHIFT,
+			       IOX_DMA_MSI_END >> PAGE_SHIFT);
+	if (!ret)
+		ret = reserve_bridge_windows(dev, &dd->iovad);
+	if (!ret && lazy) {
+		ret = iox_domain_enable_lazy(dd->domain, &dd->iovad, fq_entries,
+					     fq_timeout_ms);
+		dd->lazy = !ret;
+		if (ret == -EOPNOTSUPP)
+			ret = 0;	/* a unit that cannot defer: strict */
+	}
+	if (ret)
+		iox_iova_domain_destroy(&dd->iovad);
+	return ret;
+}
+
+/**
+ * iox_dma_attach() - make a device's DMA API calls go through iox
+ * @dev: the device, behind an iox unit, with no driver bound
+ * @policy: strict or lazy invalidation of its unmaps
+ *
+ * The device gets a DMA domain of its own and iox's dma_map_ops.  Lazy
+ * falls back to strict where a unit cannot defer invalidation.
+ *
+ * Return: 0; -ENODEV if no iox unit serves @dev; -EBUSY if it is attached
+ * to a domain already; -EINVAL for bad flush-queue bounds (module
+ * parameters); -ENOMEM; or the backend's attach error.  On failure
+ * nothing changed.
+ */
+int iox_dma_attach(struct device *dev, enum iox_dma_policy policy)
+{
+	struct iox_unit *unit = iox_unit_for_device(dev);
+	struct iox_dma_domain *dd;
+	struct iox_domain *domain;
+	bool lazy;
+	int ret;
+
+	if (!unit)
+		return -ENODEV;
+	lazy = policy == IOX_DMA_DEFAULT ? READ_ONCE(dma_lazy) : policy == IOX_DMA_LAZY;
+	dd = kzalloc(sizeof(*dd), GFP_KERNEL);
+	if (!dd)
+		return -ENOMEM;
+	domain = iox_domain_alloc(unit);
+	if (IS_ERR(domain)) {
+		kfree(dd);
+		return PTR_ERR(domain);
+	}
+	dd->domain = domain;
+	ret = dma_domain_init(dev, dd, lazy);
+	if (ret)
+		goto free_domain;
+	WRITE_ONCE(domain->dma, dd);
+	ret = iox_attach_device(domain, dev);
+	if (ret)
+		goto free_iova;
+	set_dma_ops(dev, &iox_dma_ops);
+	dev_info(dev, "iox: DMA domain %d, %s\n", domain->id, dd->lazy ? "lazy" : "strict");
+	return 0;
+
+free_iova:
+	WRITE_ONCE(domain->dma, NULL);
+	iox_domain_free(domain);
+	iox_iova_domain_destroy(&dd->iovad);
+	kfree(dd);
+	return ret;
+free_domain:
+	iox_domain_free(domain);
+	kfree(dd);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iox_dma_attach);
+
+/**
+ * iox_dma_detach() - give a device back the DMA it had before iox_dma_attach()
+ * @dev: the device; its driver has no DMA mappings left (it is unbound)
+ *
+ * Lazy unmaps still queued are flushed; the domain and its IOVAs go.
+ *
+ * Return: 0, or -ENODEV if @dev is not in an iox DMA domain.
+ */
+int iox_dma_detach(struct device *dev)
+{
+	struct iox_dma_domain *dd = dev_dma(dev);
+	struct iox_domain *domain;
+
+	if (!dd)
+		return -ENODEV;
+	domain = dd->domain;
+	set_dma_ops(dev, NULL);
+	iox_detach_device(domain, dev);
+	iox_domain_free(domain);
+	iox_iova_domain_destroy(&dd->iovad);
+	kfree(dd);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(iox_dma_detach);
+
+/**
+ * iox_dma_is_lazy() - whether a device's DMA unmaps are invalidated lazily
+ * @dev: the device
+ *
+ * Return: true for a device in a lazy iox DMA domain.
+ */
+bool iox_dma_is_lazy(struct device *dev)
+{
+	struct iox_dma_domain *dd = dev_dma(dev);
+
+	return dd && dd->lazy;
+}
+EXPORT_SYMBOL_GPL(iox_dma_is_lazy);
+
+/* Whether the driver being bound uses the DMA API (vfio-pci does not). */
+static bool driver_uses_dma_api(struct device *dev)
+{
+	return !dev_is_pci(dev) || !dev->driver ||
+	       !to_pci_driver(dev->driver)->driver_managed_dma;
+}
+
+static int iox_dma_bus_notify(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	struct device *dev = data;
+	int ret;
+
+	switch (action) {
+	case BUS_NOTIFY_BIND_DRIVER:	/* before the driver probes */
+		if (iox_device_domain(dev) || !driver_uses_dma_api(dev) ||
+		    !iox_unit_for_device(dev))
+			break;
+		ret = iox_dma_attach(dev, IOX_DMA_DEFAULT);
+		if (ret)
+			dev_warn(dev, "iox: no DMA domain (%d): DMA not translated\n", ret);
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:		/* the driver is gone */
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
+		if (dev_dma(dev))
+			iox_dma_detach(dev);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block iox_dma_nb = {
+	.notifier_call = iox_dma_bus_notify,
+};
+
+/* Called at iox load: watch PCI drivers bind if asked to (dma_attach). */
+void iox_dma_init(void)
+{
+	if (IS_ENABLED(CONFIG_PCI) && dma_attach &&
+	    bus_register_notifier(&pci_bus_type, &iox_dma_nb))
+		pr_warn("no bus notifier: devices get no DMA domain when their driver binds\n");
+}
+
+/* Called at iox unload, when no unit (so no DMA domain) is left. */
+void iox_dma_exit(void)
+{
+	if (IS_ENABLED(CONFIG_PCI) && dma_attach)
+		bus_unregister_notifier(&pci_bus_type, &iox_dma_nb);
+}

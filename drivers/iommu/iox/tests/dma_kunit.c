@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the iox DMA layer, through the kernel's DMA API: IOVAs
+ * below the DMA and coherent masks and outside the MSI window, sub-page
+ * offsets, scatterlists in one IOVA range with contiguous entries merged,
+ * coherent allocations, and strict against lazy unmaps.  The device is a
+ * root device behind a mock unit whose domains use the page-table library
+ * and count IOTLB syncs and domain-wide flushes.  Needs dma_map_ops (not
+ * UML): runs in the x86_64 kernel.
+ */
+#include <kunit/test.h>
+#include <linux/device.h>
+#include <linux/dma-map-ops.h>
+#include <linux/dma-mapping.h>
+#include <linux/iox.h>
+#include <linux/iox-dma.h>
+#include <linux/iox-pgtable.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+struct dk_domain {
+	struct iox_domain domain;
+	struct iox_pgtable pt;
+	atomic_t syncs;
+	atomic_t flushes;
+};
+
+static struct dk_domain *to_dk(struct iox_domain *domain)
+{
+	return container_of(domain, struct dk_domain, domain);
+}
+
+static int dk_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
+			size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
+			size_t *mapped)
+{
+	return iox_pgtable_map_pages(&to_dk(domain)->pt, iova, paddr, pgsize,
+				     pgcount, prot, gfp, mapped);
+}
+
+static int dk_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
+			  size_t pgcount, struct iox_iotlb_gather *gather,
+			  size_t *unmapped)
+{
+	return iox_pgtable_unmap_pages(&to_dk(domain)->pt, iova, pgsize, pgcount,
+				       gather, unmapped);
+}
+
+static void dk_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+{
+	atomic_inc(&to_dk(domain)->syncs);
+}
+
+static void dk_flush_iotlb_all(struct iox_domain *domain)
+{
+	atomic_inc(&to_dk(domain)->flushes);
+}
+
+static phys_addr_t dk_iova_to_phys(struct iox_domain *domain, u64 iova)
+{
+	return iox_pgtable_iova_to_phys(&to_dk(domain)->pt, iova);
+}
+
+static int dk_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			 struct device *dev)
+{
+	return 0;
+}
+
+static void dk_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			  struct device *dev)
+{
+}
+
+static void dk_free(struct iox_domain *domain)
+{
+	iox_pgtable_destroy(&to_dk(domain)->pt);
+	kfree(to_dk(domain));
+}
+
+static const struct iox_domain_ops dk_domain_ops = {
+	.map_pages = dk_map_pages,
+	.unmap_pages = dk_unmap_pages,
+	.iotlb_sync = dk_iotlb_sync,
+	.flush_iotlb_all = dk_flush_iotlb_all,
+	.iova_to_phys = dk_iova_to_phys,
+	.attach_dev = dk_attach_dev,
+	.detach_dev = dk_detach_dev,
+	.free = dk_free,
+};
+
+static struct iox_domain *dk_domain_alloc(struct iox_unit *unit)
+{
+	struct iox_pgtable_cfg cfg = {
+		.format = IOX_PGTABLE_VTD_SL, .ias = 48, .oas = 48, .coherent = true,
+	};
+	struct dk_domain *dk = kzalloc(sizeof(*dk), GFP_KERNEL);
+
+	if (!dk)
+		return ERR_PTR(-ENOMEM);
+	if (iox_pgtable_init(&dk->pt, &cfg, GFP_KERNEL)) {
+		kfree(dk);
+		return ERR_PTR(-ENOMEM);
+	}
+	dk->domain.ops = &dk_domain_ops;
+	return &dk->domain;
+}
+
+static struct device *dk_dev;
+static u64 dk_dma_mask;
+
+static bool dk_serves(struct iox_unit *unit, struct device *dev)
+{
+	return dev == dk_dev;
+}
+
+static void dk_show(struct iox_unit *unit, struct seq_file *m)
+{
+}
+
+static const struct iox_unit_ops dk_unit_ops = {
+	.show = dk_show,
+	.serves = dk_serves,
+	.domain_alloc = dk_domain_alloc,
+};
+
+static struct iox_unit dk_unit = {
+	.name = "iox_dma_mock",
+	.ops = &dk_unit_ops,
+	.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
+	.ias = 48,
+	.lazy_ok = true,
+	.coherent = true,
+};
+
+static int dk_suite_init(struct kunit_suite *suite)
+{
+	dk_dev = root_device_register("iox-dma-kunit");
+	if (IS_ERR(dk_dev))
+		return PTR_ERR(dk_dev);
+	dk_dev->dma_mask = &dk_dma_mask;
+	return iox_unit_register(&dk_unit);
+}
+
+static void dk_suite_exit(struct kunit_suite *suite)
+{
+	iox_unit_unregister(&dk_unit);
+	root_device_unregister(dk_dev);
+}
+
+static struct dk_domain *dk_attach(struct kunit *test, enum iox_dma_policy policy)
+{
+	dk_dma_mask = DMA_BIT_MASK(64);
+	dk_dev->coherent_dma_mask = DMA_BIT_MASK(64);
+	KUNIT_ASSERT_EQ(test, iox_dma_attach(dk_dev, policy), 0);
+	KUNIT_ASSERT_NOT_NULL(test, dk_dev->dma_ops);
+	KUNIT_ASSERT_NOT_NULL(test, iox_device_domain(dk_dev));
+	return to_dk(iox_device_domain(dk_dev));
+}
+
+static void dk_exit(struct kunit *test)
+{
+	if (iox_device_domain(dk_dev))
+		KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
+	KUNIT_EXPECT_NULL(test, dk_dev->dma_ops);
+}
+
+static phys_addr_t dk_phys(struct dk_domain *dk, dma_addr_t addr)
+{
+	return iox_iova_to_phys(&dk->domain, addr);
+}
+
+static bool in_msi_window(dma_addr_t addr, size_t size)
+{
+	return addr <= IOX_DMA_MSI_END && addr + size - 1 >= IOX_DMA_MSI_START;
+}
+
+/* IOVAs stay below the mask in use and out of the MSI window. */
+static void dma_masks(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	struct page *page = alloc_page(GFP_KERNEL);
+	static const u64 masks[] = {
+		DMA_BIT_MASK(64), DMA_BIT_MASK(40), DMA_BIT_MASK(32),
+		IOX_DMA_MSI_END, DMA_BIT_MASK(28),
+	};
+	dma_addr_t addr;
+	void *cpu;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	for (i = 0; i < ARRAY_SIZE(masks); i++) {
+		KUNIT_ASSERT_EQ(test, dma_set_mask(dk_dev, masks[i]), 0);
+		addr = dma_map_page(dk_dev, page, 0, SZ_8K, DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dk_dev, addr));
+		KUNIT_EXPECT_LE_MSG(test, addr + SZ_8K - 1, masks[i], "mask %llx", masks[i]);
+		KUNIT_EXPECT_FALSE(test, in_msi_window(addr, SZ_8K));
+		KUNIT_EXPECT_EQ(test, dk_phys(dk, addr + SZ_4K), page_to_phys(page) + SZ_4K);
+		/* Top-down: a wide mask gives addresses above 4G (not cached). */
+		if (masks[i] > DMA_BIT_MASK(33))
+			KUNIT_EXPECT_GT(test, addr, DMA_BIT_MASK(32));
+		dma_unmap_page(dk_dev, addr, SZ_8K, DMA_TO_DEVICE);
+		KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
+	}
+	/* Too narrow to leave room. */
+	KUNIT_EXPECT_NE(test, dma_set_mask(dk_dev, DMA_BIT_MASK(16)), 0);
+
+	/* Coherent allocations follow the coherent mask, not the DMA mask. */
+	KUNIT_ASSERT_EQ(test, dma_set_mask(dk_dev, DMA_BIT_MASK(64)), 0);
+	KUNIT_ASSERT_EQ(test, dma_set_coherent_mask(dk_dev, DMA_BIT_MASK(32)), 0);
+	cpu = dma_alloc_coherent(dk_dev, SZ_4K, &addr, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_LE(test, addr + SZ_4K - 1, DMA_BIT_MASK(32));
+	dma_free_coherent(dk_dev, SZ_4K, cpu, addr);
+	/* A size no earlier call freed (nothing cached below 4G): from the top. */
+	KUNIT_ASSERT_EQ(test, dma_set_coherent_mask(dk_dev, DMA_BIT_MASK(64)), 0);
+	cpu = dma_alloc_coherent(dk_dev, SZ_64K, &addr, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_GT(test, addr, DMA_BIT_MASK(32));
+	dma_free_coherent(dk_dev, SZ_64K, cpu, addr);
+	__free_page(page);
+}
+
+/* A buffer keeps its offset into the page; all its pages are mapped. */
+static void dma_subpage_offsets(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	struct page *pages = alloc_pages(GFP_KERNEL, 1);
+	phys_addr_t pa;
+	dma_addr_t addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	pa = page_to_phys(pages);
+	addr = dma_map_page(dk_dev, pages, 0x234, 100, DMA_FROM_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dk_dev, addr));
+	KUNIT_EXPECT_EQ(test, addr & (PAGE_SIZE - 1), 0x234ULL);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), pa + 0x234);
+	dma_unmap_page(dk_dev, addr, 100, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
+
+	/* 0x200 bytes from 0xf00: two pages. */
+	addr = dma_map_single(dk_dev, page_address(pages) + 0xf00, 0x200, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dk_dev, addr));
+	KUNIT_EXPECT_EQ(test, addr & (PAGE_SIZE - 1), 0xf00ULL);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), pa + 0xf00);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr + 0x1ff), pa + 0x10ff);
+	dma_unmap_single(dk_dev, addr, 0x200, DMA_BIDIRECTIONAL);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr + 0x1ff), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dk->syncs), 2);
+	__free_pages(pages, 1);
+}
+
+/*
+ * One IOVA range per list: an entry that starts a page where the previous
+ * one ended a page continues its DMA segment; others start a new one.
+ */
+static void dma_sg_merging(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	struct page *p[4];
+	struct scatterlist sgl[4], *s;
+	dma_addr_t first;
+	int i, count;
+
+	for (i = 0; i < 4; i++) {
+		p[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	sg_init_table(sgl, 4);
+	sg_set_page(&sgl[0], p[0], 0x800, 0x800);	/* ends on a page end */
+	sg_set_page(&sgl[1], p[1], SZ_4K, 0);		/* merges */
+	sg_set_page(&sgl[2], p[2], 0x200, 0x100);	/* starts mid-page: new */
+	sg_set_page(&sgl[3], p[3], 0x100, 0);		/* previous ended mid-page: new */
+	count = dma_map_sg(dk_dev, sgl, 4, DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, count, 3);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[0]), 0x1800U);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[1]), 0x200U);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[2]), 0x100U);
+	first = sg_dma_address(&sgl[0]);
+	KUNIT_EXPECT_EQ(test, first & (PAGE_SIZE - 1), 0x800ULL);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first), page_to_phys(p[0]) + 0x800);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first + 0x800), page_to_phys(p[1]));
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, sg_dma_address(&sgl[1])), page_to_phys(p[2]) + 0x100);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, sg_dma_address(&sgl[2])), page_to_phys(p[3]));
+	/* One contiguous range: the segments follow each other page by page. */
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[1]), (first & PAGE_MASK) + SZ_8K + 0x100);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[2]), (first & PAGE_MASK) + SZ_8K + SZ_4K);
+	/* The entries themselves are as the caller made them. */
+	KUNIT_EXPECT_EQ(test, sgl[0].offset, 0x800U);
+	KUNIT_EXPECT_EQ(test, sgl[2].length, 0x200U);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[3]), 0U);
+
+	dma_unmap_sg(dk_dev, sgl, 4, DMA_TO_DEVICE);
+	for_each_sg(sgl, s, 3, i)
+		KUNIT_EXPECT_EQ(test, dk_phys(dk, sg_dma_address(s)), 0);
+	/* One sync, for the whole list. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&dk->syncs), 1);
+	for (i = 0; i < 4; i++)
+		__free_page(p[i]);
+}
+
+/* Sub-page coherent buffers: zeroed, mapped whole, unmapped on free. */
+static void dma_coherent_alloc(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	struct sg_table sgt;
+	dma_addr_t addr;
+	u8 *cpu;
+	int i;
+
+	cpu = dma_alloc_coherent(dk_dev, 100, &addr, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_EQ(test, cpu[i], 0);
+	KUNIT_EXPECT_EQ(test, addr & (PAGE_SIZE - 1), 0ULL);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), virt_to_phys(cpu));
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr + PAGE_SIZE - 1), virt_to_phys(cpu) + PAGE_SIZE - 1);
+	KUNIT_ASSERT_EQ(test, dma_get_sgtable(dk_dev, &sgt, cpu, addr, 100), 0);
+	KUNIT_EXPECT_EQ(test, sg_phys(sgt.sgl), virt_to_phys(cpu));
+	sg_free_table(&sgt);
+	dma_free_coherent(dk_dev, 100, cpu, addr);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
+
+	/* Three pages and a bit. */
+	cpu = dma_alloc_coherent(dk_dev, 3 * SZ_4K + 1, &addr, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr + 3 * SZ_4K), virt_to_phys(cpu + 3 * SZ_4K));
+	dma_free_coherent(dk_dev, 3 * SZ_4K + 1, cpu, addr);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr + 3 * SZ_4K), 0);
+	KUNIT_EXPECT_EQ(test, dma_get_required_mask(dk_dev), DMA_BIT_MASK(32));
+}
+
+/*
+ * Strict: one IOTLB sync per unmap, and the IOVA may come back at once.
+ * Lazy: no sync; the IOVAs stay out of use until the queue's flush (all
+ * distinct here), which comes once the domain goes.
+ */
+static void dma_strict_and_lazy(struct kunit *test)
+{
+	const int n = 16;
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addrs[16];
+	struct dk_domain *dk;
+	int i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	dk = dk_attach(test, IOX_DMA_STRICT);
+	KUNIT_EXPECT_FALSE(test, iox_dma_is_lazy(dk_dev));
+	for (i = 0; i < n; i++) {
+		addrs[i] = dma_map_page(dk_dev, page, 0, SZ_4K, DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dk_dev, addrs[i]));
+		dma_unmap_page(dk_dev, addrs[i], SZ_4K, DMA_TO_DEVICE);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&dk->syncs), n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&dk->flushes), 0);
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
+
+	dk = dk_attach(test, IOX_DMA_LAZY);
+	KUNIT_EXPECT_TRUE(test, iox_dma_is_lazy(dk_dev));
+	for (i = 0; i < n; i++) {
+		addrs[i] = dma_map_page(dk_dev, page, 0, SZ_4K, DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dk_dev, addrs[i]));
+		dma_unmap_page(dk_dev, addrs[i], SZ_4K, DMA_TO_DEVICE);
+		/* Unmapped from the table at once, only the IOTLB waits. */
+		KUNIT_EXPECT_EQ(test, dk_phys(dk, addrs[i]), 0);
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_NE(test, addrs[i], addrs[j]);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&dk->syncs), 0);
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
+	__free_page(page);
+}
+
+/* MMIO of another device maps like memory. */
+static void dma_resource(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	dma_addr_t addr;
+
+	addr = dma_map_resource(dk_dev, 0xfed00010, 8, DMA_BIDIRECTIONAL, 0);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dk_dev, addr));
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0xfed00010ULL);
+	dma_unmap_resource(dk_dev, addr, 8, DMA_BIDIRECTIONAL, 0);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
+}
+
+static struct kunit_case dma_cases[] = {
+	KUNIT_CASE(dma_masks),
+	KUNIT_CASE(dma_subpage_offsets),
+	KUNIT_CASE(dma_sg_merging),
+	KUNIT_CASE(dma_coherent_alloc),
+	KUNIT_CASE(dma_strict_and_lazy),
+	KUNIT_CASE(dma_resource),
+	{}
+};
+
+static struct kunit_suite dma_suite = {
+	.name = "iox-dma",
+	.suite_init = dk_suite_init,
+	.suite_exit = dk_suite_exit,
+	.exit = dk_exit,
+	.test_cases = dma_cases,
+};
+
+kunit_test_suite(dma_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the iox DMA layer");
+MODULE_LICENSE("GPL");
