@@ -18,6 +18,7 @@
 #include <linux/minmax.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/spinlock_types.h>
 #include <linux/types.h>
 
 struct dentry;
@@ -69,7 +70,8 @@ void iox_split_first(u64 iova, phys_addr_t paddr, size_t size,
  *	invalidation): ranges are not tracked at all
  *
  * Backends add ranges while unmapping; the core hands the gather to the
- * backend's iotlb_sync and then frees @freelist.
+ * backend's iotlb_sync and then frees @freelist, or keeps it if the sync
+ * failed (see iox_iotlb_sync()).
  */
 struct iox_iotlb_gather {
 	u64 start;
@@ -316,14 +318,22 @@ bool iox_pci_own_requester_id(struct pci_dev *pdev);
  *	run was unmapped, -ENOENT when it stopped at the first IOVA that is
  *	not mapped, -ENOMEM (with nothing changed) when memory a superpage
  *	split needs could not be had
- * @iotlb_sync: invalidate what @gather recorded; when it returns, no
- *	device can use the old translations
+ * @iotlb_sync: invalidate what @gather recorded on every unit that can
+ *	reach the domain; return 0 when no device can use the old
+ *	translations (or the freed tables) any more, or a negative errno
+ *	(-ETIMEDOUT, -EIO) when the invalidation may not have completed on
+ *	some unit.  Leave @gather's freelist alone: the core frees it on
+ *	success and keeps it on failure.
  * @iotlb_sync_map: make new mappings of [@iova, @iova + @size) visible,
  *	for hardware that caches non-present entries; may be NULL
- * @flush_iotlb_all: invalidate every translation of the domain
+ * @flush_iotlb_all: invalidate every translation of the domain; 0, or a
+ *	negative errno as for @iotlb_sync
  * @iova_to_phys: the physical address @iova translates to, 0 if none
  * @attach_dev: point @dev, behind @unit, at the domain's page table
- * @detach_dev: stop translating @dev through the domain
+ * @detach_dev: stop translating @dev through the domain; return 0 once the
+ *	hardware can no longer reach the domain's tables on @dev's behalf,
+ *	or a negative errno if that could not be made sure (the entry could
+ *	not be cleared and flushed): the core then keeps @dev attached
  * @free: free the domain and its page table; no device is attached
  * @show_pgtable: describe the page table (levels, table pages allocated and
  *	freed) for the domain's debugfs "pgtable" file; may be NULL
@@ -338,14 +348,14 @@ struct iox_domain_ops {
 	int (*unmap_pages)(struct iox_domain *domain, u64 iova, size_t pgsize,
 			   size_t pgcount, struct iox_iotlb_gather *gather,
 			   size_t *unmapped);
-	void (*iotlb_sync)(struct iox_domain *domain, struct iox_iotlb_gather *gather);
+	int (*iotlb_sync)(struct iox_domain *domain, struct iox_iotlb_gather *gather);
 	int (*iotlb_sync_map)(struct iox_domain *domain, u64 iova, size_t size);
-	void (*flush_iotlb_all)(struct iox_domain *domain);
+	int (*flush_iotlb_all)(struct iox_domain *domain);
 	phys_addr_t (*iova_to_phys)(struct iox_domain *domain, u64 iova);
 	int (*attach_dev)(struct iox_domain *domain, struct iox_unit *unit,
 			  struct device *dev);
-	void (*detach_dev)(struct iox_domain *domain, struct iox_unit *unit,
-			   struct device *dev);
+	int (*detach_dev)(struct iox_domain *domain, struct iox_unit *unit,
+			  struct device *dev);
 	void (*free)(struct iox_domain *domain);
 	void (*show_pgtable)(struct iox_domain *domain, struct seq_file *m);
 	int (*lookup)(struct iox_domain *domain, u64 iova, struct iox_mapping *m);
@@ -362,6 +372,7 @@ struct iox_domain_ops {
  * @flush_alls: domain-wide IOTLB flushes
  * @unmap_nomem: unmaps that stopped short because a superpage split could
  *	not get memory (see iox_unmap_range())
+ * @sync_errors: syncs and domain-wide flushes the backend reported failed
  */
 struct iox_domain_stats {
 	u64 maps;
@@ -371,6 +382,7 @@ struct iox_domain_stats {
 	u64 syncs;
 	u64 flush_alls;
 	u64 unmap_nomem;
+	u64 sync_errors;
 };
 
 /* The flags of a fault report: what the faulting request was. */
@@ -401,6 +413,11 @@ struct iox_domain_stats {
  * @used_pgsizes: page sizes mapped since the domain was last empty
  * @highest_mapped: highest IOVA mapped since the domain was last empty
  * @stats: per-CPU counters, see iox_domain_get_stats()
+ * @kept_lock: protects @kept_pages; taken in any context
+ * @kept_pages: page-table pages whose invalidation failed (linked through
+ *	page->lru): hardware may still walk them, so they are not reused
+ *	until a domain-wide flush succeeds or the domain is freed
+ * @nr_kept_pages: number of pages on @kept_pages
  * @nr_faults: DMA faults reported for devices attached to the domain
  * @fault_handler: called for each such fault, in process context, with the
  *	device, the faulting IOVA, IOX_FAULT_* flags and @fault_data; set
@@ -428,6 +445,9 @@ struct iox_domain {
 	atomic_long_t used_pgsizes;
 	atomic64_t highest_mapped;
 	struct iox_domain_stats __percpu *stats;
+	spinlock_t kept_lock;	/* see @kept_lock above */
+	struct list_head kept_pages;
+	atomic_long_t nr_kept_pages;
 	atomic64_t nr_faults;
 	void (*fault_handler)(struct iox_domain *domain, struct device *dev, u64 iova,
 			      int flags, void *data);
@@ -454,13 +474,13 @@ int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
 	    int prot, gfp_t gfp);
 ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 		   unsigned int nents, int prot, gfp_t gfp);
-size_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size);
+ssize_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size);
 size_t iox_unmap_fast(struct iox_domain *domain, u64 iova, size_t size,
 		      struct iox_iotlb_gather *gather);
 int iox_unmap_range(struct iox_domain *domain, u64 iova, size_t size,
 		    struct iox_iotlb_gather *gather, size_t *unmapped);
-void iox_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather);
-void iox_flush_all(struct iox_domain *domain);
+int iox_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather);
+int iox_flush_all(struct iox_domain *domain);
 phys_addr_t iox_iova_to_phys(struct iox_domain *domain, u64 iova);
 int iox_lookup(struct iox_domain *domain, u64 iova, struct iox_mapping *m);
 int iox_domain_pgtable_info(struct iox_domain *domain, struct iox_pgtable_info *info);

@@ -48,6 +48,8 @@ static int iox_domain_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "syncs: %llu\n", stats.syncs);
 	seq_printf(m, "flush_alls: %llu\n", stats.flush_alls);
 	seq_printf(m, "unmap_nomem: %llu\n", stats.unmap_nomem);
+	seq_printf(m, "sync_errors: %llu\n", stats.sync_errors);
+	seq_printf(m, "kept_pages: %ld\n", atomic_long_read(&domain->nr_kept_pages));
 	seq_printf(m, "faults: %lld\n", (long long)atomic64_read(&domain->nr_faults));
 	return 0;
 }

@@ -121,7 +121,9 @@ static void iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
 		iox_unmap_lazy(dd->domain, iova, size, pfn, npages);
 		return;
 	}
-	iox_unmap(dd->domain, iova, size);
+	/* A failed invalidation leaves the IOVA reachable: never reuse it. */
+	if (iox_unmap(dd->domain, iova, size) < 0)
+		return;
 	iox_iova_free(&dd->iovad, pfn, npages);
 }
 

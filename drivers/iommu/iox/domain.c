@@ -21,6 +21,7 @@
 #include <linux/err.h>
 #include <linux/idr.h>
 #include <linux/iox.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -119,6 +120,9 @@ struct iox_domain *iox_domain_alloc(struct iox_unit *unit)
 	atomic64_set(&domain->mapped_bytes, 0);
 	atomic_long_set(&domain->used_pgsizes, 0);
 	atomic64_set(&domain->highest_mapped, 0);
+	spin_lock_init(&domain->kept_lock);
+	INIT_LIST_HEAD(&domain->kept_pages);
+	atomic_long_set(&domain->nr_kept_pages, 0);
 	atomic64_set(&domain->nr_faults, 0);
 	iox_debugfs_add_domain(domain);
 	return domain;
@@ -129,8 +133,11 @@ EXPORT_SYMBOL_GPL(iox_domain_alloc);
  * iox_domain_free() - free a domain
  * @domain: the domain; no device may be attached
  *
- * Mappings left in the domain are freed with its page table.  A domain in
- * lazy mode flushes its queue first and releases what was queued.
+ * Mappings left in the domain are freed with its page table, and so are
+ * the page-table pages kept after failed invalidations: every device was
+ * detached with its translation cleared and flushed, so no hardware can
+ * walk them any more.  A domain in lazy mode flushes its queue first and
+ * releases what was queued.
  *
  * Return: 0, -EINVAL for no domain, -EBUSY (and nothing freed) while
  * devices are attached.
@@ -151,6 +158,7 @@ int iox_domain_free(struct iox_domain *domain)
 
 	iox_domain_disable_lazy(domain);
 	iox_debugfs_remove_domain(domain);
+	put_pages_list(&domain->kept_pages);
 	ida_free(&iox_domain_ida, domain->id);
 	free_percpu(domain->stats);
 	mutex_destroy(&domain->lock);
@@ -275,11 +283,15 @@ EXPORT_SYMBOL_GPL(iox_attach_device);
  * The domain's capabilities widen again to what the remaining devices'
  * units support.
  *
- * Return: 0, or -EINVAL if @dev is not attached to @domain.
+ * Return: 0, -EINVAL if @dev is not attached to @domain, or the backend's
+ * errno (-ETIMEDOUT, -EIO) if it could not make sure that the hardware no
+ * longer translates @dev through @domain: @dev then stays attached (and
+ * the domain cannot be freed); the detach may be retried.
  */
 int iox_detach_device(struct iox_domain *domain, struct device *dev)
 {
 	struct iox_dev_data *data, *other;
+	int ret;
 
 	if (IS_ERR_OR_NULL(domain) || !dev)
 		return -EINVAL;
@@ -293,7 +305,14 @@ int iox_detach_device(struct iox_domain *domain, struct device *dev)
 	}
 
 	WRITE_ONCE(data->domain, NULL);
-	domain->ops->detach_dev(domain, data->unit, dev);
+	ret = domain->ops->detach_dev(domain, data->unit, dev);
+	if (ret) {
+		WRITE_ONCE(data->domain, domain);
+		mutex_unlock(&domain->lock);
+		dev_err(dev, "iox: detach from domain %d failed (%d), still attached\n",
+			domain->id, ret);
+		return ret;
+	}
 	xa_erase(&iox_devices, (unsigned long)dev);
 	list_del(&data->link);
 	domain->nr_devices--;
@@ -399,6 +418,7 @@ void iox_domain_get_stats(struct iox_domain *domain, struct iox_domain_stats *st
 		stats->syncs += READ_ONCE(s->syncs);
 		stats->flush_alls += READ_ONCE(s->flush_alls);
 		stats->unmap_nomem += READ_ONCE(s->unmap_nomem);
+		stats->sync_errors += READ_ONCE(s->sync_errors);
 	}
 }
 EXPORT_SYMBOL_GPL(iox_domain_get_stats);

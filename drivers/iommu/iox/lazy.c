@@ -20,8 +20,7 @@
 
 static int iox_lazy_flush(void *data)
 {
-	iox_flush_all(data);
-	return 0;
+	return iox_flush_all(data);
 }
 
 /**

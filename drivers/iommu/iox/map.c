@@ -172,7 +172,10 @@ static int iox_unmap_runs(struct iox_domain *domain, u64 iova, size_t size,
 	return ret;
 }
 
-/* Undo a failed map: remove what it mapped, strictly, without accounting. */
+/*
+ * Undo a failed map: remove what it mapped, strictly, without accounting.
+ * A failing sync keeps the tables (iox_iotlb_sync()); the map fails anyway.
+ */
 static void iox_unwind(struct iox_domain *domain, u64 iova, size_t mapped)
 {
 	struct iox_iotlb_gather gather;
@@ -354,7 +357,9 @@ EXPORT_SYMBOL_GPL(iox_map_sg);
  * holding @iova + *@unmapped had to be split (the range ends or starts
  * inside it) and no memory was available (page-table pages are allocated
  * with GFP_ATOMIC); that superpage and the rest of the range are still
- * mapped, and the caller may retry the rest.
+ * mapped, and the caller may retry the rest.  With a NULL @gather,
+ * -ETIMEDOUT or -EIO from the IOTLB sync, which takes precedence: what was
+ * unmapped may still be reachable, as for iox_unmap().
  */
 int iox_unmap_range(struct iox_domain *domain, u64 iova, size_t size,
 		    struct iox_iotlb_gather *gather, size_t *unmapped)
@@ -383,8 +388,11 @@ int iox_unmap_range(struct iox_domain *domain, u64 iova, size_t size,
 				    domain->id, iova + *unmapped);
 	}
 	trace_iox_unmap(domain->id, iova, size, *unmapped);
-	if (!gather)
-		iox_iotlb_sync(domain, g);
+	if (!gather) {
+		int err = iox_iotlb_sync(domain, g);
+
+		ret = err ?: ret;
+	}
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_unmap_range);
@@ -422,20 +430,50 @@ EXPORT_SYMBOL_GPL(iox_unmap_fast);
  * @iova: first IOVA
  * @size: length in bytes, aligned like a map
  *
- * As iox_unmap_fast(), then the IOTLB is synced once: when this returns,
- * no device can reach the old translations of what was unmapped.
+ * As iox_unmap_fast(), then the IOTLB is synced once: when this returns a
+ * non-negative value, no device can reach the old translations of what
+ * was unmapped.
  *
- * Return: the number of bytes unmapped, see iox_unmap_fast(); use
- * iox_unmap_range() to learn why a range was unmapped short.
+ * Return: the number of bytes unmapped, see iox_unmap_fast() (use
+ * iox_unmap_range() to learn why a range was unmapped short); or a
+ * negative errno from the sync (-ETIMEDOUT, -EIO): the range is gone from
+ * the page table, but a device may still reach the old translations.  The
+ * caller must then neither reuse the IOVAs nor free the memory they
+ * pointed to until iox_flush_all() succeeded.
  */
-size_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size)
+ssize_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size)
 {
+	struct iox_iotlb_gather gather;
 	size_t unmapped;
+	int ret;
 
-	iox_unmap_range(domain, iova, size, NULL, &unmapped);
-	return unmapped;
+	iox_iotlb_gather_init(&gather, false);
+	iox_unmap_range(domain, iova, size, &gather, &unmapped);
+	ret = iox_iotlb_sync(domain, &gather);
+	return ret ? ret : unmapped;
 }
 EXPORT_SYMBOL_GPL(iox_unmap);
+
+/*
+ * The backend could not complete an invalidation: hardware may still walk
+ * the tables @freelist holds, so they are kept (never reused) until a
+ * domain-wide flush succeeds or the domain is freed.
+ */
+static void iox_sync_failed(struct iox_domain *domain, struct list_head *freelist,
+			    int err)
+{
+	unsigned long flags, nr = list_count_nodes(freelist);
+
+	this_cpu_inc(domain->stats->sync_errors);
+	if (nr) {
+		spin_lock_irqsave(&domain->kept_lock, flags);
+		list_splice_tail_init(freelist, &domain->kept_pages);
+		atomic_long_add(nr, &domain->nr_kept_pages);
+		spin_unlock_irqrestore(&domain->kept_lock, flags);
+	}
+	pr_err_ratelimited("domain %d: IOTLB invalidation failed (%d), %lu page-table pages kept\n",
+			   domain->id, err, nr);
+}
 
 /**
  * iox_iotlb_sync() - carry out the invalidation a gather collected
@@ -444,30 +482,68 @@ EXPORT_SYMBOL_GPL(iox_unmap);
  *
  * The backend invalidates the gathered range; then the page-table pages
  * that the unmaps emptied are freed, as nothing can walk them any more.
- * Nothing is done for a gather that collected nothing.
+ * If the backend reports that the invalidation may not have completed,
+ * the pages are kept instead (counted in the domain's debugfs "stats" as
+ * kept_pages, and logged) until a later iox_flush_all() succeeds or the
+ * domain is freed.  Nothing is done for a gather that collected nothing.
+ *
+ * Return: 0, or the backend's errno (-ETIMEDOUT, -EIO): devices may still
+ * use the gathered translations.
  */
-void iox_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+int iox_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
-	if (iox_iotlb_gather_empty(gather) && list_empty(&gather->freelist))
-		return;
+	int ret;
 
-	domain->ops->iotlb_sync(domain, gather);
+	if (iox_iotlb_gather_empty(gather) && list_empty(&gather->freelist))
+		return 0;
+
+	ret = domain->ops->iotlb_sync(domain, gather);
 	this_cpu_inc(domain->stats->syncs);
 	trace_iox_sync(domain->id, gather->start, gather->end, gather->pgsize,
 		       gather->queued);
-	put_pages_list(&gather->freelist);
+	if (ret)
+		iox_sync_failed(domain, &gather->freelist, ret);
+	else
+		put_pages_list(&gather->freelist);
 	iox_iotlb_gather_init(gather, gather->queued);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_iotlb_sync);
 
 /**
  * iox_flush_all() - invalidate every translation of a domain
  * @domain: the domain
+ *
+ * Page-table pages kept after failed syncs are freed once this succeeds.
+ *
+ * Return: 0, or the backend's errno (-ETIMEDOUT, -EIO): devices may still
+ * use old translations, and kept pages stay kept.
  */
-void iox_flush_all(struct iox_domain *domain)
+int iox_flush_all(struct iox_domain *domain)
 {
-	domain->ops->flush_iotlb_all(domain);
+	unsigned long flags, nr;
+	LIST_HEAD(kept);
+	int ret;
+
+	/* The flush covers the pages kept before it starts. */
+	spin_lock_irqsave(&domain->kept_lock, flags);
+	list_splice_init(&domain->kept_pages, &kept);
+	nr = atomic_long_xchg(&domain->nr_kept_pages, 0);
+	spin_unlock_irqrestore(&domain->kept_lock, flags);
+
+	ret = domain->ops->flush_iotlb_all(domain);
 	this_cpu_inc(domain->stats->flush_alls);
+	if (ret) {
+		spin_lock_irqsave(&domain->kept_lock, flags);
+		list_splice(&kept, &domain->kept_pages);
+		atomic_long_add(nr, &domain->nr_kept_pages);
+		spin_unlock_irqrestore(&domain->kept_lock, flags);
+		this_cpu_inc(domain->stats->sync_errors);
+		pr_err_ratelimited("domain %d: IOTLB flush failed (%d)\n", domain->id, ret);
+		return ret;
+	}
+	put_pages_list(&kept);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(iox_flush_all);
 

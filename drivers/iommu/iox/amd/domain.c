@@ -104,17 +104,14 @@ static int iox_amdvi_flush_range(struct iox_amdvi_domain *d, u64 start, u64 end,
  * directory entries: PDE is set then.  A gather with freed tables but no
  * range (a queued unmap) still needs them dropped before they are reused.
  */
-static void iox_amdvi_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+static int iox_amdvi_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
 	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
 	bool pde = !iox_inv_leaf_only(false, !list_empty(&gather->freelist));
 
-	if (iox_iotlb_gather_empty(gather)) {
-		if (pde)
-			iox_amdvi_flush_domain(d);
-		return;
-	}
-	iox_amdvi_flush_range(d, gather->start, gather->end, pde);
+	if (iox_iotlb_gather_empty(gather))
+		return pde ? iox_amdvi_flush_domain(d) : 0;
+	return iox_amdvi_flush_range(d, gather->start, gather->end, pde);
 }
 
 /*
@@ -135,9 +132,9 @@ static int iox_amdvi_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t 
 	return ret;
 }
 
-static void iox_amdvi_flush_iotlb_all(struct iox_domain *domain)
+static int iox_amdvi_flush_iotlb_all(struct iox_domain *domain)
 {
-	iox_amdvi_flush_domain(to_amdvi_domain(domain));
+	return iox_amdvi_flush_domain(to_amdvi_domain(domain));
 }
 
 static phys_addr_t iox_amdvi_iova_to_phys(struct iox_domain *domain, u64 iova)
@@ -214,9 +211,13 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 	return 0;
 }
 
-/* A detached device goes back to pass-through, as at bring-up. */
-static void iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
-				 struct device *dev)
+/*
+ * A detached device goes back to pass-through, as at bring-up.  If the
+ * invalidation after the change failed, the unit may still use the old
+ * entry: the unit keeps its domain id, and the core the device.
+ */
+static int iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+				struct device *dev)
 {
 	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
 	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
@@ -225,11 +226,14 @@ static void iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *uni
 	int ret;
 
 	ret = iox_amdvi_dte_set_pt(amdvi, pci_dev_id(pdev));
-	if (ret)
+	if (ret) {
 		pci_err(pdev, "iox: %s: invalidation after detach failed (%d)\n", unit->name, ret);
+		return ret;
+	}
 	if (WARN_ON(!du) || --du->devices)
-		return;
+		return 0;
 	iox_amdvi_domain_unit_drop(d, du);
+	return 0;
 }
 
 static void iox_amdvi_domain_free(struct iox_domain *domain)

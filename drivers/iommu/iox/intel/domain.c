@@ -77,12 +77,17 @@ static int iox_vtd_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsiz
 				       pgcount, gather, unmapped);
 }
 
-static void iox_vtd_flush_domain(struct iox_vtd_domain *d)
+/* Every unit is invalidated even if one fails; the first error is returned. */
+static int iox_vtd_flush_domain(struct iox_vtd_domain *d)
 {
 	unsigned int i;
+	int ret = 0, err;
 
-	for (i = 0; i < d->nr_units; i++)
-		iox_vtd_inv_iotlb(d->units[i].vtd, VTD_INV_DOMAIN, d->units[i].did);
+	for (i = 0; i < d->nr_units; i++) {
+		err = iox_vtd_inv_iotlb(d->units[i].vtd, VTD_INV_DOMAIN, d->units[i].did);
+		ret = ret ?: err;
+	}
+	return ret;
 }
 
 /*
@@ -91,20 +96,21 @@ static void iox_vtd_flush_domain(struct iox_vtd_domain *d)
  * only when none were freed; a gather with freed tables but no range (a
  * queued unmap) still needs them dropped before the pages are reused.
  */
-static void iox_vtd_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+static int iox_vtd_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
 	struct iox_vtd_domain *d = to_vtd_domain(domain);
 	bool leaf_only = iox_inv_leaf_only(false, !list_empty(&gather->freelist));
 	unsigned int i;
+	int ret = 0, err;
 
-	if (iox_iotlb_gather_empty(gather)) {
-		if (!leaf_only)
-			iox_vtd_flush_domain(d);
-		return;
+	if (iox_iotlb_gather_empty(gather))
+		return leaf_only ? 0 : iox_vtd_flush_domain(d);
+	for (i = 0; i < d->nr_units; i++) {
+		err = iox_vtd_inv_iotlb_range(d->units[i].vtd, d->units[i].did,
+					      gather->start, gather->end, leaf_only);
+		ret = ret ?: err;
 	}
-	for (i = 0; i < d->nr_units; i++)
-		iox_vtd_inv_iotlb_range(d->units[i].vtd, d->units[i].did, gather->start,
-					gather->end, leaf_only);
+	return ret;
 }
 
 /*
@@ -132,9 +138,9 @@ static int iox_vtd_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t si
 	return ret;
 }
 
-static void iox_vtd_flush_iotlb_all(struct iox_domain *domain)
+static int iox_vtd_flush_iotlb_all(struct iox_domain *domain)
 {
-	iox_vtd_flush_domain(to_vtd_domain(domain));
+	return iox_vtd_flush_domain(to_vtd_domain(domain));
 }
 
 static phys_addr_t iox_vtd_iova_to_phys(struct iox_domain *domain, u64 iova)
@@ -209,21 +215,41 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 	return 0;
 }
 
-/* A detached device goes back to pass-through, as at bring-up. */
-static void iox_vtd_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
-			       struct device *dev)
+/*
+ * A detached device goes back to pass-through, as at bring-up (or is
+ * blocked on a unit without it).  If the new entry cannot be made visible
+ * (its invalidation failed), the unit may still walk the domain's tables
+ * for the device: it keeps its domain id, and the core the device.
+ */
+static int iox_vtd_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			      struct device *dev)
 {
 	struct iox_vtd_domain *d = to_vtd_domain(domain);
 	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
 	struct iox_vtd_domain_unit *du = iox_vtd_domain_unit(d, vtd);
 	struct pci_dev *pdev = to_pci_dev(dev);
+	int ret;
 
-	if (iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn))
-		iox_vtd_context_clear(vtd, pdev->bus->number, pdev->devfn);
-	if (WARN_ON(!du) || --du->devices)
-		return;
+	ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
+	if (ret == -EOPNOTSUPP)
+		ret = iox_vtd_context_clear(vtd, pdev->bus->number, pdev->devfn);
+	if (ret || WARN_ON(!du))
+		return ret;
+	/*
+	 * The id may tag another domain's entries next: flush it here too, as
+	 * a retried detach found the entry in pass-through already and
+	 * flushed only the pass-through id.
+	 */
+	if (du->devices == 1) {
+		ret = iox_vtd_inv_iotlb(vtd, VTD_INV_DOMAIN, du->did);
+		if (ret)
+			return ret;
+	}
+	if (--du->devices)
+		return 0;
 	ida_free(&vtd->domain_ids, du->did);
 	*du = d->units[--d->nr_units];
+	return 0;
 }
 
 static void iox_vtd_domain_free(struct iox_domain *domain)

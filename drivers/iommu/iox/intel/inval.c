@@ -45,6 +45,35 @@ static int iox_vtd_reg_poll(struct iox_vtd_unit *vtd, unsigned int reg, u64 busy
 }
 
 /**
+ * iox_vtd_inject_inv_errors() - make a unit's next invalidations fail
+ * @vtd: the unit
+ * @n: how many of its next submissions fail (0 stops)
+ *
+ * For tests of the error paths.  With queued invalidation each such batch
+ * carries an invalid descriptor, so that hardware reports an error (IQE)
+ * and the batch fails with -EIO although its other descriptors are
+ * carried out; with register-based invalidation the invalidation is not
+ * issued at all and fails with -EIO.
+ */
+void iox_vtd_inject_inv_errors(struct iox_vtd_unit *vtd, int n)
+{
+	atomic_set(&vtd->inject_inv_errors, n);
+}
+EXPORT_SYMBOL_NS_GPL(iox_vtd_inject_inv_errors, IOX_TEST);
+
+/**
+ * iox_vtd_inv_inject() - whether to fail this invalidation (a test hook)
+ * @vtd: the unit
+ *
+ * Return: true once for each failure iox_vtd_inject_inv_errors() asked for.
+ */
+bool iox_vtd_inv_inject(struct iox_vtd_unit *vtd)
+{
+	return atomic_read(&vtd->inject_inv_errors) > 0 &&
+	       atomic_dec_if_positive(&vtd->inject_inv_errors) >= 0;
+}
+
+/**
  * iox_vtd_inv_context() - invalidate context-cache entries
  * @vtd: the unit
  * @granularity: VTD_INV_GLOBAL, VTD_INV_DOMAIN or VTD_INV_DEVICE
@@ -68,6 +97,8 @@ int iox_vtd_inv_context(struct iox_vtd_unit *vtd, unsigned int granularity, u16 
 		return iox_vtd_qi_submit(vtd, &desc, 1);
 	}
 
+	if (iox_vtd_inv_inject(vtd))
+		return -EIO;
 	raw_spin_lock_irqsave(&vtd->reg_lock, flags);
 	writeq(VTD_CCMD_ICC | FIELD_PREP(VTD_CCMD_CIRG, granularity) |
 	       FIELD_PREP(VTD_CCMD_SID, sid) | FIELD_PREP(VTD_CCMD_DID, did),
@@ -103,6 +134,8 @@ static int iox_vtd_reg_iotlb(struct iox_vtd_unit *vtd, unsigned int granularity,
 	unsigned long flags;
 	int ret;
 
+	if (iox_vtd_inv_inject(vtd))
+		return -EIO;
 	raw_spin_lock_irqsave(&vtd->reg_lock, flags);
 	if (granularity == VTD_INV_PAGE)
 		writeq(addr | (ih ? VTD_IVA_IH : 0) | FIELD_PREP(VTD_IVA_AM, am),

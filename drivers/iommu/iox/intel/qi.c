@@ -4,14 +4,25 @@
  *
  * Descriptors go into a ring of 256 128-bit entries; software advances the
  * tail (IQT), hardware the head (IQH).  Every batch ends with a wait
- * descriptor that writes a sequence number to a status word, and the
- * submitter polls that word: when it holds the batch's number, hardware has
- * finished every descriptor before it.  The wait uses the status write
+ * descriptor that writes the batch's sequence number to a status word, and
+ * the submitter polls that word: once it holds the batch's number or a
+ * later one, hardware has finished every descriptor before it (waits are
+ * fenced, so batches complete in order).  The wait uses the status write
  * only: asking for an interrupt as well (SW and IF together) is not
  * something every implementation handles.
  *
- * Submission and completion happen under one lock, so the ring is empty at
- * the start of each batch and never overflows.
+ * The submitter polls with interrupts off for a few microseconds; if the
+ * batch is not done by then and the caller had interrupts on, the lock is
+ * dropped and interrupts let in between polls, so that a slow or stuck
+ * queue never keeps interrupts off for long.  Other submitters may then
+ * queue behind the batch.  A batch that does not complete in time is left
+ * where it is: descriptors hardware has not fetched yet (from IQH to the
+ * tail) are never overwritten, and new batches wait for room.
+ *
+ * Errors: an invalid descriptor (IQE) stops hardware at it; it is replaced
+ * by a harmless wait, hardware goes on, and the batch it belonged to fails
+ * with -EIO.  A device-TLB invalidation time-out (ITE) drops the pending
+ * waits: their batches fail with -ETIMEDOUT.
  */
 #define pr_fmt(fmt) "iox-intel: " fmt
 
@@ -23,12 +34,28 @@
 
 #include "vtd.h"
 
-#define VTD_QI_ENTRIES		256
 #define VTD_QI_TIMEOUT_NS	(1000 * NSEC_PER_MSEC)
+/* A caller that came with interrupts off is not kept longer than this. */
+#define VTD_QI_ATOMIC_TIMEOUT_NS	(10 * NSEC_PER_MSEC)
+/* Polling with interrupts off before they are let in between polls. */
+#define VTD_QI_SPIN_NS		(20 * NSEC_PER_USEC)
 
 #define VTD_DESC_WAIT		5
+#define VTD_DESC_TYPE		GENMASK_ULL(3, 0)
 #define VTD_WAIT_SW		BIT_ULL(5)
 #define VTD_WAIT_FN		BIT_ULL(6)
+
+/**
+ * struct iox_vtd_qi_batch - one submission being waited for
+ * @need: ring slots the batch takes, its wait included
+ * @seq: the number its wait writes
+ * @ite_gen: @qi.ite_gen when it was submitted
+ */
+struct iox_vtd_qi_batch {
+	unsigned int need;
+	u32 seq;
+	u32 ite_gen;
+};
 
 static struct iox_vtd_desc iox_vtd_wait_desc(u32 data, u32 *status)
 {
@@ -39,18 +66,60 @@ static struct iox_vtd_desc iox_vtd_wait_desc(u32 data, u32 *status)
 	};
 }
 
+static unsigned int iox_vtd_qi_head(struct iox_vtd_unit *vtd)
+{
+	return (readq(vtd->regs + VTD_IQH_REG) >> VTD_IQ_SHIFT) % VTD_QI_ENTRIES;
+}
+
+/* Whether the batch whose wait writes @seq has completed. */
+static bool iox_vtd_qi_done(struct iox_vtd_qi *qi, u32 seq)
+{
+	return (s32)(READ_ONCE(qi->status[0]) - seq) >= 0;
+}
+
+/* Room for the batch between the tail and the first unfetched descriptor. */
+static bool iox_vtd_qi_has_room(struct iox_vtd_unit *vtd, const struct iox_vtd_qi_batch *b)
+{
+	unsigned int head = iox_vtd_qi_head(vtd);
+
+	return (head + VTD_QI_ENTRIES - vtd->qi.tail - 1) % VTD_QI_ENTRIES >= b->need;
+}
+
+static bool iox_vtd_qi_ended(struct iox_vtd_unit *vtd, const struct iox_vtd_qi_batch *b)
+{
+	return iox_vtd_qi_done(&vtd->qi, b->seq) || READ_ONCE(vtd->qi.ite_gen) != b->ite_gen;
+}
+
+/* The batch the descriptor at @head belongs to failed: its wait follows it. */
+static void iox_vtd_qi_mark_failed(struct iox_vtd_qi *qi, unsigned int head)
+{
+	u64 status = virt_to_phys(&qi->status[0]);
+	unsigned int idx;
+
+	for (idx = (head + 1) % VTD_QI_ENTRIES; idx != qi->tail;
+	     idx = (idx + 1) % VTD_QI_ENTRIES) {
+		const struct iox_vtd_desc *d = &qi->ring[idx];
+
+		if (FIELD_GET(VTD_DESC_TYPE, d->lo) == VTD_DESC_WAIT && d->hi == status) {
+			set_bit(upper_32_bits(d->lo) % VTD_QI_SEQ_BITS, qi->failed);
+			return;
+		}
+	}
+}
+
 /*
  * Hardware stopped at an invalid descriptor (IQE): replace it with a wait
  * that writes the scratch status word, then let hardware go on with the
- * rest of the ring, our own wait descriptor included.
+ * rest of the ring.
  */
 static void iox_vtd_qi_recover_iqe(struct iox_vtd_unit *vtd)
 {
 	struct iox_vtd_qi *qi = &vtd->qi;
-	unsigned int head = readq(vtd->regs + VTD_IQH_REG) >> VTD_IQ_SHIFT;
+	unsigned int head = iox_vtd_qi_head(vtd);
 
-	pr_err("%s: invalid invalidation descriptor %#llx %#llx at %u, skipped\n",
-	       vtd->unit.name, qi->ring[head].lo, qi->ring[head].hi, head);
+	pr_err_ratelimited("%s: invalid invalidation descriptor %#llx %#llx at %u, skipped\n",
+			   vtd->unit.name, qi->ring[head].lo, qi->ring[head].hi, head);
+	iox_vtd_qi_mark_failed(qi, head);
 	qi->ring[head] = iox_vtd_wait_desc(0, &qi->status[1]);
 	/* The replacement must be in memory before hardware restarts. */
 	wmb();
@@ -64,75 +133,127 @@ static void iox_vtd_qi_recover_iqe(struct iox_vtd_unit *vtd)
 	qi->nr_iqe++;
 }
 
+static void iox_vtd_qi_check_errors(struct iox_vtd_unit *vtd)
+{
+	u32 fsts = readl(vtd->regs + VTD_FSTS_REG);
+
+	if (fsts & VTD_FSTS_IQE)
+		iox_vtd_qi_recover_iqe(vtd);
+	if (fsts & VTD_FSTS_ITE) {
+		/* Hardware dropped the pending waits. */
+		writel(VTD_FSTS_ITE, vtd->regs + VTD_FSTS_REG);
+		WRITE_ONCE(vtd->qi.ite_gen, vtd->qi.ite_gen + 1);
+		vtd->qi.nr_ite++;
+		pr_err_ratelimited("%s: device-TLB invalidation timed out\n", vtd->unit.name);
+	}
+}
+
+/*
+ * Poll until @cond holds or @deadline passes, recovering from queue errors
+ * on the way.  Called and left with the queue lock held; see the top of the
+ * file for when it is dropped in between.
+ */
+static int iox_vtd_qi_poll(struct iox_vtd_unit *vtd, unsigned long *flags, ktime_t deadline,
+			   bool (*cond)(struct iox_vtd_unit *vtd,
+					const struct iox_vtd_qi_batch *b),
+			   const struct iox_vtd_qi_batch *b)
+{
+	ktime_t spin_end = ktime_add_ns(ktime_get(), VTD_QI_SPIN_NS), now;
+
+	while (!cond(vtd, b)) {
+		iox_vtd_qi_check_errors(vtd);
+		if (cond(vtd, b))
+			break;
+		now = ktime_get();
+		if (ktime_after(now, deadline))
+			return -ETIMEDOUT;
+		if (!irqs_disabled_flags(*flags) && ktime_after(now, spin_end)) {
+			raw_spin_unlock_irqrestore(&vtd->qi.lock, *flags);
+			cpu_relax();
+			raw_spin_lock_irqsave(&vtd->qi.lock, *flags);
+		} else {
+			cpu_relax();
+		}
+	}
+	return 0;
+}
+
+static void iox_vtd_qi_put(struct iox_vtd_qi *qi, struct iox_vtd_desc desc)
+{
+	qi->ring[qi->tail] = desc;
+	qi->tail = (qi->tail + 1) % VTD_QI_ENTRIES;
+}
+
 /**
  * iox_vtd_qi_submit() - submit descriptors and wait for their completion
  * @vtd: the unit, with queued invalidation enabled
  * @descs: the descriptors
- * @n: number of descriptors, at most 254
+ * @n: number of descriptors, at most VTD_QI_MAX_BATCH
  *
- * May be called in any context; waits with interrupts off.
+ * May be called in any context.  A caller with interrupts on waits with
+ * them on after the first microseconds; one with interrupts off waits at
+ * most 10 ms.
  *
  * Return: 0, -EINVAL for too many descriptors or a unit without queued
- * invalidation, -EIO if hardware found a descriptor invalid (it was
- * skipped, the others were carried out), -ETIMEDOUT if the batch did not
- * complete within a second or a device-TLB invalidation timed out.
+ * invalidation, -EIO if hardware found a descriptor of the batch invalid
+ * (it was skipped, the others were carried out), -ETIMEDOUT if the batch
+ * did not complete in time (it stays queued: hardware may still carry it
+ * out), a device-TLB invalidation timed out, or the queue had no room.
  */
 int iox_vtd_qi_submit(struct iox_vtd_unit *vtd, const struct iox_vtd_desc *descs,
 		      unsigned int n)
 {
 	struct iox_vtd_qi *qi = &vtd->qi;
+	struct iox_vtd_qi_batch b;
 	unsigned long flags;
-	unsigned int i;
 	ktime_t deadline;
-	u32 seq, fsts;
-	int ret = 0;
+	unsigned int i;
+	bool inject;
+	u64 timeout;
+	int ret;
 
-	if (!qi->ring || n > VTD_QI_ENTRIES - 2)
+	if (!qi->ring || n > VTD_QI_MAX_BATCH)
 		return -EINVAL;
+	inject = iox_vtd_inv_inject(vtd);
+	b.need = n + 1 + inject;
 
 	raw_spin_lock_irqsave(&qi->lock, flags);
-	/* 0 is what the status word is cleared to: never wait for it. */
-	if (!++qi->seq)
-		qi->seq++;
-	seq = qi->seq;
-	WRITE_ONCE(qi->status[0], 0);
-	for (i = 0; i < n; i++) {
-		qi->ring[qi->tail] = descs[i];
-		qi->tail = (qi->tail + 1) % VTD_QI_ENTRIES;
+	timeout = qi->timeout_ns;
+	if (irqs_disabled_flags(flags))
+		timeout = min_t(u64, timeout, VTD_QI_ATOMIC_TIMEOUT_NS);
+	deadline = ktime_add_ns(ktime_get(), timeout);
+	ret = iox_vtd_qi_poll(vtd, &flags, deadline, iox_vtd_qi_has_room, &b);
+	if (ret) {
+		pr_err_ratelimited("%s: invalidation queue full, hardware stopped at %u\n",
+				   vtd->unit.name, iox_vtd_qi_head(vtd));
+		goto unlock;
 	}
-	qi->ring[qi->tail] = iox_vtd_wait_desc(seq, &qi->status[0]);
-	qi->tail = (qi->tail + 1) % VTD_QI_ENTRIES;
+
+	b.seq = ++qi->seq;
+	b.ite_gen = qi->ite_gen;
+	clear_bit(b.seq % VTD_QI_SEQ_BITS, qi->failed);
+	if (inject)	/* a wait asking for nothing: invalid */
+		iox_vtd_qi_put(qi, (struct iox_vtd_desc){ .lo = VTD_DESC_WAIT });
+	for (i = 0; i < n; i++)
+		iox_vtd_qi_put(qi, descs[i]);
+	iox_vtd_qi_put(qi, iox_vtd_wait_desc(b.seq, &qi->status[0]));
 	qi->nr_descs += n;
 	qi->nr_waits++;
-	/* Descriptors and the cleared status before hardware sees the tail. */
+	/* Descriptors in memory before hardware sees the tail. */
 	wmb();
 	writeq((u64)qi->tail << VTD_IQ_SHIFT, vtd->regs + VTD_IQT_REG);
 
-	deadline = ktime_add_ns(ktime_get(), VTD_QI_TIMEOUT_NS);
-	while (READ_ONCE(qi->status[0]) != seq) {
-		fsts = readl(vtd->regs + VTD_FSTS_REG);
-		if (fsts & VTD_FSTS_IQE) {
-			iox_vtd_qi_recover_iqe(vtd);
-			ret = -EIO;
-			continue;
-		}
-		if (fsts & VTD_FSTS_ITE) {
-			/* Hardware dropped the pending waits, ours included. */
-			writel(VTD_FSTS_ITE, vtd->regs + VTD_FSTS_REG);
-			qi->nr_ite++;
-			pr_err("%s: device-TLB invalidation timed out\n", vtd->unit.name);
-			ret = -ETIMEDOUT;
-			break;
-		}
-		if (ktime_after(ktime_get(), deadline)) {
-			pr_err("%s: invalidation wait timed out (head %llu tail %u FSTS %#x)\n",
-			       vtd->unit.name,
-			       readq(vtd->regs + VTD_IQH_REG) >> VTD_IQ_SHIFT, qi->tail, fsts);
-			ret = -ETIMEDOUT;
-			break;
-		}
-		cpu_relax();
-	}
+	ret = iox_vtd_qi_poll(vtd, &flags, deadline, iox_vtd_qi_ended, &b);
+	if (!ret && !iox_vtd_qi_done(qi, b.seq))
+		ret = -ETIMEDOUT;	/* a device-TLB time-out dropped the wait */
+	else if (!ret && test_and_clear_bit(b.seq % VTD_QI_SEQ_BITS, qi->failed))
+		ret = -EIO;
+	else if (ret == -ETIMEDOUT)
+		pr_err_ratelimited("%s: invalidation wait timed out (head %u tail %u), left queued\n",
+				   vtd->unit.name, iox_vtd_qi_head(vtd), qi->tail);
+	if (ret == -ETIMEDOUT)
+		qi->nr_timeouts++;
+unlock:
 	raw_spin_unlock_irqrestore(&qi->lock, flags);
 	return ret;
 }
@@ -161,6 +282,8 @@ int iox_vtd_qi_enable(struct iox_vtd_unit *vtd)
 	}
 	qi->ring = page_address(page);
 	qi->tail = 0;
+	qi->seq = 0;
+	qi->timeout_ns = VTD_QI_TIMEOUT_NS;
 	raw_spin_lock_init(&qi->lock);
 
 	/* The tail must be 0 when the queue is enabled: the head starts there. */
@@ -172,6 +295,7 @@ int iox_vtd_qi_enable(struct iox_vtd_unit *vtd)
 		iox_vtd_qi_free(vtd);
 	return ret;
 }
+EXPORT_SYMBOL_NS_GPL(iox_vtd_qi_enable, IOX_TEST);
 
 /**
  * iox_vtd_qi_free() - turn the invalidation queue off and free it
@@ -190,3 +314,4 @@ void iox_vtd_qi_free(struct iox_vtd_unit *vtd)
 	qi->ring = NULL;
 	qi->status = NULL;
 }
+EXPORT_SYMBOL_NS_GPL(iox_vtd_qi_free, IOX_TEST);

@@ -279,6 +279,7 @@ static int iox_vtd_inval_show(struct seq_file *m, void *unused)
 	seq_printf(m, "waits: %llu\n", vtd->qi.nr_waits);
 	seq_printf(m, "invalid_descriptors: %llu\n", vtd->qi.nr_iqe);
 	seq_printf(m, "devtlb_timeouts: %llu\n", vtd->qi.nr_ite);
+	seq_printf(m, "wait_timeouts: %llu\n", vtd->qi.nr_timeouts);
 	seq_printf(m, "iotlb_global: %llu\n", vtd->nr_inv[VTD_INV_GLOBAL]);
 	seq_printf(m, "iotlb_domain: %llu\n", vtd->nr_inv[VTD_INV_DOMAIN]);
 	seq_printf(m, "iotlb_page: %llu\n", vtd->nr_inv[VTD_INV_PAGE]);

@@ -193,19 +193,33 @@ struct iox_vtd_desc {
 	u64 hi;
 };
 
+#define VTD_QI_ENTRIES		256
+/* Descriptors of one batch: the ring keeps a slot free, a wait ends it. */
+#define VTD_QI_MAX_BATCH	(VTD_QI_ENTRIES - 3)
+/* Batches in flight are told apart by their sequence number modulo this. */
+#define VTD_QI_SEQ_BITS		1024
+
 /**
  * struct iox_vtd_qi - the queued-invalidation state of a unit
- * @lock: protects the ring, @tail, @seq, @status and the IQT register,
- *	from submission to completion of a batch
- * @ring: 256 descriptors in one page
+ * @lock: protects the ring, @tail, @seq, @failed, @ite_gen, the counters
+ *	and the IQT and FSTS registers; dropped while a slow batch is waited
+ *	for (see qi.c)
+ * @ring: VTD_QI_ENTRIES descriptors in one page
  * @tail: index the next descriptor goes to
- * @status: [0] the word wait descriptors write, [1] a scratch word for
- *	descriptors that replace invalid ones
+ * @status: [0] the word wait descriptors write (the last completed
+ *	batch's @seq), [1] a scratch word for descriptors that replace
+ *	invalid ones
  * @seq: number the last batch's wait writes
+ * @failed: batches (by @seq modulo VTD_QI_SEQ_BITS) hardware found an
+ *	invalid descriptor in
+ * @ite_gen: device-TLB invalidation time-outs seen: each drops the waits
+ *	pending then
+ * @timeout_ns: how long a batch is waited for (tests shorten it)
  * @nr_descs: descriptors submitted, waits excluded
  * @nr_waits: batches submitted
  * @nr_iqe: invalid descriptors hardware reported
  * @nr_ite: device-TLB invalidation time-outs hardware reported
+ * @nr_timeouts: batches that did not complete in time
  */
 struct iox_vtd_qi {
 	raw_spinlock_t lock;
@@ -213,10 +227,14 @@ struct iox_vtd_qi {
 	unsigned int tail;
 	u32 *status;
 	u32 seq;
+	DECLARE_BITMAP(failed, VTD_QI_SEQ_BITS);
+	u32 ite_gen;
+	u64 timeout_ns;
 	u64 nr_descs;
 	u64 nr_waits;
 	u64 nr_iqe;
 	u64 nr_ite;
+	u64 nr_timeouts;
 };
 
 /**
@@ -252,6 +270,8 @@ struct iox_vtd_fault {
  * @use_qi: invalidations go through @qi, else through registers
  * @qi: queued invalidation
  * @nr_inv: IOTLB invalidations issued, by granularity (VTD_INV_*)
+ * @inject_inv_errors: tests: invalidations still to fail (see
+ *	iox_vtd_inject_inv_errors())
  * @table_lock: protects @root, @context and the entries in them
  * @root: the root table (256 16-byte entries, one per bus)
  * @context: the context table of each bus, NULL until a device is set up
@@ -289,6 +309,7 @@ struct iox_vtd_unit {
 	bool use_qi;
 	struct iox_vtd_qi qi;
 	u64 nr_inv[4];
+	atomic_t inject_inv_errors;
 	spinlock_t table_lock;		/* see @table_lock above */
 	u64 *root;
 	u64 *context[256];
@@ -338,6 +359,8 @@ void iox_vtd_qi_free(struct iox_vtd_unit *vtd);
 int iox_vtd_qi_submit(struct iox_vtd_unit *vtd, const struct iox_vtd_desc *descs,
 		      unsigned int n);
 
+bool iox_vtd_inv_inject(struct iox_vtd_unit *vtd);
+void iox_vtd_inject_inv_errors(struct iox_vtd_unit *vtd, int n);
 int iox_vtd_inv_context(struct iox_vtd_unit *vtd, unsigned int granularity, u16 did,
 			u16 sid);
 int iox_vtd_inv_iotlb(struct iox_vtd_unit *vtd, unsigned int granularity, u16 did);

@@ -11,6 +11,8 @@
 
 #define IOX_T_REPORT(t, line, vaf) \
 	KUNIT_FAIL((struct kunit *)(t)->priv, "line %d: %pV", line, vaf)
+#define IOX_T_SKIP(t, reason) \
+	kunit_mark_skipped((struct kunit *)(t)->priv, "%s", reason)
 #include "amdvi_dma_cases.h"
 
 static bool expected;

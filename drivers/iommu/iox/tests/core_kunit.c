@@ -8,6 +8,7 @@
 #include <linux/device.h>
 #include <linux/iox.h>
 #include <linux/iox-iova.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
@@ -51,6 +52,8 @@ struct mock_domain {
 	int fail_sync_map;	/* errno iotlb_sync_map returns */
 	int nr_unmap_calls;
 	int nomem_unmap_call;	/* 1-based unmap_pages call short of memory */
+	int fail_sync;		/* errno iotlb_sync and flush_iotlb_all return */
+	struct page *table;	/* freed into the gather by the next unmap */
 };
 
 static struct mock_domain *to_mock(struct iox_domain *domain)
@@ -157,11 +160,15 @@ static int mock_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
 	}
 	if (cur > iova)
 		iox_iotlb_gather_add_range(gather, iova, cur - iova, pgsize);
+	if (cur > iova && md->table) {
+		iox_iotlb_gather_free_page(gather, md->table);
+		md->table = NULL;
+	}
 	*unmapped = cur - iova;
 	return cur == end ? 0 : -ENOENT;
 }
 
-static void mock_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+static int mock_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
 	struct mock_call call = {
 		.op = MOCK_SYNC,
@@ -170,6 +177,7 @@ static void mock_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *
 	};
 
 	mock_record(to_mock(domain), call);
+	return to_mock(domain)->fail_sync;
 }
 
 static int mock_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
@@ -181,9 +189,10 @@ static int mock_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
 	return md->fail_sync_map;
 }
 
-static void mock_flush_iotlb_all(struct iox_domain *domain)
+static int mock_flush_iotlb_all(struct iox_domain *domain)
 {
 	mock_record(to_mock(domain), (struct mock_call){ .op = MOCK_FLUSH_ALL });
+	return to_mock(domain)->fail_sync;
 }
 
 static phys_addr_t mock_iova_to_phys(struct iox_domain *domain, u64 iova)
@@ -194,6 +203,7 @@ static phys_addr_t mock_iova_to_phys(struct iox_domain *domain, u64 iova)
 }
 
 static int mock_attach_fail;
+static int mock_detach_fail;
 
 static int mock_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 			   struct device *dev)
@@ -201,9 +211,10 @@ static int mock_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 	return mock_attach_fail;
 }
 
-static void mock_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
-			    struct device *dev)
+static int mock_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			   struct device *dev)
 {
+	return mock_detach_fail;
 }
 
 static void mock_free(struct iox_domain *domain)
@@ -326,6 +337,7 @@ static int iox_core_test_init(struct kunit *test)
 	if (IS_ERR(domain))
 		return PTR_ERR(domain);
 	mock_attach_fail = 0;
+	mock_detach_fail = 0;
 	test->priv = to_mock(domain);
 	return 0;
 }
@@ -897,6 +909,69 @@ static void stats_count_operations(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), SZ_4K + SZ_2M);
 }
 
+/*
+ * A sync the backend reports failed: the unmap returns its errno, and the
+ * page-table page the unmap freed is kept (hardware may still walk it)
+ * until a domain-wide flush succeeds.
+ */
+static void sync_failure_keeps_tables(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	struct iox_domain_stats stats;
+	struct page *table = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	/* Our own reference shows whether the core let go of the page. */
+	get_page(table);
+	KUNIT_ASSERT_EQ(test, iox_map(d, 0, 0, SZ_8K, IOX_PROT_READ, GFP_KERNEL), 0);
+	md->table = table;
+	md->fail_sync = -ETIMEDOUT;
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_8K), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, 0), 0);
+	KUNIT_EXPECT_EQ(test, page_count(table), 2);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->nr_kept_pages), 1);
+	iox_domain_get_stats(d, &stats);
+	KUNIT_EXPECT_EQ(test, stats.sync_errors, 1);
+
+	/* A failing flush keeps them too; a successful one lets them go. */
+	KUNIT_EXPECT_EQ(test, iox_flush_all(d), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, page_count(table), 2);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->nr_kept_pages), 1);
+	md->fail_sync = 0;
+	KUNIT_EXPECT_EQ(test, iox_flush_all(d), 0);
+	KUNIT_EXPECT_EQ(test, page_count(table), 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->nr_kept_pages), 0);
+	iox_domain_get_stats(d, &stats);
+	KUNIT_EXPECT_EQ(test, stats.sync_errors, 2);
+	put_page(table);
+
+	/* Kept pages left at free time go with the domain. */
+	KUNIT_ASSERT_EQ(test, iox_map(d, 0, 0, SZ_8K, IOX_PROT_READ, GFP_KERNEL), 0);
+	md->table = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, md->table);
+	md->fail_sync = -EIO;
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_8K), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->nr_kept_pages), 1);
+}
+
+/* A detach the backend could not complete leaves the device attached. */
+static void detach_failure_keeps_device(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+
+	KUNIT_ASSERT_EQ(test, iox_attach_device(d, mock_devs[0]), 0);
+	mock_detach_fail = -ETIMEDOUT;
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[0]), -ETIMEDOUT);
+	KUNIT_EXPECT_PTR_EQ(test, iox_device_domain(mock_devs[0]), d);
+	KUNIT_EXPECT_EQ(test, d->nr_devices, 1);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(d), -EBUSY);
+	mock_detach_fail = 0;
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[0]), 0);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[0]));
+}
+
 #ifdef CONFIG_TRACEPOINTS
 #include "../iox_trace.h"
 
@@ -980,6 +1055,8 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(attach_refuses_unwalkable_units),
 	KUNIT_CASE(accounting_survives_racing_map),
 	KUNIT_CASE(stats_count_operations),
+	KUNIT_CASE(sync_failure_keeps_tables),
+	KUNIT_CASE(detach_failure_keeps_device),
 	KUNIT_CASE(tracepoints_fire),
 	{}
 };

@@ -7,7 +7,9 @@
  * cases are in vtd_dma_cases.h and amdvi_dma_cases.h, which include this.
  *
  * The includer defines IOX_T_REPORT(t, line, vaf) to report a failed check
- * of test @t at @line, with a struct va_format message.  QEMU's edu device
+ * of test @t at @line, with a struct va_format message, and
+ * IOX_T_SKIP(t, reason) to report that test @t does not apply (a case
+ * then returns; @t->skip holds the reason).  QEMU's edu device
  * issues the DMA.  The emulated IOTLBs keep successful translations until
  * they are invalidated, so a DMA that still lands after an unmap proves a
  * missing or wrong invalidation.
@@ -53,6 +55,7 @@ struct iox_dma_backend {
  * @polled: the unit was told to poll for faults (iox-intel fault_irq=0);
  *	else they must come by the fault event interrupt
  * @failed: a check failed
+ * @skip: why the case did not apply, NULL if it ran
  * @edu: the DMA engine
  * @unit: the unit edu is behind
  * @domain: a domain edu is attached to
@@ -67,6 +70,7 @@ struct iox_dma_test {
 	const struct iox_dma_backend *be;
 	bool polled;
 	bool failed;
+	const char *skip;
 	struct iox_edu edu;
 	struct iox_unit *unit;
 	struct iox_domain *domain;
@@ -93,6 +97,12 @@ static __printf(4, 5) bool t_check(struct iox_dma_test *t, bool ok, int line,
 	IOX_T_REPORT(t, line, &vaf);
 	va_end(args);
 	return false;
+}
+
+static inline void t_skip(struct iox_dma_test *t, const char *reason)
+{
+	t->skip = reason;
+	IOX_T_SKIP(t, reason);
 }
 
 static void iox_dma_test_fault(struct iox_domain *domain, struct device *dev, u64 iova,

@@ -48,14 +48,16 @@ static int dk_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
 				       gather, unmapped);
 }
 
-static void dk_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+static int dk_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
 	atomic_inc(&to_dk(domain)->syncs);
+	return 0;
 }
 
-static void dk_flush_iotlb_all(struct iox_domain *domain)
+static int dk_flush_iotlb_all(struct iox_domain *domain)
 {
 	atomic_inc(&to_dk(domain)->flushes);
+	return 0;
 }
 
 static phys_addr_t dk_iova_to_phys(struct iox_domain *domain, u64 iova)
@@ -69,9 +71,10 @@ static int dk_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 	return 0;
 }
 
-static void dk_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
-			  struct device *dev)
+static int dk_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			 struct device *dev)
 {
+	return 0;
 }
 
 static void dk_free(struct iox_domain *domain)

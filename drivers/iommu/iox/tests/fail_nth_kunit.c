@@ -74,12 +74,14 @@ static int pt_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
 	return ret;
 }
 
-static void pt_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
+static int pt_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
+	return 0;
 }
 
-static void pt_flush_iotlb_all(struct iox_domain *domain)
+static int pt_flush_iotlb_all(struct iox_domain *domain)
 {
+	return 0;
 }
 
 static phys_addr_t pt_iova_to_phys(struct iox_domain *domain, u64 iova)
@@ -92,9 +94,10 @@ static int pt_attach_dev(struct iox_domain *domain, struct iox_unit *unit, struc
 	return 0;
 }
 
-static void pt_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
-			  struct device *dev)
+static int pt_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
+			 struct device *dev)
 {
+	return 0;
 }
 
 static void pt_free(struct iox_domain *domain)

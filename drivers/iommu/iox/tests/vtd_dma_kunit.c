@@ -10,6 +10,8 @@
 
 #define IOX_T_REPORT(t, line, vaf) \
 	KUNIT_FAIL((struct kunit *)(t)->priv, "line %d: %pV", line, vaf)
+#define IOX_T_SKIP(t, reason) \
+	kunit_mark_skipped((struct kunit *)(t)->priv, "%s", reason)
 #include "vtd_dma_cases.h"
 
 static bool expected;
@@ -62,6 +64,7 @@ VTD_DMA_CASE(map_invalidation)
 VTD_DMA_CASE(qi_recovery)
 VTD_DMA_CASE(dma_api_strict)
 VTD_DMA_CASE(dma_api_lazy)
+VTD_DMA_CASE(sync_error_keeps_tables)
 
 static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_mapped_roundtrip),
@@ -75,6 +78,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_qi_recovery),
 	KUNIT_CASE(vtd_dma_dma_api_strict),
 	KUNIT_CASE(vtd_dma_dma_api_lazy),
+	KUNIT_CASE(vtd_dma_sync_error_keeps_tables),
 	{}
 };
 
@@ -89,3 +93,4 @@ kunit_test_suite(iox_vtd_dma_suite);
 
 MODULE_DESCRIPTION("KUnit tests of DMA through iox on (emulated) VT-d");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(IOX_TEST);

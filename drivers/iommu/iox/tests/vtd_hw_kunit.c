@@ -225,6 +225,55 @@ static void vtd_check_regs_refuses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *(u32 *)(page + VTD_GCMD_REG), 0);
 }
 
+/*
+ * A queue whose hardware stopped fetching (ordinary memory stands in for
+ * the registers, so no wait ever completes): each batch times out and
+ * stays queued; a batch that does not fit in front of the descriptors
+ * hardware has not fetched is refused without overwriting them; once
+ * hardware has moved on, the same batch goes in.
+ */
+static void vtd_qi_timeout_keeps_unfetched(struct kunit *test)
+{
+	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+	struct iox_vtd_desc *descs, queued[4];
+	unsigned int i;
+
+	KUNIT_ASSERT_TRUE(test, page && vtd);
+	descs = kunit_kcalloc(test, VTD_QI_MAX_BATCH, sizeof(*descs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, descs);
+	for (i = 0; i < VTD_QI_MAX_BATCH; i++)	/* domain-selective IOTLB, did i */
+		descs[i].lo = 2 | (2 << 4) | ((u64)i << 16);
+	vtd->regs = (void __force __iomem *)page;
+	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
+	/* The enable command "completes": its status bit reads set. */
+	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
+	KUNIT_ASSERT_EQ(test, iox_vtd_qi_enable(vtd), 0);
+	vtd->qi.timeout_ns = 5 * NSEC_PER_MSEC;
+
+	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, descs, 1), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, descs + 1, 1), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, vtd->qi.nr_timeouts, 2);
+	KUNIT_EXPECT_EQ(test, vtd->qi.tail, 4);
+	memcpy(queued, vtd->qi.ring, sizeof(queued));
+	/* Head 0, tail 4: 251 free slots, the batch needs 254. */
+	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, descs, VTD_QI_MAX_BATCH), -ETIMEDOUT);
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(queued, vtd->qi.ring, sizeof(queued)), 0,
+			    "unfetched descriptors were overwritten");
+	KUNIT_EXPECT_EQ(test, vtd->qi.tail, 4);
+	KUNIT_EXPECT_EQ(test, vtd->qi.nr_timeouts, 2);
+
+	/* Hardware fetched both batches and completes the next one at once. */
+	*(u64 *)(page + VTD_IQH_REG) = 4 << VTD_IQ_SHIFT;
+	WRITE_ONCE(vtd->qi.status[0], vtd->qi.seq + 1);
+	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, descs, VTD_QI_MAX_BATCH), 0);
+	KUNIT_EXPECT_EQ(test, vtd->qi.tail, (4 + VTD_QI_MAX_BATCH + 1) % VTD_QI_ENTRIES);
+	KUNIT_EXPECT_EQ(test, vtd->qi.ring[4].lo, descs[0].lo);
+
+	*(u32 *)(page + VTD_GSTS_REG) = 0;
+	iox_vtd_qi_free(vtd);
+}
+
 static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_check_regs_refuses),
 	KUNIT_CASE(vtd_decode_known_registers),
@@ -233,6 +282,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_scope_serves_edu),
 	KUNIT_CASE(vtd_include_all_defers_to_scopes),
 	KUNIT_CASE(vtd_unit_enabled),
+	KUNIT_CASE(vtd_qi_timeout_keeps_unfetched),
 	{}
 };
 

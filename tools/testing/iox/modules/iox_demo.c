@@ -73,7 +73,7 @@ static int iox_demo_run(void)
 	iox_edu_dma(&edu, DEMO_IOVA, 0, DEMO_LEN, true);
 	pr_info("edu DMA to IOVA %#llx; memory at phys %pa now reads \"%s\"\n", DEMO_IOVA,
 		&(phys_addr_t){ page_to_phys(dst) + 0x0 }, (char *)page_address(dst));
-	pr_info("unmap IOVA %#llx: %zu bytes, IOTLB invalidated\n", DEMO_IOVA & ~0xfffULL,
+	pr_info("unmap IOVA %#llx: %zd bytes, IOTLB invalidated\n", DEMO_IOVA & ~0xfffULL,
 		iox_unmap(domain, DEMO_IOVA & ~0xfffULL, SZ_4K));
 
 	memset(page_address(dst), 0, PAGE_SIZE);
