@@ -64,6 +64,8 @@ struct iox_dma_backend {
  * @fault_iova: address of the last one
  * @fault_flags: IOX_FAULT_* of the last one
  * @fault_dev: device of the last one
+ * @race_landed: attach_race: the DMA in the middle of the attach landed
+ * @race_unmapped: attach_race: what the unmap there returned
  */
 struct iox_dma_test {
 	void *priv;
@@ -79,6 +81,8 @@ struct iox_dma_test {
 	u64 fault_iova;
 	int fault_flags;
 	struct device *fault_dev;
+	bool race_landed;
+	ssize_t race_unmapped;
 };
 
 /* Report a failed check with its line; returns @ok. */

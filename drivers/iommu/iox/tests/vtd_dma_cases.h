@@ -11,6 +11,7 @@
 #include <linux/iox-dma.h>
 #include <linux/iox-flush-queue.h>
 #include <linux/ktime.h>
+#include <linux/kthread.h>
 
 #include "../intel/vtd.h"
 #include "dma_cases.h"
@@ -365,6 +366,121 @@ static void iox_dma_case_sync_error_keeps_tables(struct iox_dma_test *t)
 	T_CHECK(t, !memchr_inv(t_page(t, 1), 0, PAGE_SIZE),
 		"DMA still landed after the flush: stale IOTLB entry");
 	T_CHECK(t, t_faulted(t, before), "no fault after the flush");
+}
+
+#define T_RACE_IOVA	SZ_256M
+
+/* In the attach, once edu's context entry points at the domain's table. */
+static void t_attach_live(void *data)
+{
+	struct iox_dma_test *t = data;
+
+	t->race_landed = t_lands(t, T_RACE_IOVA, 1, 0x2d);
+	t->race_unmapped = iox_unmap(t->domain, T_RACE_IOVA, SZ_4K);
+}
+
+/*
+ * A strict unmap that runs while a device is being attached, after its
+ * context entry went live: the unit must already be among those the sync
+ * invalidates, or the device keeps the old translation.  A test hook runs
+ * a DMA (which fills the IOTLB) and the unmap at that point of the attach.
+ */
+static void iox_dma_case_attach_race(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	int before, ret;
+	bool ok;
+
+	t_load_buffer(t, 0, SZ_1M, 0x2d);
+	if (!T_CHECK(t, !iox_detach_device(t->domain, dev), "detach"))
+		return;
+	ok = !iox_map(t->domain, T_RACE_IOVA, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE,
+		      GFP_KERNEL);
+	iox_vtd_set_attach_hook(t_attach_live, t);
+	ret = iox_attach_device(t->domain, dev);
+	iox_vtd_set_attach_hook(NULL, NULL);
+	if (!T_CHECK(t, ok && !ret, "map %d, attach %d", ok, ret))
+		return;
+	T_CHECK(t, t->race_landed, "DMA in the middle of the attach did not land");
+	T_CHECK(t, t->race_unmapped == SZ_4K, "unmap in the attach gave %zd",
+		t->race_unmapped);
+	before = t->faults;
+	memset(t_page(t, 1), 0, PAGE_SIZE);
+	T_CHECK(t, !t_dma_out(t, T_RACE_IOVA), "DMA after the attach");
+	T_CHECK(t, !memchr_inv(t_page(t, 1), 0, PAGE_SIZE),
+		"DMA landed after the unmap: the sync during the attach missed the unit");
+	T_CHECK(t, t_faulted(t, before), "no fault after the unmap");
+}
+
+/**
+ * struct t_unmapper - a thread mapping and unmapping strictly, in a loop
+ * @t: the test
+ * @base: first of the 16 IOVAs it uses
+ * @rounds: map/unmap rounds done
+ * @errors: rounds that failed
+ */
+struct t_unmapper {
+	struct iox_dma_test *t;
+	u64 base;
+	unsigned long rounds;
+	unsigned long errors;
+};
+
+static int t_unmapper_fn(void *data)
+{
+	struct t_unmapper *u = data;
+	struct iox_domain *domain = u->t->domain;
+
+	while (!kthread_should_stop()) {
+		u64 iova = u->base + (u->rounds % 16) * SZ_4K;
+
+		if (iox_map(domain, iova, t_phys(u->t, 2), SZ_4K, IOX_PROT_READ, GFP_KERNEL) ||
+		    iox_unmap(domain, iova, SZ_4K) != SZ_4K)
+			u->errors++;
+		u->rounds++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Threads unmap strictly while edu is detached and attached again and
+ * again (lockdep and KASAN watch the unit list); afterwards a strict unmap
+ * still leaves no stale translation.
+ */
+static void iox_dma_case_attach_detach_stress(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	struct t_unmapper u[2] = {};
+	struct task_struct *task[2];
+	int i, attach_errors = 0;
+	bool ok;
+
+	for (i = 0; i < 2; i++) {
+		u[i].t = t;
+		u[i].base = SZ_512M + i * SZ_1M;
+		task[i] = kthread_run(t_unmapper_fn, &u[i], "iox-unmap%d", i);
+		if (!T_CHECK(t, !IS_ERR(task[i]), "thread %d", i)) {
+			while (i--)
+				kthread_stop(task[i]);
+			return;
+		}
+	}
+	for (i = 0; i < 100; i++)
+		attach_errors += !!iox_detach_device(t->domain, dev) +
+				 !!iox_attach_device(t->domain, dev);
+	for (i = 0; i < 2; i++)
+		kthread_stop(task[i]);
+	T_CHECK(t, !attach_errors, "%d attach/detach failures", attach_errors);
+	for (i = 0; i < 2; i++)
+		T_CHECK(t, u[i].rounds && !u[i].errors, "thread %d: %lu of %lu rounds failed",
+			i, u[i].errors, u[i].rounds);
+	if (attach_errors || iox_device_domain(dev) != t->domain)
+		return;
+	t_load_buffer(t, 0, SZ_1M, 0x5a);
+	ok = !iox_map(t->domain, SZ_8M, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE, GFP_KERNEL);
+	if (T_CHECK(t, ok, "map"))
+		t_unmap_then_fault(t, SZ_8M, 1, SZ_8M, SZ_4K);
 }
 
 #endif /* _IOX_TESTS_VTD_DMA_CASES_H */

@@ -65,6 +65,8 @@ VTD_DMA_CASE(qi_recovery)
 VTD_DMA_CASE(dma_api_strict)
 VTD_DMA_CASE(dma_api_lazy)
 VTD_DMA_CASE(sync_error_keeps_tables)
+VTD_DMA_CASE(attach_race)
+VTD_DMA_CASE(attach_detach_stress)
 
 static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_mapped_roundtrip),
@@ -79,6 +81,8 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_dma_api_strict),
 	KUNIT_CASE(vtd_dma_dma_api_lazy),
 	KUNIT_CASE(vtd_dma_sync_error_keeps_tables),
+	KUNIT_CASE(vtd_dma_attach_race),
+	KUNIT_CASE(vtd_dma_attach_detach_stress),
 	{}
 };
 
