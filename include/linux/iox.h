@@ -390,6 +390,21 @@ struct iox_domain_stats {
 #define IOX_FAULT_WRITE	BIT(1)
 
 /**
+ * struct iox_fault - a DMA fault as a backend reports it
+ * @iova: the faulting address, as the hardware recorded it (VT-d records
+ *	the page)
+ * @flags: IOX_FAULT_READ or IOX_FAULT_WRITE
+ * @reason: the hardware's reason code: for VT-d the fault reason of the
+ *	fault record (5 and 6: no translation for a write or read, 7: no
+ *	permission...), for AMD-Vi the event code
+ */
+struct iox_fault {
+	u64 iova;
+	int flags;
+	u32 reason;
+};
+
+/**
  * struct iox_domain - an I/O address space that devices are attached to
  * @ops: backend operations, set by the unit's domain_alloc
  * @id: number of the domain, names its debugfs directory
@@ -419,9 +434,9 @@ struct iox_domain_stats {
  *	until a domain-wide flush succeeds or the domain is freed
  * @nr_kept_pages: number of pages on @kept_pages
  * @nr_faults: DMA faults reported for devices attached to the domain
- * @fault_handler: called for each such fault, in process context, with the
- *	device, the faulting IOVA, IOX_FAULT_* flags and @fault_data; set
- *	with iox_domain_set_fault_handler()
+ * @fault_handler: called for each such fault with the device, the fault
+ *	and @fault_data, in process context under rcu_read_lock() (it must
+ *	not sleep); set with iox_domain_set_fault_handler()
  * @fault_data: passed to @fault_handler
  * @debugfs: the domain's directory under /sys/kernel/debug/iox/domains/
  * @fq: the flush queue of a domain in lazy mode (iox_domain_enable_lazy()),
@@ -449,8 +464,8 @@ struct iox_domain {
 	struct list_head kept_pages;
 	atomic_long_t nr_kept_pages;
 	atomic64_t nr_faults;
-	void (*fault_handler)(struct iox_domain *domain, struct device *dev, u64 iova,
-			      int flags, void *data);
+	void (*fault_handler)(struct iox_domain *domain, struct device *dev,
+			      const struct iox_fault *fault, void *data);
 	void *fault_data;
 	struct dentry *debugfs;
 	struct iox_flush_queue *fq;
@@ -465,10 +480,9 @@ struct iox_domain *iox_device_domain(struct device *dev);
 void iox_domain_get_stats(struct iox_domain *domain, struct iox_domain_stats *stats);
 void iox_domain_set_fault_handler(struct iox_domain *domain,
 				  void (*handler)(struct iox_domain *domain, struct device *dev,
-						  u64 iova, int flags, void *data),
+						  const struct iox_fault *fault, void *data),
 				  void *data);
-void iox_domain_report_fault(struct iox_domain *domain, struct device *dev, u64 iova,
-			     int flags);
+bool iox_report_fault(struct device *dev, const struct iox_fault *fault);
 
 int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
 	    int prot, gfp_t gfp);

@@ -133,6 +133,8 @@ EXPORT_SYMBOL_GPL(iox_domain_alloc);
  * iox_domain_free() - free a domain
  * @domain: the domain; no device may be attached
  *
+ * Fault reports that found the domain before its last device was detached
+ * are waited for (an RCU grace period), so that none uses it once freed.
  * Mappings left in the domain are freed with its page table, and so are
  * the page-table pages kept after failed invalidations: every device was
  * detached with its translation cleared and flushed, so no hardware can
@@ -158,6 +160,8 @@ int iox_domain_free(struct iox_domain *domain)
 
 	iox_domain_disable_lazy(domain);
 	iox_debugfs_remove_domain(domain);
+	/* Fault reports look domains up under RCU: let them finish. */
+	synchronize_rcu();
 	put_pages_list(&domain->kept_pages);
 	ida_free(&iox_domain_ida, domain->id);
 	free_percpu(domain->stats);
@@ -354,15 +358,17 @@ EXPORT_SYMBOL_GPL(iox_device_domain);
  * iox_domain_set_fault_handler() - be told about a domain's DMA faults
  * @domain: the domain
  * @handler: called for each fault of a device attached to @domain, in
- *	process context; NULL to stop
+ *	process context under rcu_read_lock(): it must not sleep; NULL to
+ *	stop
  * @data: passed to @handler
  *
  * Set the handler while no device is attached, or accept that faults
- * racing with the change go to either handler.
+ * racing with the change go to either handler.  Once iox_domain_free()
+ * returned, no handler call for the domain runs any more.
  */
 void iox_domain_set_fault_handler(struct iox_domain *domain,
 				  void (*handler)(struct iox_domain *domain, struct device *dev,
-						  u64 iova, int flags, void *data),
+						  const struct iox_fault *fault, void *data),
 				  void *data)
 {
 	WRITE_ONCE(domain->fault_data, data);
@@ -372,28 +378,39 @@ void iox_domain_set_fault_handler(struct iox_domain *domain,
 EXPORT_SYMBOL_GPL(iox_domain_set_fault_handler);
 
 /**
- * iox_domain_report_fault() - a backend reports a DMA fault
- * @domain: the domain the faulting device is attached to
- * @dev: the device
- * @iova: the faulting address
- * @flags: IOX_FAULT_READ or IOX_FAULT_WRITE
+ * iox_report_fault() - a backend reports a device's DMA fault
+ * @dev: the device the faulting request came from
+ * @fault: what faulted
  *
- * Counts the fault and calls the domain's fault handler, if any.  Process
- * context only.
+ * If @dev is attached to a domain, the fault is counted there and passed
+ * to the domain's fault handler.  The domain is looked up and used under
+ * RCU, and iox_domain_free() waits for a grace period: a fault racing with
+ * detaching and freeing the domain is safe.  Process context only.
+ *
+ * Return: true if @dev was attached to a domain.
  */
-void iox_domain_report_fault(struct iox_domain *domain, struct device *dev, u64 iova,
-			     int flags)
+bool iox_report_fault(struct device *dev, const struct iox_fault *fault)
 {
-	void (*handler)(struct iox_domain *domain, struct device *dev, u64 iova, int flags,
-			void *data);
+	void (*handler)(struct iox_domain *domain, struct device *dev,
+			const struct iox_fault *fault, void *data);
+	struct iox_dev_data *data;
+	struct iox_domain *domain = NULL;
 
-	atomic64_inc(&domain->nr_faults);
-	/* Pairs with the release in iox_domain_set_fault_handler(). */
-	handler = smp_load_acquire(&domain->fault_handler);
-	if (handler)
-		handler(domain, dev, iova, flags, READ_ONCE(domain->fault_data));
+	rcu_read_lock();
+	data = xa_load(&iox_devices, (unsigned long)dev);
+	if (data)
+		domain = READ_ONCE(data->domain);
+	if (domain) {
+		atomic64_inc(&domain->nr_faults);
+		/* Pairs with the release in iox_domain_set_fault_handler(). */
+		handler = smp_load_acquire(&domain->fault_handler);
+		if (handler)
+			handler(domain, dev, fault, READ_ONCE(domain->fault_data));
+	}
+	rcu_read_unlock();
+	return domain;
 }
-EXPORT_SYMBOL_GPL(iox_domain_report_fault);
+EXPORT_SYMBOL_GPL(iox_report_fault);
 
 /**
  * iox_domain_get_stats() - sum a domain's per-CPU counters

@@ -92,7 +92,11 @@ EXPORT_SYMBOL_GPL(iox_amdvi_event_decode);
 void iox_amdvi_event_report(struct iox_amdvi_unit *amdvi, const struct iox_amdvi_event *evt)
 {
 	struct iox_amdvi_evtlog *log = &amdvi->evt;
-	struct iox_domain *domain = NULL;
+	struct iox_fault fault = {
+		.iova = evt->addr,
+		.flags = evt->flags & AMDVI_EVT_FLAG_RW ? IOX_FAULT_WRITE : IOX_FAULT_READ,
+		.reason = evt->code,
+	};
 	struct pci_dev *pdev;
 	unsigned long count;
 
@@ -113,12 +117,9 @@ void iox_amdvi_event_report(struct iox_amdvi_unit *amdvi, const struct iox_amdvi
 		return;
 	pdev = pci_get_domain_bus_and_slot(amdvi->segment, PCI_BUS_NUM(evt->devid),
 					   evt->devid & 0xff);
+	/* The reference keeps the device; the core keeps the domain safe. */
 	if (pdev)
-		domain = iox_device_domain(&pdev->dev);
-	if (domain)
-		iox_domain_report_fault(domain, &pdev->dev, evt->addr,
-					evt->flags & AMDVI_EVT_FLAG_RW ? IOX_FAULT_WRITE :
-									 IOX_FAULT_READ);
+		iox_report_fault(&pdev->dev, &fault);
 	pci_dev_put(pdev);
 }
 EXPORT_SYMBOL_GPL(iox_amdvi_event_report);

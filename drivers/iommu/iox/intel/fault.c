@@ -14,7 +14,8 @@
  * Each fault is decoded (source id, address, read or write, reason),
  * logged with a rate limit, counted per unit, per source id and per
  * domain, and passed to the fault handler of the domain the requester is
- * attached to.
+ * attached to (iox_report_fault(), which makes a fault racing with the
+ * domain's detach and free safe).
  */
 #define pr_fmt(fmt) "iox-intel: " fmt
 
@@ -32,7 +33,11 @@
 
 static void iox_vtd_fault_report(struct iox_vtd_unit *vtd, const struct iox_vtd_fault *f)
 {
-	struct iox_domain *domain = NULL;
+	struct iox_fault fault = {
+		.iova = f->addr,
+		.flags = f->read ? IOX_FAULT_READ : IOX_FAULT_WRITE,
+		.reason = f->reason,
+	};
 	struct pci_dev *pdev;
 	unsigned long count;
 
@@ -48,12 +53,10 @@ static void iox_vtd_fault_report(struct iox_vtd_unit *vtd, const struct iox_vtd_
 	xa_store(&vtd->fault_sids, f->sid, xa_mk_value(count + 1), GFP_ATOMIC);
 	spin_unlock(&vtd->fault_lock);
 
+	/* The reference keeps the device; the core keeps the domain safe. */
 	pdev = pci_get_domain_bus_and_slot(vtd->segment, PCI_BUS_NUM(f->sid), f->sid & 0xff);
 	if (pdev)
-		domain = iox_device_domain(&pdev->dev);
-	if (domain)
-		iox_domain_report_fault(domain, &pdev->dev, f->addr,
-					f->read ? IOX_FAULT_READ : IOX_FAULT_WRITE);
+		iox_report_fault(&pdev->dev, &fault);
 	pci_dev_put(pdev);
 }
 

@@ -63,9 +63,13 @@ struct iox_dma_backend {
  * @faults: faults reported to @domain's handler
  * @fault_iova: address of the last one
  * @fault_flags: IOX_FAULT_* of the last one
+ * @fault_reason: hardware reason code of the last one
  * @fault_dev: device of the last one
  * @race_landed: attach_race: the DMA in the middle of the attach landed
  * @race_unmapped: attach_race: what the unmap there returned
+ * @in_handler: free_during_fault: the slow fault handler started
+ * @handler_done: free_during_fault: it finished
+ * @handler_faults: free_during_fault: the domain's fault count it read last
  */
 struct iox_dma_test {
 	void *priv;
@@ -80,9 +84,13 @@ struct iox_dma_test {
 	int faults;
 	u64 fault_iova;
 	int fault_flags;
+	u32 fault_reason;
 	struct device *fault_dev;
 	bool race_landed;
 	ssize_t race_unmapped;
+	bool in_handler;
+	bool handler_done;
+	s64 handler_faults;
 };
 
 /* Report a failed check with its line; returns @ok. */
@@ -109,14 +117,15 @@ static inline void t_skip(struct iox_dma_test *t, const char *reason)
 	IOX_T_SKIP(t, reason);
 }
 
-static void iox_dma_test_fault(struct iox_domain *domain, struct device *dev, u64 iova,
-			       int flags, void *data)
+static void iox_dma_test_fault(struct iox_domain *domain, struct device *dev,
+			       const struct iox_fault *fault, void *data)
 {
 	struct iox_dma_test *t = data;
 
 	t->fault_dev = dev;
-	t->fault_iova = iova;
-	t->fault_flags = flags;
+	t->fault_iova = fault->iova;
+	t->fault_flags = fault->flags;
+	t->fault_reason = fault->reason;
 	WRITE_ONCE(t->faults, t->faults + 1);
 }
 
@@ -174,10 +183,21 @@ close:
 	return ret;
 }
 
+/* Detach edu and free the domain; 0 or the first errno. */
+static int t_free_domain(struct iox_dma_test *t)
+{
+	int ret = iox_detach_device(t->domain, &t->edu.pdev->dev);
+
+	ret = ret ?: iox_domain_free(t->domain);
+	if (!ret)
+		t->domain = NULL;
+	return ret;
+}
+
 static void iox_dma_test_teardown(struct iox_dma_test *t)
 {
-	iox_detach_device(t->domain, &t->edu.pdev->dev);
-	iox_domain_free(t->domain);
+	if (t->domain)
+		t_free_domain(t);
 	__free_pages(t->pages, T_ORDER);
 	iox_edu_close(&t->edu);
 }

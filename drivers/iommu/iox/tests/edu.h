@@ -87,6 +87,42 @@ static inline void iox_edu_close(struct iox_edu *edu)
 }
 
 /**
+ * iox_edu_dma_start() - start one DMA transfer
+ * @edu: the device
+ * @bus_addr: the bus address (an IOVA when translated) in memory
+ * @offset: offset in the device's buffer
+ * @len: bytes to move, 1..4095, within the buffer
+ * @to_ram: device buffer to memory if true, memory to device buffer if not
+ *
+ * Return: 0, or -EINVAL for a transfer outside the buffer.
+ */
+static inline int iox_edu_dma_start(struct iox_edu *edu, u64 bus_addr, u32 offset, u32 len,
+				    bool to_ram)
+{
+	if (!len || offset + len >= EDU_BUFFER_SIZE)
+		return -EINVAL;
+	writeq(to_ram ? EDU_BUFFER + offset : bus_addr, edu->bar + EDU_DMA_SRC);
+	writeq(to_ram ? bus_addr : EDU_BUFFER + offset, edu->bar + EDU_DMA_DST);
+	writeq(len, edu->bar + EDU_DMA_COUNT);
+	writeq(EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0), edu->bar + EDU_DMA_CMD);
+	return 0;
+}
+
+/**
+ * iox_edu_dma_wait() - wait for the transfer started last to complete
+ * @edu: the device
+ *
+ * Return: 0 or -ETIMEDOUT.
+ */
+static inline int iox_edu_dma_wait(struct iox_edu *edu)
+{
+	u64 cmd;
+
+	return readq_poll_timeout(edu->bar + EDU_DMA_CMD, cmd, !(cmd & EDU_DMA_RUN),
+				  1000, EDU_DMA_TIMEOUT_US);
+}
+
+/**
  * iox_edu_dma() - run one DMA transfer and wait for it
  * @edu: the device
  * @bus_addr: the bus address (an IOVA when translated) in memory
@@ -102,16 +138,8 @@ static inline void iox_edu_close(struct iox_edu *edu)
 static inline int iox_edu_dma(struct iox_edu *edu, u64 bus_addr, u32 offset, u32 len,
 			      bool to_ram)
 {
-	u64 cmd;
-
-	if (!len || offset + len >= EDU_BUFFER_SIZE)
-		return -EINVAL;
-	writeq(to_ram ? EDU_BUFFER + offset : bus_addr, edu->bar + EDU_DMA_SRC);
-	writeq(to_ram ? bus_addr : EDU_BUFFER + offset, edu->bar + EDU_DMA_DST);
-	writeq(len, edu->bar + EDU_DMA_COUNT);
-	writeq(EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0), edu->bar + EDU_DMA_CMD);
-	return readq_poll_timeout(edu->bar + EDU_DMA_CMD, cmd, !(cmd & EDU_DMA_RUN),
-				  1000, EDU_DMA_TIMEOUT_US);
+	return iox_edu_dma_start(edu, bus_addr, offset, len, to_ram) ?:
+	       iox_edu_dma_wait(edu);
 }
 
 #endif /* _IOX_TESTS_EDU_H */

@@ -73,6 +73,8 @@ static void iox_dma_case_fault_delivery(struct iox_dma_test *t)
 		return;
 	T_CHECK(t, t->fault_iova == SZ_128M, "fault at %#llx", t->fault_iova);
 	T_CHECK(t, t->fault_flags == IOX_FAULT_WRITE, "fault flags %#x", t->fault_flags);
+	/* VT-d fault reason 5: no translation for a write. */
+	T_CHECK(t, t->fault_reason == 5, "fault reason %#x, not 5", t->fault_reason);
 	if (!t->polled)
 		T_CHECK(t, atomic64_read(&t_vtd(t)->nr_fault_irqs) > irqs,
 			"fault reported, but no fault event interrupt arrived");
@@ -481,6 +483,92 @@ static void iox_dma_case_attach_detach_stress(struct iox_dma_test *t)
 	ok = !iox_map(t->domain, SZ_8M, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE, GFP_KERNEL);
 	if (T_CHECK(t, ok, "map"))
 		t_unmap_then_fault(t, SZ_8M, 1, SZ_8M, SZ_4K);
+}
+
+/*
+ * Unmapped in the domain, and beyond guest memory: harmless even if the
+ * DMA went through untranslated after a detach.
+ */
+#define T_NOWHERE	0x7000000000ULL
+
+/* A fault handler that takes its time and then looks at its domain. */
+static void t_slow_fault(struct iox_domain *domain, struct device *dev,
+			 const struct iox_fault *fault, void *data)
+{
+	struct iox_dma_test *t = data;
+
+	if (READ_ONCE(t->in_handler))	/* only the first fault */
+		return;
+	WRITE_ONCE(t->in_handler, true);
+	mdelay(100);
+	/* A use after free here if the domain went away meanwhile. */
+	t->handler_faults = atomic64_read(&domain->nr_faults);
+	WRITE_ONCE(t->handler_done, true);
+}
+
+/*
+ * A domain detached and freed while its fault handler runs: the free
+ * waits for the handler, which may use the domain to the end.
+ */
+static void iox_dma_case_free_during_fault(struct iox_dma_test *t)
+{
+	int i, ret;
+
+	iox_domain_set_fault_handler(t->domain, t_slow_fault, t);
+	T_CHECK(t, !t_dma_out(t, T_NOWHERE), "DMA out");
+	/* No scan from here: the fault thread (or poll work) runs the handler. */
+	for (i = 0; i < 200 && !READ_ONCE(t->in_handler); i++)
+		usleep_range(5000, 10000);
+	if (!T_CHECK(t, READ_ONCE(t->in_handler), "the fault handler did not run"))
+		return;
+	ret = t_free_domain(t);
+	T_CHECK(t, !ret, "detach and free gave %d", ret);
+	T_CHECK(t, READ_ONCE(t->handler_done),
+		"the domain was freed while its fault handler was running");
+	/* Wait for the handler before the test's state goes away. */
+	for (i = 0; i < 100 && !READ_ONCE(t->handler_done); i++)
+		usleep_range(10000, 20000);
+	T_CHECK(t, t->handler_faults > 0, "the handler saw %lld faults",
+		(long long)t->handler_faults);
+}
+
+/*
+ * A storm of faults (every 4-byte chunk of a 4095-byte transfer to an
+ * unmapped IOVA faults) while the domain is detached and freed, again and
+ * again, with KASAN watching; then a new domain works.
+ */
+static void iox_dma_case_fault_storm_free(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	struct iox_unit *unit = t->unit;
+	int i, before, ret;
+
+	for (i = 0; i < 6; i++) {
+		before = t->faults;
+		if (!T_CHECK(t, !iox_edu_dma_start(&t->edu, T_NOWHERE + i * SZ_4K, 0,
+						   EDU_BUFFER_SIZE - 1, true), "DMA start"))
+			return;
+		/* Free the domain as soon as the first fault was reported. */
+		t_wait_fault(t, before, 50, false);
+		ret = t_free_domain(t);
+		T_CHECK(t, !ret, "round %d: detach and free gave %d", i, ret);
+		T_CHECK(t, !iox_edu_dma_wait(&t->edu), "round %d: DMA did not end", i);
+		if (ret)
+			return;
+		t->domain = iox_domain_alloc(unit);
+		if (!T_CHECK(t, !IS_ERR(t->domain), "domain alloc")) {
+			t->domain = NULL;
+			return;
+		}
+		iox_domain_set_fault_handler(t->domain, iox_dma_test_fault, t);
+		ret = iox_attach_device(t->domain, dev);
+		if (!T_CHECK(t, !ret, "round %d: attach gave %d", i, ret))
+			return;
+	}
+	iox_vtd_fault_poll(t_vtd(t));
+	before = t->faults;
+	T_CHECK(t, !t_dma_out(t, T_NOWHERE), "DMA out");
+	T_CHECK(t, t_faulted(t, before), "the new domain gets no fault reports");
 }
 
 #endif /* _IOX_TESTS_VTD_DMA_CASES_H */

@@ -67,6 +67,8 @@ VTD_DMA_CASE(dma_api_lazy)
 VTD_DMA_CASE(sync_error_keeps_tables)
 VTD_DMA_CASE(attach_race)
 VTD_DMA_CASE(attach_detach_stress)
+VTD_DMA_CASE(free_during_fault)
+VTD_DMA_CASE(fault_storm_free)
 
 static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_mapped_roundtrip),
@@ -83,6 +85,8 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_sync_error_keeps_tables),
 	KUNIT_CASE(vtd_dma_attach_race),
 	KUNIT_CASE(vtd_dma_attach_detach_stress),
+	KUNIT_CASE(vtd_dma_free_during_fault),
+	KUNIT_CASE(vtd_dma_fault_storm_free),
 	{}
 };
 

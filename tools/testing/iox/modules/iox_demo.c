@@ -20,11 +20,12 @@
 #define DEMO_IOVA	(5ULL * SZ_1G + 0x3000)
 #define DEMO_LEN	64
 
-static void iox_demo_fault(struct iox_domain *domain, struct device *dev, u64 iova,
-			   int flags, void *data)
+static void iox_demo_fault(struct iox_domain *domain, struct device *dev,
+			   const struct iox_fault *fault, void *data)
 {
-	pr_info("fault reported to the domain: %s %s at IOVA %#llx\n", dev_name(dev),
-		flags & IOX_FAULT_WRITE ? "write" : "read", iova);
+	pr_info("fault reported to the domain: %s %s at IOVA %#llx, reason %u\n",
+		dev_name(dev), fault->flags & IOX_FAULT_WRITE ? "write" : "read", fault->iova,
+		fault->reason);
 	(*(int *)data)++;
 }
 

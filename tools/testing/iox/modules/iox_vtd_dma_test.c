@@ -53,6 +53,8 @@ static const struct {
 	{ "sync_error_keeps_tables", iox_dma_case_sync_error_keeps_tables },
 	{ "attach_race", iox_dma_case_attach_race },
 	{ "attach_detach_stress", iox_dma_case_attach_detach_stress },
+	{ "free_during_fault", iox_dma_case_free_during_fault },
+	{ "fault_storm_free", iox_dma_case_fault_storm_free },
 };
 
 /*
