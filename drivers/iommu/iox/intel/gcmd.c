@@ -33,6 +33,23 @@ static int iox_vtd_gsts_wait(struct iox_vtd_unit *vtd, u32 mask, u32 want,
 	return ret;
 }
 
+/*
+ * Write a command: the enables that are on now, less @clear, plus @set;
+ * then wait until (GSTS & @mask) == @want.  The read-modify-write and the
+ * wait run under the register lock, so that no other command (or
+ * register-based invalidation) interleaves.
+ */
+static int iox_vtd_gcmd_locked(struct iox_vtd_unit *vtd, u32 set, u32 clear, u32 mask,
+			       u32 want, const char *what)
+{
+	u32 cur;
+
+	lockdep_assert_held(&vtd->reg_lock);
+	cur = readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_PERSISTENT;
+	writel((cur & ~clear) | set, vtd->regs + VTD_GCMD_REG);
+	return iox_vtd_gsts_wait(vtd, mask, want, what);
+}
+
 /**
  * iox_vtd_gcmd_enable() - turn a persistent function of the unit on or off
  * @vtd: the unit
@@ -43,13 +60,17 @@ static int iox_vtd_gsts_wait(struct iox_vtd_unit *vtd, u32 mask, u32 want,
  */
 int iox_vtd_gcmd_enable(struct iox_vtd_unit *vtd, u32 bit, bool on)
 {
-	u32 cur = readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_PERSISTENT;
+	unsigned long flags;
+	int ret;
 
-	writel(on ? cur | bit : cur & ~bit, vtd->regs + VTD_GCMD_REG);
-	return iox_vtd_gsts_wait(vtd, bit, on ? bit : 0,
-				 bit == VTD_GSTS_TES ? "translation enable" :
-				 "queued invalidation enable");
+	raw_spin_lock_irqsave(&vtd->reg_lock, flags);
+	ret = iox_vtd_gcmd_locked(vtd, on ? bit : 0, on ? 0 : bit, bit, on ? bit : 0,
+				  bit == VTD_GSTS_TES ? "translation enable" :
+				  "queued invalidation enable");
+	raw_spin_unlock_irqrestore(&vtd->reg_lock, flags);
+	return ret;
 }
+EXPORT_SYMBOL_NS_GPL(iox_vtd_gcmd_enable, IOX_TEST);
 
 /**
  * iox_vtd_gcmd_set_root() - latch the root table address
@@ -64,11 +85,15 @@ int iox_vtd_gcmd_enable(struct iox_vtd_unit *vtd, u32 bit, bool on)
  */
 int iox_vtd_gcmd_set_root(struct iox_vtd_unit *vtd, phys_addr_t root)
 {
-	u32 cur = readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_PERSISTENT;
+	unsigned long flags;
+	int ret;
 
+	raw_spin_lock_irqsave(&vtd->reg_lock, flags);
 	writeq(root, vtd->regs + VTD_RTADDR_REG);
-	writel(cur | VTD_GSTS_RTPS, vtd->regs + VTD_GCMD_REG);
-	return iox_vtd_gsts_wait(vtd, VTD_GSTS_RTPS, VTD_GSTS_RTPS, "root table pointer set");
+	ret = iox_vtd_gcmd_locked(vtd, VTD_GSTS_RTPS, 0, VTD_GSTS_RTPS, VTD_GSTS_RTPS,
+				  "root table pointer set");
+	raw_spin_unlock_irqrestore(&vtd->reg_lock, flags);
+	return ret;
 }
 
 /**
@@ -77,17 +102,21 @@ int iox_vtd_gcmd_set_root(struct iox_vtd_unit *vtd, phys_addr_t root)
  *
  * Units with CAP.RWBF may hold table updates in an internal write buffer;
  * it must be flushed before they look at changed entries.  A no-op for
- * other units.
+ * other units.  May be called in any context.
  *
  * Return: 0, or -ETIMEDOUT.
  */
 int iox_vtd_flush_write_buffer(struct iox_vtd_unit *vtd)
 {
-	u32 cur;
+	unsigned long flags;
+	int ret;
 
 	if (!vtd->caps.rwbf)
 		return 0;
-	cur = readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_PERSISTENT;
-	writel(cur | VTD_GSTS_WBFS, vtd->regs + VTD_GCMD_REG);
-	return iox_vtd_gsts_wait(vtd, VTD_GSTS_WBFS, 0, "write buffer flush");
+	raw_spin_lock_irqsave(&vtd->reg_lock, flags);
+	ret = iox_vtd_gcmd_locked(vtd, VTD_GSTS_WBFS, 0, VTD_GSTS_WBFS, 0,
+				  "write buffer flush");
+	raw_spin_unlock_irqrestore(&vtd->reg_lock, flags);
+	return ret;
 }
+EXPORT_SYMBOL_NS_GPL(iox_vtd_flush_write_buffer, IOX_TEST);

@@ -245,6 +245,7 @@ static void vtd_qi_timeout_keeps_unfetched(struct kunit *test)
 	for (i = 0; i < VTD_QI_MAX_BATCH; i++)	/* domain-selective IOTLB, did i */
 		descs[i].lo = 2 | (2 << 4) | ((u64)i << 16);
 	vtd->regs = (void __force __iomem *)page;
+	raw_spin_lock_init(&vtd->reg_lock);
 	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
 	/* The enable command "completes": its status bit reads set. */
 	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
@@ -274,6 +275,35 @@ static void vtd_qi_timeout_keeps_unfetched(struct kunit *test)
 	iox_vtd_qi_free(vtd);
 }
 
+/*
+ * Global commands on a fake unit (memory for registers, whose status
+ * "completes" at once): a write-buffer flush writes the enables that are
+ * on plus WBF, a disable writes them less the bit.  Each command's
+ * read-modify-write runs under the register lock, which lockdep checks.
+ */
+static void vtd_gcmd_read_modify_write(struct kunit *test)
+{
+	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+
+	KUNIT_ASSERT_TRUE(test, page && vtd);
+	vtd->regs = (void __force __iomem *)page;
+	raw_spin_lock_init(&vtd->reg_lock);
+	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
+	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_RTPS;
+	/* Without CAP.RWBF nothing is written. */
+	KUNIT_EXPECT_EQ(test, iox_vtd_flush_write_buffer(vtd), 0);
+	KUNIT_EXPECT_EQ(test, *(u32 *)(page + VTD_GCMD_REG), 0);
+	vtd->caps.rwbf = true;
+	KUNIT_EXPECT_EQ(test, iox_vtd_flush_write_buffer(vtd), 0);
+	/* The enables are kept, the one-shot root pointer bit is not. */
+	KUNIT_EXPECT_EQ(test, *(u32 *)(page + VTD_GCMD_REG),
+			VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_WBFS);
+	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
+	KUNIT_EXPECT_EQ(test, iox_vtd_gcmd_enable(vtd, VTD_GSTS_TES, false), 0);
+	KUNIT_EXPECT_EQ(test, *(u32 *)(page + VTD_GCMD_REG), VTD_GSTS_QIES);
+}
+
 static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_check_regs_refuses),
 	KUNIT_CASE(vtd_decode_known_registers),
@@ -283,6 +313,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_include_all_defers_to_scopes),
 	KUNIT_CASE(vtd_unit_enabled),
 	KUNIT_CASE(vtd_qi_timeout_keeps_unfetched),
+	KUNIT_CASE(vtd_gcmd_read_modify_write),
 	{}
 };
 
