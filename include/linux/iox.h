@@ -231,6 +231,7 @@ struct iox_pgtable_info {
 
 /**
  * struct iox_unit_ops - operations a backend provides for its units
+ * @owner: the backend's module (THIS_MODULE): a unit reference pins it
  * @show: print the decoded hardware description of the unit into a
  *	seq_file; backs the "caps" file of the unit's debugfs directory
  * @serves: whether @dev issues DMA through this unit (its device scope)
@@ -239,6 +240,7 @@ struct iox_pgtable_info {
  *	the backend cannot translate yet.  Returns an ERR_PTR() on failure.
  */
 struct iox_unit_ops {
+	struct module *owner;
 	void (*show)(struct iox_unit *unit, struct seq_file *m);
 	bool (*serves)(struct iox_unit *unit, struct device *dev);
 	struct iox_domain *(*domain_alloc)(struct iox_unit *unit);
@@ -251,6 +253,8 @@ struct iox_unit_ops {
  * @pgsize_bitmap: page sizes the unit's page tables can map
  * @ias: input (IOVA) address width in bits; the aperture of its domains
  *	is [0, 2^ias - 1]
+ * @oas: output (physical) address width in bits: its page tables can
+ *	point only below 2^oas; 0 if the backend does not know
  * @lazy_ok: the unit may defer IOTLB invalidation to a flush queue
  * @coherent: the unit's page-table walks snoop the CPU caches; page tables
  *	written for such a unit are not flushed from the CPU caches, so a
@@ -264,13 +268,16 @@ struct iox_unit_ops {
  * @debugfs: the unit's directory under /sys/kernel/debug/iox/
  *
  * The backend fills in everything but @list and @debugfs before calling
- * iox_unit_register().
+ * iox_unit_register(), and unregisters and frees the unit only when its
+ * module unloads (or before anyone could have found it): a reference
+ * (iox_unit_get()) pins the module and so keeps the unit.
  */
 struct iox_unit {
 	char name[16];
 	const struct iox_unit_ops *ops;
 	unsigned long pgsize_bitmap;
 	unsigned int ias;
+	unsigned int oas;
 	bool lazy_ok;
 	bool coherent;
 	bool force_snoop;
@@ -302,6 +309,9 @@ int iox_probe_finish(const struct iox_probe *probe, int ret, const struct iox_un
 void iox_units_remove(const struct iox_unit_ops *ops, void (*remove)(struct iox_unit *unit));
 struct iox_unit *iox_unit_find(const char *name);
 struct iox_unit *iox_unit_for_device(struct device *dev);
+bool iox_unit_get(struct iox_unit *unit);
+void iox_unit_put(struct iox_unit *unit);
+int iox_walk_units(int (*fn)(struct iox_unit *unit, void *data), void *data);
 
 struct pci_dev;
 bool iox_pci_own_requester_id(struct pci_dev *pdev);

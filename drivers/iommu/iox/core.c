@@ -68,7 +68,8 @@ EXPORT_SYMBOL_GPL(iox_unit_register);
  *
  * Unregisters the unit from the IOMMU API (its devices leave their IOMMU
  * groups) and removes its debugfs directory; after this returns the core no
- * longer references @unit.
+ * longer references @unit.  Backends call it when they unload, when no
+ * unit reference can be held any more.
  */
 void iox_unit_unregister(struct iox_unit *unit)
 {
@@ -146,20 +147,52 @@ int iox_probe_finish(const struct iox_probe *probe, int ret, const struct iox_un
 EXPORT_SYMBOL_GPL(iox_probe_finish);
 
 /**
+ * iox_unit_get() - take a reference on a unit
+ * @unit: a registered unit, or one the caller holds a reference on
+ *
+ * The reference pins the backend module that owns the unit (its ops'
+ * owner), and with it the unit: backends free units only when they
+ * unload.  Drop it with iox_unit_put().
+ *
+ * Return: true, or false (no reference taken) if the backend is unloading.
+ */
+bool iox_unit_get(struct iox_unit *unit)
+{
+	return try_module_get(unit->ops->owner);
+}
+EXPORT_SYMBOL_GPL(iox_unit_get);
+
+/**
+ * iox_unit_put() - drop a reference taken on a unit
+ * @unit: the unit; the caller must not use it afterwards
+ */
+void iox_unit_put(struct iox_unit *unit)
+{
+	module_put(unit->ops->owner);
+}
+EXPORT_SYMBOL_GPL(iox_unit_put);
+
+/* A reference on @unit, found under the unit lock; NULL for none. */
+static struct iox_unit *iox_unit_get_locked(struct iox_unit *unit)
+{
+	lockdep_assert_held(&iox_units_lock);
+	return unit && iox_unit_get(unit) ? unit : NULL;
+}
+
+/**
  * iox_unit_find() - look a registered unit up by name
  * @name: the unit's name
  *
- * The result stays valid only while the backend keeps the unit registered;
- * callers hold a reference on the backend module or run before it unloads.
- *
- * Return: the unit, or NULL if no unit of that name is registered.
+ * Return: the unit with a reference the caller drops with iox_unit_put(),
+ * or NULL if no unit of that name is registered (or its backend is
+ * unloading).
  */
 struct iox_unit *iox_unit_find(const char *name)
 {
 	struct iox_unit *unit;
 
 	mutex_lock(&iox_units_lock);
-	unit = iox_unit_find_locked(name);
+	unit = iox_unit_get_locked(iox_unit_find_locked(name));
 	mutex_unlock(&iox_units_lock);
 	return unit;
 }
@@ -172,7 +205,8 @@ EXPORT_SYMBOL_GPL(iox_unit_find);
  * Asks each unit's backend whether its device scope covers @dev.  This
  * walks the units: use it to set a device up, not on the DMA path.
  *
- * Return: the unit, or NULL if no registered unit serves @dev.
+ * Return: the unit with a reference the caller drops with iox_unit_put(),
+ * or NULL if no registered unit serves @dev (or its backend is unloading).
  */
 struct iox_unit *iox_unit_for_device(struct device *dev)
 {
@@ -185,6 +219,7 @@ struct iox_unit *iox_unit_for_device(struct device *dev)
 			break;
 		}
 	}
+	found = iox_unit_get_locked(found);
 	mutex_unlock(&iox_units_lock);
 	return found;
 }
@@ -216,6 +251,32 @@ bool iox_pci_own_requester_id(struct pci_dev *pdev)
 	return true;
 }
 EXPORT_SYMBOL_GPL(iox_pci_own_requester_id);
+
+/**
+ * iox_walk_units() - call a function for each registered unit
+ * @fn: called with each unit, in registration order, and @data; it may
+ *	sleep, but must not register or unregister units or look units up
+ *	(the core's unit lock is held); the unit is valid during the call,
+ *	beyond it only with iox_unit_get().  A non-zero return stops the walk.
+ * @data: passed to @fn
+ *
+ * Return: 0 after all units, or the non-zero value @fn stopped with.
+ */
+int iox_walk_units(int (*fn)(struct iox_unit *unit, void *data), void *data)
+{
+	struct iox_unit *unit;
+	int ret = 0;
+
+	mutex_lock(&iox_units_lock);
+	list_for_each_entry(unit, &iox_units, list) {
+		ret = fn(unit, data);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&iox_units_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iox_walk_units);
 
 static int __init iox_init(void)
 {

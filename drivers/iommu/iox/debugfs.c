@@ -23,6 +23,7 @@ static int iox_unit_caps_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "name: %s\n", unit->name);
 	seq_printf(m, "ias: %u\n", unit->ias);
+	seq_printf(m, "oas: %u\n", unit->oas);
 	seq_printf(m, "pgsize_bitmap: %#lx\n", unit->pgsize_bitmap);
 	unit->ops->show(unit, m);
 	return 0;

@@ -465,9 +465,9 @@ int iox_dma_attach(struct device *dev, enum iox_dma_policy policy)
 		return -ENODEV;
 	lazy = policy == IOX_DMA_DEFAULT ? READ_ONCE(dma_lazy) : policy == IOX_DMA_LAZY;
 	dd = kzalloc(sizeof(*dd), GFP_KERNEL);
-	if (!dd)
-		return -ENOMEM;
-	domain = iox_domain_alloc(unit);
+	domain = dd ? iox_domain_alloc(unit) : ERR_PTR(-ENOMEM);
+	/* A live domain pins the unit's backend by itself. */
+	iox_unit_put(unit);
 	if (IS_ERR(domain)) {
 		kfree(dd);
 		return PTR_ERR(domain);
@@ -543,6 +543,16 @@ static bool driver_uses_dma_api(struct device *dev)
 	       !to_pci_driver(dev->driver)->driver_managed_dma;
 }
 
+/* Whether a unit serves @dev; the lookup's reference is dropped at once. */
+static bool iox_dma_served(struct device *dev)
+{
+	struct iox_unit *unit = iox_unit_for_device(dev);
+
+	if (unit)
+		iox_unit_put(unit);
+	return unit;
+}
+
 static int iox_dma_bus_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
 {
@@ -552,7 +562,7 @@ static int iox_dma_bus_notify(struct notifier_block *nb, unsigned long action,
 	switch (action) {
 	case BUS_NOTIFY_BIND_DRIVER:	/* before the driver probes */
 		if (iox_device_domain(dev) || !driver_uses_dma_api(dev) ||
-		    !iox_unit_for_device(dev))
+		    !iox_dma_served(dev))
 			break;
 		ret = iox_dma_attach(dev, IOX_DMA_DEFAULT);
 		if (ret)

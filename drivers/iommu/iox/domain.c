@@ -240,8 +240,10 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 	}
 
 	data = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*data), GFP_KERNEL);
-	if (!data)
+	if (!data) {
+		iox_unit_put(unit);
 		return -ENOMEM;
+	}
 	data->dev = dev;
 	data->unit = unit;
 
@@ -270,11 +272,14 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 	/* Publish last: lookups see the domain only once the device uses it. */
 	WRITE_ONCE(data->domain, domain);
 	mutex_unlock(&domain->lock);
+	/* The domain's backend, the unit's own, keeps the unit from now on. */
+	iox_unit_put(unit);
 	return 0;
 
 out_unlock:
 	mutex_unlock(&domain->lock);
 	kfree(data);
+	iox_unit_put(unit);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_attach_device);

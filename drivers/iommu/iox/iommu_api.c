@@ -131,6 +131,8 @@ static struct iommu_device *iox_iommu_probe_device(struct device *dev)
 	mutex_lock(&iox_iommus_lock);
 	iommu = iox_iommu_find(unit);
 	mutex_unlock(&iox_iommus_lock);
+	/* The unit's IOMMU registration, not this reference, ties @dev to it. */
+	iox_unit_put(unit);
 	if (!iommu)
 		return ERR_PTR(-ENODEV);	/* its unit registers later */
 

@@ -148,6 +148,7 @@ static int iox_amdvi_inval_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(iox_amdvi_inval);
 
 static const struct iox_unit_ops iox_amdvi_unit_ops = {
+	.owner = THIS_MODULE,
 	.show = iox_amdvi_show,
 	.serves = iox_amdvi_unit_serves,
 	.domain_alloc = iox_amdvi_domain_alloc,

@@ -288,6 +288,7 @@ static int iox_vtd_inval_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(iox_vtd_inval);
 
 static const struct iox_unit_ops iox_vtd_unit_ops = {
+	.owner = THIS_MODULE,
 	.show = iox_vtd_show,
 	.serves = iox_vtd_unit_serves,
 	.domain_alloc = iox_vtd_domain_alloc,
@@ -462,6 +463,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	if (vtd->caps.sllps & VTD_SLLPS_1G)
 		vtd->unit.pgsize_bitmap |= SZ_1G;
 	vtd->unit.ops = &iox_vtd_unit_ops;
+	vtd->unit.oas = vtd->haw;
 	vtd->unit.coherent = vtd->caps.coherent;
 	vtd->unit.force_snoop = vtd->caps.ecap & VTD_ECAP_SC;
 	vtd->unit.lazy_ok = true;

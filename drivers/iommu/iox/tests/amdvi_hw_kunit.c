@@ -36,7 +36,14 @@ static struct iox_amdvi_unit *get_unit(struct kunit *test)
 			KUNIT_ASSERT_FAILURE(test, "no AMD-Vi unit was discovered");
 		kunit_skip(test, "no AMD-Vi hardware on this machine");
 	}
+	test->priv = unit;	/* referenced until amdvi_hw_exit() */
 	return to_amdvi_unit(unit);
+}
+
+static void amdvi_hw_exit(struct kunit *test)
+{
+	if (test->priv)
+		iox_unit_put(test->priv);
 }
 
 static void amdvi_unit_from_ivrs(struct kunit *test)
@@ -171,6 +178,7 @@ static struct kunit_case iox_amdvi_hw_cases[] = {
 
 static struct kunit_suite iox_amdvi_hw_suite = {
 	.name = "iox-hw-amdvi",
+	.exit = amdvi_hw_exit,
 	.test_cases = iox_amdvi_hw_cases,
 };
 

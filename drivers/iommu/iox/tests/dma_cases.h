@@ -151,15 +151,18 @@ static int iox_dma_test_setup(struct iox_dma_test *t)
 	ret = iox_edu_open(&t->edu);
 	if (ret)
 		return ret;
+	/* The unit reference is kept until the teardown. */
 	unit = iox_unit_for_device(&t->edu.pdev->dev);
 	ret = -ENODEV;
-	if (!unit || strncmp(unit->name, t->be->prefix, strlen(t->be->prefix)))
+	if (!unit)
 		goto close;
+	if (strncmp(unit->name, t->be->prefix, strlen(t->be->prefix)))
+		goto put_unit;
 	t->unit = unit;
 	ret = -ENOMEM;
 	t->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, T_ORDER);
 	if (!t->pages)
-		goto close;
+		goto put_unit;
 	t->domain = iox_domain_alloc(unit);
 	if (IS_ERR(t->domain)) {
 		ret = PTR_ERR(t->domain);
@@ -178,6 +181,8 @@ free_domain:
 	iox_domain_free(t->domain);
 free_pages:
 	__free_pages(t->pages, T_ORDER);
+put_unit:
+	iox_unit_put(unit);
 close:
 	iox_edu_close(&t->edu);
 	return ret;
@@ -199,6 +204,7 @@ static void iox_dma_test_teardown(struct iox_dma_test *t)
 	if (t->domain)
 		t_free_domain(t);
 	__free_pages(t->pages, T_ORDER);
+	iox_unit_put(t->unit);
 	iox_edu_close(&t->edu);
 }
 

@@ -70,8 +70,10 @@ static int vtd_fail_nth_init(struct kunit *test)
 	edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
 	unit = edu ? iox_unit_for_device(&edu->dev) : NULL;
 	/* The same kernel boots on AMD-Vi: sweep VT-d units only. */
-	if (unit && strncmp(unit->name, "dmar", 4))
+	if (unit && strncmp(unit->name, "dmar", 4)) {
+		iox_unit_put(unit);
 		unit = NULL;
+	}
 	if (!unit) {
 		pci_dev_put(edu);
 		edu = NULL;
@@ -92,6 +94,9 @@ static void vtd_fail_nth_exit(struct kunit *test)
 		iox_domain_free(dom);
 	}
 	dom = NULL;
+	if (unit)
+		iox_unit_put(unit);
+	unit = NULL;
 	pci_dev_put(edu);
 	edu = NULL;
 }

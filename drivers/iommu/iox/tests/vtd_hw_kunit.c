@@ -24,6 +24,7 @@ MODULE_PARM_DESC(expected, "the machine has an emulated VT-d unit");
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
 
+/* dmar0, referenced until the test ends (vtd_hw_exit()). */
 static struct iox_vtd_unit *get_unit(struct kunit *test)
 {
 	struct iox_unit *unit = iox_unit_find("dmar0");
@@ -33,7 +34,49 @@ static struct iox_vtd_unit *get_unit(struct kunit *test)
 			KUNIT_ASSERT_FAILURE(test, "no VT-d unit was discovered");
 		kunit_skip(test, "no VT-d hardware on this machine");
 	}
+	test->priv = unit;
 	return to_vtd_unit(unit);
+}
+
+static void vtd_hw_exit(struct kunit *test)
+{
+	if (test->priv)
+		iox_unit_put(test->priv);
+}
+
+static int list_unit(struct iox_unit *unit, void *data)
+{
+	struct iox_unit **found = data;
+
+	if (strcmp(unit->name, "dmar0"))
+		return 0;
+	*found = unit;
+	return 1;
+}
+
+/*
+ * The unit API: listing finds dmar0, with the address widths the
+ * registers and the DMAR table give; a lookup by name or by device returns
+ * the same unit, referenced.
+ */
+static void vtd_unit_api(struct kunit *test)
+{
+	struct iox_vtd_unit *vtd = get_unit(test);
+	struct pci_dev *edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	struct iox_unit *listed = NULL, *unit;
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, edu, "no edu device on this machine");
+	KUNIT_EXPECT_EQ(test, iox_walk_units(list_unit, &listed), 1);
+	KUNIT_EXPECT_PTR_EQ(test, listed, &vtd->unit);
+	KUNIT_EXPECT_EQ(test, vtd->unit.ias, ((readq(vtd->regs + VTD_CAP_REG) >> 16) & 0x3f) + 1);
+	/* QEMU declares a host address width of aw-bits (48). */
+	KUNIT_EXPECT_EQ(test, vtd->unit.oas, 48);
+	unit = iox_unit_for_device(&edu->dev);
+	KUNIT_EXPECT_PTR_EQ(test, unit, &vtd->unit);
+	if (unit)
+		iox_unit_put(unit);
+	KUNIT_EXPECT_NULL(test, iox_unit_find("dmar-none"));
+	pci_dev_put(edu);
 }
 
 /* The unit sits where the DMAR table's first DRHD says. */
@@ -66,31 +109,56 @@ static void vtd_unit_from_dmar(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd->haw, 48);
 }
 
+/* Bits @hi..@lo of @v, extracted here independently of vtd.h's masks. */
+static u64 bits(u64 v, unsigned int hi, unsigned int lo)
+{
+	return (v >> lo) & ((2ULL << (hi - lo)) - 1);
+}
+
+/*
+ * The decoded capabilities against the registers the unit reports, taken
+ * apart here by the field positions of the VT-d specification (11.4.2,
+ * 11.4.3); the machine's configuration (aw-bits=48, intremap=off) fixes
+ * what some of them must be.
+ */
 static void vtd_caps_match_hardware(struct kunit *test)
 {
 	struct iox_vtd_unit *vtd = get_unit(test);
 	const struct iox_vtd_caps *c = &vtd->caps;
+	u64 cap = readq(vtd->regs + VTD_CAP_REG), ecap = readq(vtd->regs + VTD_ECAP_REG);
+	unsigned long pgsizes = SZ_4K;
 
-	KUNIT_EXPECT_EQ(test, c->cap, readq(vtd->regs + VTD_CAP_REG));
-	KUNIT_EXPECT_EQ(test, c->ecap, readq(vtd->regs + VTD_ECAP_REG));
-	/* What QEMU 7.2 reports for intel-iommu,intremap=off,aw-bits=48. */
-	KUNIT_EXPECT_EQ(test, c->nr_domains, 65536);
-	KUNIT_EXPECT_EQ(test, c->sagaw, VTD_SAGAW_39 | VTD_SAGAW_48);
+	KUNIT_EXPECT_EQ(test, c->nr_domains, 1U << (4 + 2 * bits(cap, 2, 0)));
+	KUNIT_EXPECT_EQ(test, c->sagaw, bits(cap, 12, 8));
+	KUNIT_EXPECT_EQ(test, c->mgaw, bits(cap, 21, 16) + 1);
+	KUNIT_EXPECT_EQ(test, c->sllps, bits(cap, 37, 34));
+	KUNIT_EXPECT_EQ(test, c->psi, bits(cap, 39, 39));
+	KUNIT_EXPECT_EQ(test, c->mamv, bits(cap, 53, 48));
+	KUNIT_EXPECT_EQ(test, c->nr_fault_regs, bits(cap, 47, 40) + 1);
+	KUNIT_EXPECT_EQ(test, c->fault_reg_offset, bits(cap, 33, 24) * 16);
+	KUNIT_EXPECT_EQ(test, c->caching_mode, bits(cap, 7, 7));
+	KUNIT_EXPECT_EQ(test, c->rwbf, bits(cap, 4, 4));
+	KUNIT_EXPECT_EQ(test, c->iotlb_reg_offset, bits(ecap, 17, 8) * 16);
+	KUNIT_EXPECT_EQ(test, c->coherent, bits(ecap, 0, 0));
+	KUNIT_EXPECT_EQ(test, c->qi, bits(ecap, 1, 1));
+	KUNIT_EXPECT_EQ(test, c->ir, bits(ecap, 3, 3));
+	KUNIT_EXPECT_EQ(test, c->pass_through, bits(ecap, 6, 6));
+
+	/* aw-bits=48: a 48-bit guest address width and 4-level tables. */
 	KUNIT_EXPECT_EQ(test, c->mgaw, 48);
-	KUNIT_EXPECT_EQ(test, c->sllps, VTD_SLLPS_2M | VTD_SLLPS_1G);
-	KUNIT_EXPECT_TRUE(test, c->psi);
-	KUNIT_EXPECT_EQ(test, c->mamv, 18);
-	KUNIT_EXPECT_EQ(test, c->nr_fault_regs, 1);
-	KUNIT_EXPECT_EQ(test, c->fault_reg_offset, 0x220);
-	KUNIT_EXPECT_EQ(test, c->iotlb_reg_offset, 0xf0);
-	KUNIT_EXPECT_FALSE(test, c->caching_mode);
-	KUNIT_EXPECT_FALSE(test, c->rwbf);
-	KUNIT_EXPECT_FALSE(test, c->coherent);
-	KUNIT_EXPECT_TRUE(test, c->qi);
-	KUNIT_EXPECT_FALSE(test, c->ir);
-	KUNIT_EXPECT_TRUE(test, c->pass_through);
+	KUNIT_EXPECT_TRUE(test, c->sagaw & VTD_SAGAW_48);
 	KUNIT_EXPECT_EQ(test, vtd->unit.ias, 48);
-	KUNIT_EXPECT_EQ(test, vtd->unit.pgsize_bitmap, SZ_4K | SZ_2M | SZ_1G);
+	/* intremap=off: no interrupt remapping. */
+	KUNIT_EXPECT_FALSE(test, c->ir);
+	/* The unit maps the page sizes SLLPS names. */
+	if (bits(cap, 34, 34))
+		pgsizes |= SZ_2M;
+	if (bits(cap, 35, 35))
+		pgsizes |= SZ_1G;
+	KUNIT_EXPECT_EQ(test, vtd->unit.pgsize_bitmap, pgsizes);
+	/* The fault recording registers lie inside the register page. */
+	KUNIT_EXPECT_LE(test, c->fault_reg_offset + 16 * c->nr_fault_regs, VTD_REG_SIZE);
+	KUNIT_EXPECT_LE(test, c->iotlb_reg_offset + 16, VTD_REG_SIZE);
 }
 
 static void vtd_scope_serves_edu(struct kunit *test)
@@ -314,11 +382,13 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_unit_enabled),
 	KUNIT_CASE(vtd_qi_timeout_keeps_unfetched),
 	KUNIT_CASE(vtd_gcmd_read_modify_write),
+	KUNIT_CASE(vtd_unit_api),
 	{}
 };
 
 static struct kunit_suite iox_vtd_hw_suite = {
 	.name = "iox-hw-vtd",
+	.exit = vtd_hw_exit,
 	.test_cases = iox_vtd_hw_cases,
 };
 

@@ -31,6 +31,7 @@ MODULE_PARM_DESC(polled, "iox-amd polls the event log (event_irq=0)");
 
 #define MARKER_DEVID	0xfffe
 
+static struct iox_unit *held_unit;
 static struct iox_domain *held;
 
 static const struct {
@@ -107,7 +108,8 @@ static int __init iox_amdvi_dma_test_init(void)
 	kfree(t);
 
 	/* Hold a domain, so that unloading iox-amd must be refused. */
-	held = iox_domain_alloc(iox_unit_find("ivhd0"));
+	held_unit = iox_unit_find("ivhd0");
+	held = held_unit ? iox_domain_alloc(held_unit) : ERR_PTR(-ENODEV);
 	pr_info("%sok %zu a domain can be held\n", IS_ERR(held) ? "not " : "",
 		ARRAY_SIZE(cases) + 1);
 	if (IS_ERR(held))
@@ -119,6 +121,8 @@ static void __exit iox_amdvi_dma_test_exit(void)
 {
 	if (held)
 		iox_domain_free(held);
+	if (held_unit)
+		iox_unit_put(held_unit);
 }
 
 module_init(iox_amdvi_dma_test_init);

@@ -94,6 +94,7 @@ free:
 		__free_page(src);
 	if (dst)
 		__free_page(dst);
+	iox_unit_put(unit);
 close:
 	iox_edu_close(&edu);
 	return ret;

@@ -33,6 +33,7 @@ MODULE_PARM_DESC(aliased, "edu sits behind a conventional PCI bridge: run the al
 
 #define MARKER_SID	0xfffe
 
+static struct iox_unit *held_unit;
 static struct iox_domain *held;
 
 static const struct {
@@ -134,9 +135,10 @@ static int __init iox_vtd_dma_test_init(void)
 	}
 	kfree(t);
 
-	/* Hold a domain, so that unloading iox-intel must be refused. */
-	held = iox_domain_alloc(iox_unit_find("dmar0"));
-	pr_info("%sok %zu a domain can be held\n", IS_ERR(held) ? "not " : "",
+	/* Hold the unit and a domain: unloading iox-intel must be refused. */
+	held_unit = iox_unit_find("dmar0");
+	held = held_unit ? iox_domain_alloc(held_unit) : ERR_PTR(-ENODEV);
+	pr_info("%sok %zu a unit and a domain can be held\n", IS_ERR(held) ? "not " : "",
 		ARRAY_SIZE(cases) + 1);
 	if (IS_ERR(held))
 		held = NULL;
@@ -147,6 +149,8 @@ static void __exit iox_vtd_dma_test_exit(void)
 {
 	if (held)
 		iox_domain_free(held);
+	if (held_unit)
+		iox_unit_put(held_unit);
 }
 
 module_init(iox_vtd_dma_test_init);
