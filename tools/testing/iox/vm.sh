@@ -17,6 +17,9 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-device pcie-root-port,id=rp0,bus=pcie.0,addr=0x11,chassis=1" \
 			"-device edu,bus=rp0,addr=0,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
+	vtd-hotplug)	# an empty PCIe root port; edu is hot-added (vm_monitor_cmd)
+		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48" \
+			"-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x11,chassis=1,slot=1|$IOX_OFF" ;;
 	vtd-alias)	# edu behind a conventional PCI bridge: the bridge's requester id
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-device pci-bridge,id=br0,bus=pcie.0,addr=0x12,chassis_nr=2" \
@@ -36,6 +39,33 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 	*)
 		return 1 ;;
 	esac
+}
+
+# vm_monitor_cmd SCENARIO: the QEMU monitor command the host sends when
+# the guest prints "iox-vm: monitor"; nothing for scenarios without one.
+vm_monitor_cmd() {
+	case $1 in
+	vtd-hotplug)
+		echo "device_add edu,bus=rp1,addr=0,id=hotedu,dma_mask=0xffffffffffffffff" ;;
+	esac
+}
+
+# vm_monitor_send LOG SOCKET COMMAND: wait for the guest's request in LOG,
+# then send COMMAND to the monitor listening on SOCKET.
+vm_monitor_send() {
+	local log=$1 sock=$2 cmd=$3
+	until grep -q '^iox-vm: monitor' "$log" 2>/dev/null; do
+		sleep 0.5
+	done
+	python3 - "$sock" "$cmd" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + '\n').encode())
+time.sleep(1)
+s.close()
+print('iox-vm: sent to the monitor:', sys.argv[2], file=sys.stderr)
+PY
 }
 
 # vm_initramfs OUT: build the initramfs from the current modules and scripts.
@@ -70,7 +100,17 @@ vm_initramfs() {
 # A guest that does not finish in time is killed and the log says so.
 vm_run() {
 	local scenario=$1 initrd=$2 log=$3 limit=${4:-${IOX_VM_TIMEOUT:-240}} machine rc=0
+	local monitor="-monitor none" cmd sock helper=
 	machine=$(vm_machine "$scenario") || { echo "vm: no scenario $scenario" >&2; return 1; }
+	rm -f "$log"
+	cmd=$(vm_monitor_cmd "$scenario")
+	if [ -n "$cmd" ]; then
+		sock=$IOX_BUILD/vm-$scenario.monitor
+		rm -f "$sock"
+		monitor="-monitor unix:$sock,server=on,wait=off"
+		vm_monitor_send "$log" "$sock" "$cmd" 2>"$log.monitor" &
+		helper=$!
+	fi
 	case $scenario in
 	vtd-nvme*) rm -f "$IOX_BUILD/vmtest-nvme.img"
 		truncate -s 64M "$IOX_BUILD/vmtest-nvme.img" ;;
@@ -78,10 +118,17 @@ vm_run() {
 	local append="console=ttyS0 loglevel=4 panic=-1 edd=off ${machine#*|} ioxtest=$scenario"
 	# shellcheck disable=SC2086
 	timeout -k 5 "$limit" qemu-system-x86_64 -accel tcg -m 1024 -nographic \
-		-no-reboot -nic none -serial stdio -monitor none ${machine%%|*} \
+		-no-reboot -nic none -serial stdio $monitor ${machine%%|*} \
 		-kernel "$IOX_IMAGE/boot/vmlinuz-$IOX_ABI" -initrd "$initrd" \
 		-append "$append" \
 		${IOX_QEMU_EXTRA:-} </dev/null >"$log" 2>&1 || rc=$?
+	if [ -n "$helper" ]; then
+		# The helper is gone once it sent the command; else stop it.
+		kill "$helper" 2>/dev/null || true
+		wait "$helper" 2>/dev/null || true
+		sed 's/^/# /' "$log.monitor" >>"$log"
+		rm -f "$sock" "$log.monitor"
+	fi
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "iox-vmtest: timeout after ${limit}s, guest killed" >>"$log"
 	elif ! grep -q '^iox-vmtest: done' "$log"; then

@@ -69,7 +69,7 @@ amdvi_trace_ktap() {
 }
 
 status=0
-scenarios="vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-alias vfio vtd-nvme
+scenarios="vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-hotplug vtd-alias vfio vtd-nvme
 	vtd-nvme-lazy amdvi amdvi-dma amdvi-dma-polled vtd-owned amdvi-owned"
 for scenario in ${IOX_VMTEST_SCENARIOS:-$scenarios}; do
 	log=$IOX_BUILD/vmtest-$scenario.log

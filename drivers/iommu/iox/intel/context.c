@@ -18,6 +18,8 @@
 #include <linux/cacheflush.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
 
 #include "vtd.h"
 
@@ -209,4 +211,37 @@ int iox_vtd_context_set(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u16 did,
 int iox_vtd_context_clear(struct iox_vtd_unit *vtd, u8 bus, u8 devfn)
 {
 	return iox_vtd_context_write(vtd, bus, devfn, 0, 0);
+}
+
+/**
+ * iox_vtd_context_show() - list the present context entries
+ * @vtd: the unit
+ * @m: the seq_file of the unit's debugfs "context" file
+ *
+ * One line per entry: the device, pass-through or the table it translates
+ * through, and the domain id.
+ */
+void iox_vtd_context_show(struct iox_vtd_unit *vtd, struct seq_file *m)
+{
+	unsigned int bus, devfn;
+
+	spin_lock(&vtd->table_lock);
+	for (bus = 0; bus < ARRAY_SIZE(vtd->context); bus++) {
+		const u64 *table = vtd->context[bus];
+
+		for (devfn = 0; table && devfn < 256; devfn++) {
+			u64 lo = READ_ONCE(table[2 * devfn]), hi = READ_ONCE(table[2 * devfn + 1]);
+
+			if (!(lo & VTD_CTX_P))
+				continue;
+			seq_printf(m, "%02x:%02x.%u ", bus, PCI_SLOT(devfn), PCI_FUNC(devfn));
+			if (FIELD_GET(VTD_CTX_TT, lo) == VTD_CTX_TT_PT)
+				seq_puts(m, "pass-through");
+			else
+				seq_printf(m, "table %#llx aw %llu", lo & VTD_CTX_ADDR,
+					   FIELD_GET(VTD_CTX_AW, hi));
+			seq_printf(m, " did %llu\n", FIELD_GET(VTD_CTX_DID, hi));
+		}
+	}
+	spin_unlock(&vtd->table_lock);
 }

@@ -25,7 +25,12 @@
 
 #include "vtd.h"
 
-/* Units found at module load; only init and exit touch it, no lock. */
+/*
+ * Units found at module load.  The lock serialises a unit's bring-up and
+ * its addition to the list against the PCI notifier, which walks the list:
+ * a device added during a bring-up is set up once the unit is on the list.
+ */
+static DEFINE_MUTEX(iox_vtd_units_lock);
 static LIST_HEAD(iox_vtd_units);
 
 static bool qi = true;
@@ -270,6 +275,13 @@ static int iox_vtd_faults_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(iox_vtd_faults);
 
+static int iox_vtd_context_file_show(struct seq_file *m, void *unused)
+{
+	iox_vtd_context_show(m->private, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iox_vtd_context_file);
+
 static int iox_vtd_inval_show(struct seq_file *m, void *unused)
 {
 	struct iox_vtd_unit *vtd = m->private;
@@ -318,6 +330,22 @@ static void iox_vtd_disable(struct iox_vtd_unit *vtd)
 }
 
 /*
+ * Pass-through for a device the unit serves that no domain has: at bring-up
+ * for every device in scope, later for every device added.
+ */
+static int iox_vtd_device_pt(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
+{
+	int ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
+
+	if (ret == -EOPNOTSUPP) {
+		pci_warn(pdev, "iox: %s has no pass-through: DMA blocked until attached\n",
+			 vtd->unit.name);
+		ret = 0;
+	}
+	return ret;
+}
+
+/*
  * Root table, invalidation, pass-through for every device in scope, then
  * translation on.  On failure the unit is left with translation and queued
  * invalidation off.
@@ -359,12 +387,7 @@ static int iox_vtd_enable(struct iox_vtd_unit *vtd)
 	for_each_pci_dev(pdev) {
 		if (!iox_vtd_serves(vtd, pdev))
 			continue;
-		ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
-		if (ret == -EOPNOTSUPP) {
-			pci_warn(pdev, "iox: %s has no pass-through: DMA blocked until attached\n",
-				 vtd->unit.name);
-			ret = 0;
-		}
+		ret = iox_vtd_device_pt(vtd, pdev);
 		if (ret) {
 			pci_dev_put(pdev);
 			goto fail;
@@ -474,21 +497,24 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 		return ret;
 	}
 
+	mutex_lock(&iox_vtd_units_lock);
 	ret = iox_vtd_enable(vtd);
-	if (ret) {
-		iox_vtd_free(vtd);
-		return ret;
+	if (!ret) {
+		ret = iox_unit_register(&vtd->unit);
+		if (ret)
+			iox_vtd_disable(vtd);
 	}
-
-	ret = iox_unit_register(&vtd->unit);
 	if (ret) {
-		iox_vtd_disable(vtd);
+		mutex_unlock(&iox_vtd_units_lock);
 		iox_vtd_free(vtd);
 		return ret;
 	}
 	debugfs_create_file("faults", 0444, vtd->unit.debugfs, vtd, &iox_vtd_faults_fops);
 	debugfs_create_file("inval", 0444, vtd->unit.debugfs, vtd, &iox_vtd_inval_fops);
+	debugfs_create_file("context", 0444, vtd->unit.debugfs, vtd,
+			    &iox_vtd_context_file_fops);
 	list_add_tail(&vtd->list, &iox_vtd_units);
+	mutex_unlock(&iox_vtd_units_lock);
 	probe->p.nr_units++;
 
 	pr_info("%s: VT-d %u.%u at %#llx, %u-bit, %u domains, %u scope entries%s, %s invalidation, translation on\n",
@@ -499,12 +525,44 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	return 0;
 }
 
+/*
+ * A device added after its unit's bring-up (hot-plugged, or enumerated
+ * late) gets pass-through like the devices present then: without a context
+ * entry its DMA would fault.  A device being added has no domain yet.
+ */
+static int iox_vtd_pci_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+	struct iox_vtd_unit *vtd;
+
+	if (action != BUS_NOTIFY_ADD_DEVICE)
+		return NOTIFY_DONE;
+	mutex_lock(&iox_vtd_units_lock);
+	list_for_each_entry(vtd, &iox_vtd_units, list) {
+		if (!iox_vtd_serves(vtd, pdev))
+			continue;
+		if (iox_vtd_device_pt(vtd, pdev))
+			pci_err(pdev, "iox: no context entry on %s, its DMA will fault\n",
+				vtd->unit.name);
+		else
+			pci_info(pdev, "iox: added behind %s, pass-through\n", vtd->unit.name);
+	}
+	mutex_unlock(&iox_vtd_units_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block iox_vtd_pci_nb = {
+	.notifier_call = iox_vtd_pci_notify,
+};
+
 /* Unregistered by the core: off, and freed. */
 static void iox_vtd_remove(struct iox_unit *unit)
 {
 	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
 
+	mutex_lock(&iox_vtd_units_lock);
 	list_del(&vtd->list);
+	mutex_unlock(&iox_vtd_units_lock);
 	iox_vtd_disable(vtd);
 	iox_vtd_free(vtd);
 }
@@ -515,13 +573,22 @@ static int __init iox_vtd_init(void)
 		.walk.drhd = iox_vtd_probe_drhd,
 		.p = { .hw = "VT-d", .table = "DMAR" },
 	};
+	int ret;
 
-	return iox_probe_finish(&probe.p, iox_dmar_walk_drhds(&probe.walk), &iox_vtd_unit_ops,
-				iox_vtd_remove);
+	/* Before the bring-up, so that no device added meanwhile is missed. */
+	ret = bus_register_notifier(&pci_bus_type, &iox_vtd_pci_nb);
+	if (ret)
+		return ret;
+	ret = iox_probe_finish(&probe.p, iox_dmar_walk_drhds(&probe.walk), &iox_vtd_unit_ops,
+			       iox_vtd_remove);
+	if (ret)
+		bus_unregister_notifier(&pci_bus_type, &iox_vtd_pci_nb);
+	return ret;
 }
 
 static void __exit iox_vtd_exit(void)
 {
+	bus_unregister_notifier(&pci_bus_type, &iox_vtd_pci_nb);
 	iox_units_remove(&iox_vtd_unit_ops, iox_vtd_remove);
 }
 
