@@ -21,7 +21,6 @@ module_param(expected, bool, 0444);
 MODULE_PARM_DESC(expected, "the machine has an emulated AMD-Vi unit");
 
 #define QEMU_AMDVI_BASE	0xfed80000ULL
-#define QEMU_AMDVI_EFR	0x29d3ULL
 /* Base class 08h (system peripheral), sub-class 06h: IOMMU. */
 #define PCI_CLASS_IOMMU	0x0806
 #define EDU_VENDOR	0x1234
@@ -63,24 +62,36 @@ static void amdvi_unit_from_ivrs(struct kunit *test)
 	pci_dev_put(self);
 }
 
+/*
+ * The decoded capabilities against the register as the hardware reports
+ * it, with the fields at the bit positions the AMD IOMMU specification
+ * gives them (not the driver's own masks), so that a decoding slip fails
+ * whatever the emulated unit advertises.
+ */
 static void amdvi_caps_match_hardware(struct kunit *test)
 {
 	struct iox_amdvi_unit *amdvi = get_unit(test);
 	const struct iox_amdvi_caps *c = &amdvi->caps;
+	u64 efr = readq(amdvi->mmio + AMDVI_EFR_REG);
+	unsigned int hats = (efr >> 10) & 3, gats = (efr >> 12) & 3;
 
-	KUNIT_EXPECT_EQ(test, c->efr, readq(amdvi->mmio + AMDVI_EFR_REG));
-	KUNIT_EXPECT_EQ(test, c->efr, QEMU_AMDVI_EFR);
-	KUNIT_EXPECT_EQ(test, c->host_levels, 6);
-	KUNIT_EXPECT_EQ(test, c->guest_levels, 6);
-	KUNIT_EXPECT_TRUE(test, c->prefetch);
-	KUNIT_EXPECT_TRUE(test, c->ppr);
-	KUNIT_EXPECT_FALSE(test, c->x2apic);
-	KUNIT_EXPECT_FALSE(test, c->nx);
-	KUNIT_EXPECT_TRUE(test, c->guest_translation);
-	KUNIT_EXPECT_TRUE(test, c->invalidate_all);
-	KUNIT_EXPECT_TRUE(test, c->hw_error);
-	KUNIT_EXPECT_FALSE(test, c->perf_counters);
-	KUNIT_EXPECT_EQ(test, amdvi->unit.ias, 64);
+	KUNIT_EXPECT_EQ(test, c->efr, efr);
+	KUNIT_EXPECT_EQ(test, c->prefetch, !!(efr & BIT_ULL(0)));
+	KUNIT_EXPECT_EQ(test, c->ppr, !!(efr & BIT_ULL(1)));
+	KUNIT_EXPECT_EQ(test, c->x2apic, !!(efr & BIT_ULL(2)));
+	KUNIT_EXPECT_EQ(test, c->nx, !!(efr & BIT_ULL(3)));
+	KUNIT_EXPECT_EQ(test, c->guest_translation, !!(efr & BIT_ULL(4)));
+	KUNIT_EXPECT_EQ(test, c->invalidate_all, !!(efr & BIT_ULL(6)));
+	KUNIT_EXPECT_EQ(test, c->hw_error, !!(efr & BIT_ULL(8)));
+	KUNIT_EXPECT_EQ(test, c->perf_counters, !!(efr & BIT_ULL(9)));
+	/* HATS and GATS: 0 means 4 levels, 1 five, 2 six; 3 is reserved. */
+	KUNIT_ASSERT_LT(test, hats, 3);
+	KUNIT_ASSERT_LT(test, gats, 3);
+	KUNIT_EXPECT_EQ(test, c->host_levels, 4 + hats);
+	KUNIT_EXPECT_EQ(test, c->guest_levels, 4 + gats);
+	/* A v1 table of n levels translates 12 + 9n bits, at most 64. */
+	KUNIT_EXPECT_EQ(test, amdvi->unit.ias, min(12 + 9 * (4 + hats), 64U));
+	/* The v1 format has 4K, 2M and 1G leaves whatever the unit. */
 	KUNIT_EXPECT_EQ(test, amdvi->unit.pgsize_bitmap, SZ_4K | SZ_2M | SZ_1G);
 }
 
