@@ -19,7 +19,8 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 			"-device edu,bus=rp0,addr=0,dma_mask=0xffffffffffffffff|$IOX_OFF" ;;
 	vtd-hotplug)	# an empty PCIe root port; edu is hot-added (vm_monitor_cmd)
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48" \
-			"-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x11,chassis=1,slot=1|$IOX_OFF" ;;
+			"-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x11,chassis=1,slot=1" \
+			"|$IOX_OFF" ;;
 	vtd-alias)	# edu behind a conventional PCI bridge: the bridge's requester id
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-device pci-bridge,id=br0,bus=pcie.0,addr=0x12,chassis_nr=2" \
@@ -27,7 +28,9 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 	vtd-dma-cm)	# caching mode, 3-level tables
 		echo "-M q35 -device intel-iommu,intremap=off,caching-mode=on $IOX_EDU|$IOX_OFF" ;;
 	vtd-nvme | vtd-nvme-lazy)	# an NVMe disk on the image vm_run creates; 2 CPUs
-		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48 -drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw -device nvme,drive=nvm,serial=iox0,addr=0x11|$IOX_OFF" ;;
+		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
+			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
+			"-device nvme,drive=nvm,serial=iox0,addr=0x11|$IOX_OFF" ;;
 	amdvi | amdvi-dma | amdvi-dma-polled | demo-amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit

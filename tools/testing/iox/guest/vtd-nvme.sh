@@ -57,17 +57,26 @@ if [ "$lazy" = 1 ]; then
 	flushes=$(caps_field "$fq" flushes)
 	queued=$(caps_field "$fq" queued)
 	bound=$(($(caps_field "$fq" timeout_ms) * 1000000 + 54000000))
-	ktap_check "lazy: no sync, $flushes flushes for $queued unmaps, window ${window}ns <= ${bound}ns" \
-		sh -c "test $(caps_field "$stats" syncs) -eq 0 && test $flushes -gt 0 && test $flushes -lt $queued && test ${window:-0} -gt 0 && test ${window:-0} -le $bound"
+	syncs=$(caps_field "$stats" syncs)
+	lazy_bounded() {
+		test "$syncs" -eq 0 && test "$flushes" -gt 0 && test "$flushes" -lt "$queued" &&
+			test "${window:-0}" -gt 0 && test "${window:-0}" -le "$bound"
+	}
+	what="lazy: no sync, $flushes flushes for $queued unmaps"
+	ktap_check "$what, window ${window}ns <= ${bound}ns" lazy_bounded
 else
 	ktap_check "strict: one IOTLB sync per unmap" \
 		test "$(caps_field "$stats" syncs)" -ge "$(caps_field "$stats" unmaps)"
 fi
 
-ktap_check "unloading iox-intel under the bound disk is refused" sh -c '! rmmod iox_intel 2>/dev/null'
+ktap_check "unloading iox-intel under the bound disk is refused" \
+	sh -c '! rmmod iox_intel 2>/dev/null'
 unbind_rebind() {
 	echo $dev >/sys/bus/pci/drivers/nvme/unbind || return 1
-	[ ! -d "/sys/kernel/debug/iox/domains/$domain" ] || { echo "# domain $domain still there"; return 1; }
+	if [ -d "/sys/kernel/debug/iox/domains/$domain" ]; then
+		echo "# domain $domain still there"
+		return 1
+	fi
 	echo $dev >/sys/bus/pci/drivers/nvme/bind || return 1
 	wait_disk && dd if=/dev/nvme0n1 of=/tmp/back2 bs=4096 count=16 iflag=direct 2>/dev/null &&
 		cmp -n 65536 /tmp/back2 /tmp/pattern
