@@ -191,7 +191,8 @@ check() {
 		# adds is checked against it at the end instead.  The SPDX check
 		# runs the distribution's python3 (with python3-ply and -git).
 		problems=$(cd "$PRISTINE" && PATH=/usr/bin:$PATH scripts/checkpatch.pl \
-			--strict --quiet --show-types --ignore FILE_PATH_CHANGES "$patch" 2>&1) || true
+			--strict --quiet --show-types --ignore FILE_PATH_CHANGES \
+			"$patch" 2>&1) || true
 		if [ -n "$(git_p diff --name-only HEAD~1 HEAD -- drivers include)" ]; then
 			problems+=$'\n'$(build_step m "$log-m.log"; build_step y "$log-y.log")
 		else
