@@ -1341,6 +1341,14 @@ static bool iox_iova_reservable(struct iox_iova_domain *iovad,
 	return true;
 }
 
+/* A node for a path that may sleep; fails under iox fault injection too. */
+static struct iox_iova_node *iox_iova_node_zalloc(void)
+{
+	if (iox_should_fail_alloc())
+		return NULL;
+	return kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+}
+
 /**
  * iox_iova_reserve() - keep a range of pfns from ever being allocated
  * @iovad: the domain
@@ -1371,8 +1379,7 @@ int iox_iova_reserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
 	lo = max(lo_pfn, iovad->start_pfn);
 	hi = min(hi_pfn, iovad->end_pfn);
 
-	node = iox_should_fail_alloc() ? NULL :
-	       kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+	node = iox_iova_node_zalloc();
 	if (!node)
 		return -ENOMEM;
 	for (;;) {
@@ -1464,8 +1471,7 @@ int iox_iova_unreserve(struct iox_iova_domain *iovad, unsigned long lo_pfn,
 	lo = max(lo_pfn, iovad->start_pfn);
 	hi = min(hi_pfn, iovad->end_pfn);
 
-	spare = iox_should_fail_alloc() ? NULL :
-		kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+	spare = iox_iova_node_zalloc();
 	if (!spare)
 		return -ENOMEM;
 	spin_lock_irq(&iovad->lock);
@@ -1687,8 +1693,7 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
-	sentinel = iox_should_fail_alloc() ? NULL :
-		   kmem_cache_zalloc(iox_iova_node_cache, GFP_KERNEL);
+	sentinel = iox_iova_node_zalloc();
 	if (!sentinel)
 		goto put;
 	sentinel->lo = end_pfn + 1;
