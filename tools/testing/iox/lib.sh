@@ -19,7 +19,7 @@ done <"$IOX_CACHE/env.mk"
 KDIR=${KDIR:-$IOX_HEADERS}
 # The kernel tree the project is overlaid onto, and where builds go.
 IOX_TREE=$IOX_SOURCE
-IOX_BUILD=$IOX_CACHE/build
+IOX_BUILD=${IOX_BUILD:-$IOX_CACHE/build}
 mkdir -p "$IOX_BUILD"
 
 # Where `make check` collects per-tier counts (see check.sh).
