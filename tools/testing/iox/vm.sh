@@ -31,7 +31,7 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
 			"-device nvme,drive=nvm,serial=iox0,addr=0x11|$IOX_OFF" ;;
-	amdvi | amdvi-dma | amdvi-dma-polled | demo-amdvi)
+	amdvi | amdvi-dma | amdvi-dma-polled | vfio-amdvi | demo-amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit
 		echo "-M q35,kernel-irqchip=split -device intel-iommu,intremap=on,aw-bits=48" \
