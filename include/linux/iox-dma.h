@@ -17,7 +17,8 @@ struct iox_domain;
 
 /**
  * enum iox_dma_policy - when a DMA unmap's IOTLB invalidation happens
- * @IOX_DMA_DEFAULT: the module's default (parameter ``dma_lazy``)
+ * @IOX_DMA_DEFAULT: the device's entry in the module parameter ``dma_policy``,
+ *	if any, else the module's default (parameter ``dma_lazy``)
  * @IOX_DMA_STRICT: completed when dma_unmap_*() returns
  * @IOX_DMA_LAZY: deferred to the domain's flush queue, bounded by its
  *	entries per CPU and timeout; strict if a unit cannot defer

@@ -238,12 +238,20 @@ struct iox_pgtable_info {
  * @domain_alloc: allocate a backend domain whose page table suits this
  *	unit; the backend sets the domain's ops, the core the rest.  NULL if
  *	the backend cannot translate yet.  Returns an ERR_PTR() on failure.
+ * @release_dev: put @dev, which is attached to no domain, in the state a
+ *	device without a domain has on this unit: blocked (its DMA reaches
+ *	nothing) if iox_device_blocked() says so, else what the backend gives
+ *	such devices at bring-up (pass-through).  Return 0 once the hardware
+ *	uses the new state, or a negative errno.  Backends also apply that
+ *	choice when a device is detached and at bring-up.  May be NULL: the
+ *	unit cannot block a device.
  */
 struct iox_unit_ops {
 	struct module *owner;
 	void (*show)(struct iox_unit *unit, struct seq_file *m);
 	bool (*serves)(struct iox_unit *unit, struct device *dev);
 	struct iox_domain *(*domain_alloc)(struct iox_unit *unit);
+	int (*release_dev)(struct iox_unit *unit, struct device *dev);
 };
 
 /**
@@ -487,6 +495,8 @@ int iox_domain_free(struct iox_domain *domain);
 int iox_attach_device(struct iox_domain *domain, struct device *dev);
 int iox_detach_device(struct iox_domain *domain, struct device *dev);
 struct iox_domain *iox_device_domain(struct device *dev);
+int iox_device_set_blocked(struct device *dev, bool blocked);
+bool iox_device_blocked(struct device *dev);
 void iox_domain_get_stats(struct iox_domain *domain, struct iox_domain_stats *stats);
 void iox_domain_set_fault_handler(struct iox_domain *domain,
 				  void (*handler)(struct iox_domain *domain, struct device *dev,

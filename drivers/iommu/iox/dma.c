@@ -15,7 +15,12 @@
  *
  * A bus notifier does this for every PCI device behind an iox unit whose
  * driver binds after iox loaded (not for drivers that manage DMA
- * themselves, such as vfio-pci), and undoes it when the driver unbinds.
+ * themselves, such as vfio-pci), with the policy the module parameter
+ * dma_policy names for the device or else dma_lazy.  When the driver
+ * unbinds (or its probe fails) the device goes straight from its domain to
+ * the blocked state (iox_device_set_blocked(): its DMA reaches nothing, as
+ * in the kernel's blocking domain) and the domain, its IOVA allocator,
+ * page tables and flush queue are freed; the next bind gets a new domain.
  *
  * The fast path finds the domain in O(1) (iox_device_domain()) and takes
  * no lock of the DMA layer: map and unmap run on every CPU at once.
@@ -32,6 +37,7 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
+#include <linux/string.h>
 #include <linux/slab.h>
 
 #include "iox-internal.h"
@@ -48,6 +54,68 @@ static bool dma_attach;
 #endif
 module_param(dma_attach, bool, 0444);
 MODULE_PARM_DESC(dma_attach, "give PCI devices whose driver binds after iox loads a DMA domain (default: as a module)");
+
+/* "<device>=strict|lazy" entries, comma separated; NULL for none. */
+static char *dma_policy;
+
+/*
+ * Check a dma_policy string; with @name, set *@policy to what the last
+ * entry naming that device says.  Return: 0, or -EINVAL if malformed.
+ */
+static int policy_parse(const char *s, const char *name, enum iox_dma_policy *policy)
+{
+	while (s && *s && *s != '\n') {
+		const char *end = strchrnul(s, ','), *eq = memchr(s, '=', end - s);
+		enum iox_dma_policy p;
+		size_t vlen;
+
+		if (!eq || eq == s)
+			return -EINVAL;
+		vlen = end - eq - 1;
+		if (vlen && eq[vlen] == '\n')
+			vlen--;
+		if (vlen == 6 && !strncmp(eq + 1, "strict", 6))
+			p = IOX_DMA_STRICT;
+		else if (vlen == 4 && !strncmp(eq + 1, "lazy", 4))
+			p = IOX_DMA_LAZY;
+		else
+			return -EINVAL;
+		if (name && strlen(name) == eq - s && !strncmp(s, name, eq - s))
+			*policy = p;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int dma_policy_set(const char *val, const struct kernel_param *kp)
+{
+	if (policy_parse(val, NULL, NULL)) {
+		pr_err("dma_policy: expected <device>=strict|lazy[,...], got '%s'\n", val);
+		return -EINVAL;
+	}
+	return param_set_charp(val, kp);
+}
+
+static const struct kernel_param_ops dma_policy_ops = {
+	.set = dma_policy_set,
+	.get = param_get_charp,
+	.free = param_free_charp,
+};
+module_param_cb(dma_policy, &dma_policy_ops, &dma_policy, 0644);
+MODULE_PARM_DESC(dma_policy, "per-device policy over dma_lazy, for DMA domains made after the change: <device>=strict|lazy[,...], e.g. 0000:00:11.0=lazy");
+
+/* The policy dma_policy, or else dma_lazy, gives @dev. */
+static bool dev_lazy(struct device *dev)
+{
+	enum iox_dma_policy policy = IOX_DMA_DEFAULT;
+
+	kernel_param_lock(THIS_MODULE);
+	policy_parse(dma_policy, dev_name(dev), &policy);
+	kernel_param_unlock(THIS_MODULE);
+	if (policy == IOX_DMA_DEFAULT)
+		return READ_ONCE(dma_lazy);
+	return policy == IOX_DMA_LAZY;
+}
 
 static unsigned int fq_entries = 256;
 module_param(fq_entries, uint, 0644);
@@ -443,7 +511,8 @@ static int dma_domain_init(struct device *dev, struct iox_dma_domain *dd,
 /**
  * iox_dma_attach() - make a device's DMA API calls go through iox
  * @dev: the device, behind an iox unit, with no driver bound
- * @policy: strict or lazy invalidation of its unmaps
+ * @policy: strict or lazy invalidation of its unmaps; IOX_DMA_DEFAULT: what
+ *	the module parameter dma_policy names for @dev, else dma_lazy
  *
  * The device gets a DMA domain of its own and iox's dma_map_ops.  Lazy
  * falls back to strict where a unit cannot defer invalidation.
@@ -463,7 +532,7 @@ int iox_dma_attach(struct device *dev, enum iox_dma_policy policy)
 
 	if (!unit)
 		return -ENODEV;
-	lazy = policy == IOX_DMA_DEFAULT ? READ_ONCE(dma_lazy) : policy == IOX_DMA_LAZY;
+	lazy = policy == IOX_DMA_DEFAULT ? dev_lazy(dev) : policy == IOX_DMA_LAZY;
 	dd = kzalloc(sizeof(*dd), GFP_KERNEL);
 	domain = dd ? iox_domain_alloc(unit) : ERR_PTR(-ENOMEM);
 	/* A live domain pins the unit's backend by itself. */
@@ -498,10 +567,12 @@ free_domain:
 EXPORT_SYMBOL_GPL(iox_dma_attach);
 
 /**
- * iox_dma_detach() - give a device back the DMA it had before iox_dma_attach()
+ * iox_dma_detach() - take a device out of its iox DMA domain
  * @dev: the device; its driver has no DMA mappings left (it is unbound)
  *
- * Lazy unmaps still queued are flushed; the domain and its IOVAs go.
+ * Lazy unmaps still queued are flushed; the domain and its IOVAs go.  The
+ * device gets what its unit gives devices without a domain: pass-through,
+ * or nothing if iox_device_set_blocked() blocked it.
  *
  * Return: 0, or -ENODEV if @dev is not in an iox DMA domain.
  */
@@ -553,25 +624,59 @@ static bool iox_dma_served(struct device *dev)
 	return unit;
 }
 
+/*
+ * A driver binds (the device lock is held): a driver that uses the DMA API
+ * gets a DMA domain before it probes; one that does not (vfio-pci) finds
+ * the device as iox leaves devices without a domain (pass-through).
+ */
+static void iox_dma_bind(struct device *dev)
+{
+	int ret;
+
+	if (iox_device_domain(dev) || !iox_dma_served(dev))
+		return;
+	if (!driver_uses_dma_api(dev)) {
+		iox_device_set_blocked(dev, false);
+		return;
+	}
+	ret = iox_dma_attach(dev, IOX_DMA_DEFAULT);
+	if (!ret)
+		ret = iox_device_set_blocked(dev, false);	/* for its next detach */
+	if (ret)
+		dev_warn(dev, "iox: no DMA domain (%d): DMA %s\n", ret,
+			 iox_device_blocked(dev) ? "blocked" : "not translated");
+}
+
+/*
+ * The driver is gone, or its probe failed: the device leaves its DMA
+ * domain for the blocked state, in one step, and the domain with its
+ * IOVAs, page tables and flush queue is freed.  Nothing the driver mapped
+ * is reachable any more; a new bind gets a new domain.
+ */
+static void iox_dma_unbind(struct device *dev)
+{
+	if (!dev_dma(dev))
+		return;
+	if (iox_device_set_blocked(dev, true))
+		dev_warn(dev, "iox: cannot block its DMA: pass-through after unbind\n");
+	iox_dma_detach(dev);
+}
+
 static int iox_dma_bus_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
 {
 	struct device *dev = data;
-	int ret;
 
 	switch (action) {
 	case BUS_NOTIFY_BIND_DRIVER:	/* before the driver probes */
-		if (iox_device_domain(dev) || !driver_uses_dma_api(dev) ||
-		    !iox_dma_served(dev))
-			break;
-		ret = iox_dma_attach(dev, IOX_DMA_DEFAULT);
-		if (ret)
-			dev_warn(dev, "iox: no DMA domain (%d): DMA not translated\n", ret);
+		iox_dma_bind(dev);
 		break;
 	case BUS_NOTIFY_UNBOUND_DRIVER:		/* the driver is gone */
 	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
-		if (dev_dma(dev))
-			iox_dma_detach(dev);
+		iox_dma_unbind(dev);
+		break;
+	case BUS_NOTIFY_REMOVED_DEVICE:
+		iox_device_forget(dev);
 		break;
 	}
 	return NOTIFY_DONE;
@@ -594,4 +699,5 @@ void iox_dma_exit(void)
 {
 	if (IS_ENABLED(CONFIG_PCI) && dma_attach)
 		bus_unregister_notifier(&pci_bus_type, &iox_dma_nb);
+	iox_device_forget_all();
 }

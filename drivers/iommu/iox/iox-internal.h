@@ -10,6 +10,7 @@
 #include <linux/seq_file.h>
 
 struct dentry;
+struct device;
 struct iox_domain;
 struct iox_unit;
 
@@ -55,6 +56,8 @@ void iox_debugfs_remove_unit(struct iox_unit *unit);
 void iox_debugfs_add_domain(struct iox_domain *domain);
 void iox_debugfs_remove_domain(struct iox_domain *domain);
 void iox_domain_disable_lazy(struct iox_domain *domain);
+void iox_device_forget(struct device *dev);
+void iox_device_forget_all(void);
 
 /* The bridge to the kernel's IOMMU API (iommu_api.c), on x86 PCI systems. */
 #if IS_ENABLED(CONFIG_IOMMU_API) && IS_ENABLED(CONFIG_PCI) && IS_ENABLED(CONFIG_X86)

@@ -11,8 +11,12 @@ IOX_OFF="intel_iommu=off amd_iommu=off intremap=off"
 
 vm_machine() { # scenario -> "qemu args|kernel args"
 	case $1 in
-	vtd | vtd-dma | vtd-dma-regs | vfio | demo)
+	vtd | vtd-dma | vtd-dma-regs | vfio)
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU|$IOX_OFF" ;;
+	demo)	# edu, and an NVMe disk the stock driver reads through iox
+		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU" \
+			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
+			"-device nvme,drive=nvm,serial=iox0,addr=0x11|$IOX_OFF" ;;
 	vtd-dma-port)	# edu behind a PCIe root port (a bridge scope entry); 2 CPUs
 		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-device pcie-root-port,id=rp0,bus=pcie.0,addr=0x11,chassis=1" \
@@ -31,6 +35,11 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
 			"-device nvme,drive=nvm,serial=iox0,addr=0x11|$IOX_OFF" ;;
+	vtd-virtio | vtd-virtio-lazy)	# a modern-only virtio-blk disk behind the IOMMU
+		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
+			"-drive file=$IOX_BUILD/vmtest-disk.img,if=none,id=vd,format=raw" \
+			"-device virtio-blk-pci,drive=vd,addr=0x12,iommu_platform=on,disable-legacy=on" \
+			"|$IOX_OFF" ;;
 	amdvi | amdvi-dma | amdvi-dma-polled | vfio-amdvi | demo-amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit
@@ -90,7 +99,8 @@ vm_initramfs() {
 		-exec cp {} "$dir/lib/modules/iox/" \;
 	# Stock drivers the disk scenarios load after iox, with their deps.
 	mkdir -p "$dir/lib/modules/stock"
-	for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
+	for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme \
+		virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
 		find "$IOX_IMAGE/lib/modules/$IOX_ABI/kernel" -name "$m.ko" \
 			-exec cp {} "$dir/lib/modules/stock/" \;
 	done
@@ -115,8 +125,10 @@ vm_run() {
 		helper=$!
 	fi
 	case $scenario in
-	vtd-nvme*) rm -f "$IOX_BUILD/vmtest-nvme.img"
+	vtd-nvme* | demo) rm -f "$IOX_BUILD/vmtest-nvme.img"
 		truncate -s 64M "$IOX_BUILD/vmtest-nvme.img" ;;
+	vtd-virtio*) rm -f "$IOX_BUILD/vmtest-disk.img"
+		truncate -s 64M "$IOX_BUILD/vmtest-disk.img" ;;
 	esac
 	local append="console=ttyS0 loglevel=4 panic=-1 edd=off ${machine#*|} ioxtest=$scenario"
 	# shellcheck disable=SC2086

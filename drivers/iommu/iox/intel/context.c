@@ -214,6 +214,29 @@ int iox_vtd_context_clear(struct iox_vtd_unit *vtd, u8 bus, u8 devfn)
 }
 
 /**
+ * iox_vtd_context_release() - the context entry of a device in no domain
+ * @vtd: the unit
+ * @pdev: the device
+ *
+ * Not present if the core blocks the device (iox_device_blocked()), else
+ * pass-through (not present on a unit without it), as at bring-up.  The
+ * entry changes in one step from whatever it was, and the old domain id's
+ * IOTLB entries are flushed.
+ *
+ * Return: 0 once the unit uses the new entry, or an errno.
+ */
+int iox_vtd_context_release(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
+{
+	int ret = -EOPNOTSUPP;
+
+	if (!iox_device_blocked(&pdev->dev))
+		ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
+	if (ret == -EOPNOTSUPP)
+		ret = iox_vtd_context_clear(vtd, pdev->bus->number, pdev->devfn);
+	return ret;
+}
+
+/**
  * iox_vtd_context_show() - list the present context entries
  * @vtd: the unit
  * @m: the seq_file of the unit's debugfs "context" file

@@ -245,19 +245,6 @@ static u8 iox_vtd_agaw_sagaw(u8 agaw)
 	return BIT(agaw);
 }
 
-/*
- * Back to pass-through (or blocked, on a unit without it), as at bring-up;
- * 0 once the unit can no longer reach the domain's tables for the device.
- */
-static int iox_vtd_context_release(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
-{
-	int ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
-
-	if (ret == -EOPNOTSUPP)
-		ret = iox_vtd_context_clear(vtd, pdev->bus->number, pdev->devfn);
-	return ret;
-}
-
 static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 			      struct device *dev)
 {
@@ -312,7 +299,8 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 }
 
 /*
- * A detached device goes back to pass-through.  If the new entry cannot be
+ * A detached device goes back to pass-through, or is blocked if the core
+ * says so (iox_vtd_context_release()).  If the new entry cannot be
  * made visible (its invalidation failed), the unit may still walk the
  * domain's tables for the device: it stays in the set, and the core keeps
  * the device attached.

@@ -299,11 +299,28 @@ static int iox_vtd_inval_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(iox_vtd_inval);
 
+/*
+ * A device in no domain: blocked or pass-through, as the core chose.  A
+ * device whose DMA carries a shared requester id cannot be blocked alone.
+ */
+static int iox_vtd_release_dev(struct iox_unit *unit, struct device *dev)
+{
+	struct pci_dev *pdev;
+
+	if (!dev_is_pci(dev))
+		return -ENODEV;
+	pdev = to_pci_dev(dev);
+	if (!iox_pci_own_requester_id(pdev))
+		return iox_device_blocked(dev) ? -EOPNOTSUPP : 0;
+	return iox_vtd_context_release(to_vtd_unit(unit), pdev);
+}
+
 static const struct iox_unit_ops iox_vtd_unit_ops = {
 	.owner = THIS_MODULE,
 	.show = iox_vtd_show,
 	.serves = iox_vtd_unit_serves,
 	.domain_alloc = iox_vtd_domain_alloc,
+	.release_dev = iox_vtd_release_dev,
 };
 
 /**
@@ -331,11 +348,16 @@ static void iox_vtd_disable(struct iox_vtd_unit *vtd)
 
 /*
  * Pass-through for a device the unit serves that no domain has: at bring-up
- * for every device in scope, later for every device added.
+ * for every device in scope, later for every device added.  A device the
+ * core blocks (iox_device_blocked()) keeps its entry not present.
  */
 static int iox_vtd_device_pt(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
 {
-	int ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
+	int ret;
+
+	if (iox_device_blocked(&pdev->dev))
+		return 0;
+	ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
 
 	if (ret == -EOPNOTSUPP) {
 		pci_warn(pdev, "iox: %s has no pass-through: DMA blocked until attached\n",

@@ -373,6 +373,7 @@ int iox_vtd_context_set_pt(struct iox_vtd_unit *vtd, u8 bus, u8 devfn);
 int iox_vtd_context_set(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u16 did,
 			phys_addr_t pgd, u8 agaw);
 int iox_vtd_context_clear(struct iox_vtd_unit *vtd, u8 bus, u8 devfn);
+int iox_vtd_context_release(struct iox_vtd_unit *vtd, struct pci_dev *pdev);
 void iox_vtd_context_show(struct iox_vtd_unit *vtd, struct seq_file *m);
 
 void iox_vtd_fault_init(struct iox_vtd_unit *vtd, bool use_irq);

@@ -71,10 +71,24 @@ static int dk_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 	return 0;
 }
 
+/* What the device's state became when it last left a domain or was released. */
+static bool dk_detached_blocked;
+static int dk_releases;
+static bool dk_released_blocked;
+static int dk_release_error;
+
 static int dk_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
 			 struct device *dev)
 {
+	dk_detached_blocked = iox_device_blocked(dev);
 	return 0;
+}
+
+static int dk_release_dev(struct iox_unit *unit, struct device *dev)
+{
+	dk_releases++;
+	dk_released_blocked = iox_device_blocked(dev);
+	return dk_release_error;
 }
 
 static void dk_free(struct iox_domain *domain)
@@ -127,6 +141,7 @@ static const struct iox_unit_ops dk_unit_ops = {
 	.show = dk_show,
 	.serves = dk_serves,
 	.domain_alloc = dk_domain_alloc,
+	.release_dev = dk_release_dev,
 };
 
 static struct iox_unit dk_unit = {
@@ -389,6 +404,41 @@ static void dma_resource(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
 }
 
+/*
+ * Blocking a device (what the DMA layer does when its driver unbinds): the
+ * choice waits while the device is in a domain and the backend sees it at
+ * the detach; a device in no domain is released to the new state at once;
+ * a backend that fails leaves the choice as it was.
+ */
+static void dma_blocked_state(struct kunit *test)
+{
+	dk_attach(test, IOX_DMA_LAZY);
+	dk_releases = 0;
+	dk_release_error = 0;
+	KUNIT_EXPECT_EQ(test, iox_device_set_blocked(dk_dev, true), 0);
+	KUNIT_EXPECT_TRUE(test, iox_device_blocked(dk_dev));
+	KUNIT_EXPECT_EQ(test, dk_releases, 0);
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
+	KUNIT_EXPECT_TRUE(test, dk_detached_blocked);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(dk_dev));
+
+	KUNIT_EXPECT_EQ(test, iox_device_set_blocked(dk_dev, false), 0);
+	KUNIT_EXPECT_EQ(test, dk_releases, 1);
+	KUNIT_EXPECT_FALSE(test, dk_released_blocked);
+	KUNIT_EXPECT_EQ(test, iox_device_set_blocked(dk_dev, true), 0);
+	KUNIT_EXPECT_EQ(test, dk_releases, 2);
+	KUNIT_EXPECT_TRUE(test, dk_released_blocked);
+
+	dk_release_error = -EIO;
+	KUNIT_EXPECT_EQ(test, iox_device_set_blocked(dk_dev, false), -EIO);
+	KUNIT_EXPECT_TRUE(test, iox_device_blocked(dk_dev));
+	dk_release_error = 0;
+	KUNIT_EXPECT_EQ(test, iox_device_set_blocked(dk_dev, false), 0);
+	KUNIT_EXPECT_FALSE(test, iox_device_blocked(dk_dev));
+	KUNIT_EXPECT_EQ(test, iox_device_set_blocked(dk_dev, false), 0);
+	KUNIT_EXPECT_EQ(test, dk_releases, 4);
+}
+
 static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_masks),
 	KUNIT_CASE(dma_subpage_offsets),
@@ -396,6 +446,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_coherent_alloc),
 	KUNIT_CASE(dma_strict_and_lazy),
 	KUNIT_CASE(dma_resource),
+	KUNIT_CASE(dma_blocked_state),
 	{}
 };
 

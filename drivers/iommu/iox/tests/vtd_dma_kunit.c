@@ -69,6 +69,7 @@ VTD_DMA_CASE(attach_race)
 VTD_DMA_CASE(attach_detach_stress)
 VTD_DMA_CASE(free_during_fault)
 VTD_DMA_CASE(fault_storm_free)
+VTD_DMA_CASE(unbind_blocks)
 
 static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_mapped_roundtrip),
@@ -87,6 +88,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_attach_detach_stress),
 	KUNIT_CASE(vtd_dma_free_during_fault),
 	KUNIT_CASE(vtd_dma_fault_storm_free),
+	KUNIT_CASE(vtd_dma_unbind_blocks),
 	{}
 };
 

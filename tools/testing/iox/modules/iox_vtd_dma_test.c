@@ -9,7 +9,8 @@
  * Module parameters: markers=1 brackets the invalidation-precision case
  * with device-selective context-cache invalidations of source id 0xfffe
  * (ff:1f.6, no device), which the host finds in QEMU's trace of
- * invalidation descriptors.
+ * invalidation descriptors.  mark=1 only issues one such marker and
+ * stays loaded doing nothing, for scripts that bracket their own work.
  */
 #define pr_fmt(fmt) "iox-vtd-dma: " fmt
 
@@ -22,6 +23,10 @@
 static bool markers;
 module_param(markers, bool, 0444);
 MODULE_PARM_DESC(markers, "bracket the precision case with trace markers");
+
+static bool mark;
+module_param(mark, bool, 0444);
+MODULE_PARM_DESC(mark, "issue one trace marker, run no case");
 
 static bool polled;
 module_param(polled, bool, 0444);
@@ -60,6 +65,7 @@ static const struct {
 	{ "attach_detach_stress", iox_dma_case_attach_detach_stress },
 	{ "free_during_fault", iox_dma_case_free_during_fault },
 	{ "fault_storm_free", iox_dma_case_fault_storm_free },
+	{ "unbind_blocks", iox_dma_case_unbind_blocks },
 };
 
 /* Whether edu's DMA reaches memory at physical addresses (pass-through). */
@@ -127,12 +133,27 @@ static void __init iox_vtd_hotplug_test(struct iox_dma_test *t)
 		!ret && !t->failed ? "" : "not ");
 }
 
+/* One marker in QEMU's trace, on the unit "dmar0". */
+static int __init iox_vtd_dma_mark(void)
+{
+	struct iox_unit *unit = iox_unit_find("dmar0");
+	int ret;
+
+	if (!unit)
+		return -ENODEV;
+	ret = iox_vtd_inv_context(to_vtd_unit(unit), VTD_INV_DEVICE, 0, MARKER_SID);
+	iox_unit_put(unit);
+	return ret;
+}
+
 static int __init iox_vtd_dma_test_init(void)
 {
 	struct iox_dma_test *t;
 	unsigned int i;
 	int ret;
 
+	if (mark)
+		return iox_vtd_dma_mark();
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
