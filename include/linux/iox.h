@@ -18,6 +18,7 @@
 #include <linux/minmax.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/rculist.h>
 #include <linux/spinlock_types.h>
 #include <linux/types.h>
 
@@ -461,6 +462,10 @@ struct iox_fault {
  *	NULL in strict mode; set under @lock, read locklessly by unmaps
  * @dma: the DMA layer's data for a DMA domain (drivers/iommu/iox/dma.c),
  *	set before the device is attached
+ * @units: the units the domain is on (struct iox_domain_unit), which are
+ *	the units its IOTLB syncs invalidate: an RCU list changed under
+ *	@lock by the backend's attach and detach, walked by the IOTLB paths
+ *	(drivers/iommu/iox/domain_unit.c)
  */
 struct iox_domain {
 	const struct iox_domain_ops *ops;
@@ -488,7 +493,76 @@ struct iox_domain {
 	struct dentry *debugfs;
 	struct iox_flush_queue *fq;
 	struct iox_dma_domain *dma;
+	struct list_head units;
 };
+
+struct ida;
+
+/**
+ * struct iox_domain_unit - a domain's presence on one unit
+ * @link: entry on the domain's @units list
+ * @rcu: frees the entry after the IOTLB paths are done with it
+ * @unit: the unit
+ * @ids: the unit's allocator @id came from
+ * @id: the domain id the domain has on @unit, which tags the translations
+ *	the unit caches from the domain's tables
+ * @devices: devices behind @unit attached to the domain; under the
+ *	domain's lock
+ */
+struct iox_domain_unit {
+	struct list_head link;
+	struct rcu_head rcu;
+	struct iox_unit *unit;
+	struct ida *ids;
+	u32 id;
+	unsigned int devices;
+};
+
+struct iox_domain_unit *iox_domain_unit_find(struct iox_domain *domain, struct iox_unit *unit);
+struct iox_domain_unit *iox_domain_unit_join(struct iox_domain *domain, struct iox_unit *unit,
+					     struct ida *ids, unsigned int min_id,
+					     unsigned int max_id);
+void iox_domain_unit_attached(struct iox_domain_unit *du);
+void iox_domain_unit_release(struct iox_domain_unit *du);
+void iox_domain_unit_detached(struct iox_domain_unit *du);
+void iox_test_set_attach_hook(void (*hook)(void *data), void *data);
+
+/**
+ * iox_domain_units_lock() - start a walk of a domain's units
+ *
+ * Enters an RCU read-side section after a full barrier, which orders the
+ * page-table changes the caller made before against the walk: a unit the
+ * walk misses joined later (iox_domain_unit_join()), so its device entry
+ * went live after the change and it cannot have cached what the change
+ * removed.  Walk with iox_domain_for_each_unit(), end with
+ * iox_domain_units_unlock().  Any context; the walk must not sleep.
+ */
+static inline void iox_domain_units_lock(void)
+	__acquires(RCU)
+{
+	rcu_read_lock();
+	/* Pairs with the barrier after a unit joins the set. */
+	smp_mb();
+}
+
+/**
+ * iox_domain_units_unlock() - end a walk of a domain's units
+ */
+static inline void iox_domain_units_unlock(void)
+	__releases(RCU)
+{
+	rcu_read_unlock();
+}
+
+/**
+ * iox_domain_for_each_unit() - walk the units a domain is on
+ * @du: struct iox_domain_unit cursor
+ * @domain: the domain
+ *
+ * Between iox_domain_units_lock() and iox_domain_units_unlock().
+ */
+#define iox_domain_for_each_unit(du, domain) \
+	list_for_each_entry_rcu(du, &(domain)->units, link)
 
 struct iox_domain *iox_domain_alloc(struct iox_unit *unit);
 int iox_domain_free(struct iox_domain *domain);

@@ -120,6 +120,7 @@ struct iox_domain *iox_domain_alloc(struct iox_unit *unit)
 	iox_domain_take_caps(domain, unit);
 	mutex_init(&domain->lock);
 	INIT_LIST_HEAD(&domain->devices);
+	INIT_LIST_HEAD(&domain->units);
 	domain->nr_devices = 0;
 	domain->fq = NULL;
 	domain->dma = NULL;
@@ -168,6 +169,7 @@ int iox_domain_free(struct iox_domain *domain)
 	iox_debugfs_remove_domain(domain);
 	/* Fault reports look domains up under RCU: let them finish. */
 	synchronize_rcu();
+	iox_domain_units_destroy(domain);
 	put_pages_list(&domain->kept_pages);
 	ida_free(&iox_domain_ida, domain->id);
 	free_percpu(domain->stats);

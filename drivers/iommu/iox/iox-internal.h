@@ -58,6 +58,7 @@ void iox_debugfs_remove_domain(struct iox_domain *domain);
 void iox_domain_disable_lazy(struct iox_domain *domain);
 void iox_device_forget(struct device *dev);
 void iox_device_forget_all(void);
+void iox_domain_units_destroy(struct iox_domain *domain);
 
 /* The bridge to the kernel's IOMMU API (iommu_api.c), on x86 PCI systems. */
 #if IS_ENABLED(CONFIG_IOMMU_API) && IS_ENABLED(CONFIG_PCI) && IS_ENABLED(CONFIG_X86)

@@ -21,36 +21,21 @@
 #include "../inval_plan.h"
 #include "amdvi.h"
 
-#define IOX_AMDVI_DOMAIN_UNITS	8
-
-/**
- * struct iox_amdvi_domain_unit - a domain's presence on one unit
- * @amdvi: the unit
- * @domid: the domain id the domain has there
- * @devices: devices behind @amdvi attached to the domain
- */
-struct iox_amdvi_domain_unit {
-	struct iox_amdvi_unit *amdvi;
-	u16 domid;
-	unsigned int devices;
-};
-
 /**
  * struct iox_amdvi_domain - an AMD-Vi domain
  * @domain: the core's domain
  * @pgt: the v1 page table; map and unmap of disjoint ranges run
  *	concurrently (see struct iox_pgtable)
- * @units: the units the domain has a domain id on; changed under the
- *	core's domain lock (attach and detach), read by the IOTLB paths.  A
- *	unit is added before a device table entry points at @pgt and
- *	removed only after the last such entry was replaced and invalidated.
- * @nr_units: entries in @units
+ *
+ * The units the domain has a domain id on, which a sync invalidates, are
+ * the core's set (struct iox_domain_unit, domain->units): a unit joins
+ * before a device table entry of it points at @pgt and leaves only once
+ * the last such entry was replaced and invalidated, with the old domain
+ * id.
  */
 struct iox_amdvi_domain {
 	struct iox_domain domain;
 	struct iox_pgtable pgt;
-	struct iox_amdvi_domain_unit units[IOX_AMDVI_DOMAIN_UNITS];
-	unsigned int nr_units;
 };
 
 static struct iox_amdvi_domain *to_amdvi_domain(struct iox_domain *domain)
@@ -75,27 +60,40 @@ static int iox_amdvi_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgs
 }
 
 /* Every unit the domain is on; the first error is returned, all are tried. */
-static int iox_amdvi_flush_domain(struct iox_amdvi_domain *d)
+static int iox_amdvi_flush_domain(struct iox_domain *domain)
 {
-	unsigned int i, n = READ_ONCE(d->nr_units);
+	struct iox_domain_unit *du;
 	int ret = 0, err;
 
-	for (i = 0; i < n; i++) {
-		err = iox_amdvi_inv_domain(d->units[i].amdvi, d->units[i].domid);
+	iox_domain_units_lock();
+	iox_domain_for_each_unit(du, domain) {
+		err = iox_amdvi_inv_domain(to_amdvi_unit(du->unit), du->id);
 		ret = ret ?: err;
 	}
+	iox_domain_units_unlock();
 	return ret;
 }
 
-static int iox_amdvi_flush_range(struct iox_amdvi_domain *d, u64 start, u64 end, bool pde)
+/*
+ * [@start, @end] on every unit the domain is on, on units caching
+ * not-present entries only if @np_only; as iox_amdvi_flush_domain().
+ */
+static int iox_amdvi_flush_range(struct iox_domain *domain, u64 start, u64 end, bool pde,
+				 bool np_only)
 {
-	unsigned int i, n = READ_ONCE(d->nr_units);
+	struct iox_domain_unit *du;
 	int ret = 0, err;
 
-	for (i = 0; i < n; i++) {
-		err = iox_amdvi_inv_range(d->units[i].amdvi, d->units[i].domid, start, end, pde);
+	iox_domain_units_lock();
+	iox_domain_for_each_unit(du, domain) {
+		struct iox_amdvi_unit *amdvi = to_amdvi_unit(du->unit);
+
+		if (np_only && !amdvi->np_cache)
+			continue;
+		err = iox_amdvi_inv_range(amdvi, du->id, start, end, pde);
 		ret = ret ?: err;
 	}
+	iox_domain_units_unlock();
 	return ret;
 }
 
@@ -106,12 +104,11 @@ static int iox_amdvi_flush_range(struct iox_amdvi_domain *d, u64 start, u64 end,
  */
 static int iox_amdvi_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
-	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
 	bool pde = !iox_inv_leaf_only(false, !list_empty(&gather->freelist));
 
 	if (iox_iotlb_gather_empty(gather))
-		return pde ? iox_amdvi_flush_domain(d) : 0;
-	return iox_amdvi_flush_range(d, gather->start, gather->end, pde);
+		return pde ? iox_amdvi_flush_domain(domain) : 0;
+	return iox_amdvi_flush_range(domain, gather->start, gather->end, pde, false);
 }
 
 /*
@@ -121,20 +118,13 @@ static int iox_amdvi_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gath
  */
 static int iox_amdvi_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
 {
-	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
-	unsigned int i, n = READ_ONCE(d->nr_units);
-	int ret = 0;
-
-	for (i = 0; i < n && !ret; i++)
-		if (d->units[i].amdvi->np_cache)
-			ret = iox_amdvi_inv_range(d->units[i].amdvi, d->units[i].domid, iova,
-						  iova + size - 1, !iox_inv_leaf_only(true, false));
-	return ret;
+	return iox_amdvi_flush_range(domain, iova, iova + size - 1,
+				     !iox_inv_leaf_only(true, false), true);
 }
 
 static int iox_amdvi_flush_iotlb_all(struct iox_domain *domain)
 {
-	return iox_amdvi_flush_domain(to_amdvi_domain(domain));
+	return iox_amdvi_flush_domain(domain);
 }
 
 static phys_addr_t iox_amdvi_iova_to_phys(struct iox_domain *domain, u64 iova)
@@ -142,34 +132,14 @@ static phys_addr_t iox_amdvi_iova_to_phys(struct iox_domain *domain, u64 iova)
 	return iox_pgtable_iova_to_phys(&to_amdvi_domain(domain)->pgt, iova);
 }
 
-static struct iox_amdvi_domain_unit *iox_amdvi_domain_unit(struct iox_amdvi_domain *d,
-							   struct iox_amdvi_unit *amdvi)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->nr_units; i++)
-		if (d->units[i].amdvi == amdvi)
-			return &d->units[i];
-	return NULL;
-}
-
-/* Forget a unit the domain no longer has a device on. */
-static void iox_amdvi_domain_unit_drop(struct iox_amdvi_domain *d,
-				       struct iox_amdvi_domain_unit *du)
-{
-	ida_free(&du->amdvi->domain_ids, du->domid);
-	*du = d->units[d->nr_units - 1];
-	WRITE_ONCE(d->nr_units, d->nr_units - 1);
-}
-
 static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 				struct device *dev)
 {
 	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
 	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
-	struct iox_amdvi_domain_unit *du;
+	struct iox_domain_unit *du;
 	struct pci_dev *pdev;
-	int domid, ret;
+	int ret;
 
 	if (!dev_is_pci(dev))
 		return -ENODEV;
@@ -181,33 +151,26 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 	if (pci_dev_id(pdev) >= amdvi->nr_devids)
 		return -ENODEV;
 
-	du = iox_amdvi_domain_unit(d, amdvi);
-	if (!du) {
-		if (d->nr_units == IOX_AMDVI_DOMAIN_UNITS)
-			return -ENOSPC;
-		domid = ida_alloc_range(&amdvi->domain_ids, 1, AMDVI_MAX_DOMID, GFP_KERNEL);
-		if (domid < 0)
-			return domid;
-		du = &d->units[d->nr_units];
-		du->amdvi = amdvi;
-		du->domid = domid;
-		du->devices = 0;
-		/* Syncs cover the unit before its entry points at the table. */
-		smp_wmb();
-		WRITE_ONCE(d->nr_units, d->nr_units + 1);
-	}
+	/* Syncs cover the unit before its entry points at the table. */
+	du = iox_domain_unit_join(domain, unit, &amdvi->domain_ids, AMDVI_PT_DOMID + 1,
+				  AMDVI_MAX_DOMID);
+	if (IS_ERR(du))
+		return PTR_ERR(du);
 
-	ret = iox_amdvi_dte_set(amdvi, pci_dev_id(pdev), du->domid,
+	ret = iox_amdvi_dte_set(amdvi, pci_dev_id(pdev), du->id,
 				iox_pgtable_root_phys(&d->pgt), d->pgt.levels);
 	if (ret) {
 		pci_err(pdev, "iox: %s: device table update failed (%d), back to pass-through\n",
 			unit->name, ret);
-		iox_amdvi_dte_set_pt(amdvi, pci_dev_id(pdev));
-		if (!du->devices)
-			iox_amdvi_domain_unit_drop(d, du);
+		/* The entry may be live with only its invalidation failed. */
+		if (iox_amdvi_dte_set_pt(amdvi, pci_dev_id(pdev)))
+			pci_err(pdev, "iox: failed attach left %s translating for domain %d\n",
+				unit->name, domain->id);
+		else
+			iox_domain_unit_release(du);
 		return ret;
 	}
-	du->devices++;
+	iox_domain_unit_attached(du);
 	return 0;
 }
 
@@ -219,9 +182,8 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 static int iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
 				struct device *dev)
 {
-	struct iox_amdvi_domain *d = to_amdvi_domain(domain);
 	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
-	struct iox_amdvi_domain_unit *du = iox_amdvi_domain_unit(d, amdvi);
+	struct iox_domain_unit *du = iox_domain_unit_find(domain, unit);
 	struct pci_dev *pdev = to_pci_dev(dev);
 	int ret;
 
@@ -230,9 +192,8 @@ static int iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *unit
 		pci_err(pdev, "iox: %s: invalidation after detach failed (%d)\n", unit->name, ret);
 		return ret;
 	}
-	if (WARN_ON(!du) || --du->devices)
-		return 0;
-	iox_amdvi_domain_unit_drop(d, du);
+	if (!WARN_ON(!du))
+		iox_domain_unit_detached(du);
 	return 0;
 }
 

@@ -23,61 +23,22 @@
 #include "vtd.h"
 
 /**
- * struct iox_vtd_domain_unit - a domain's presence on one unit
- * @link: entry on the domain's @units list
- * @rcu: frees the entry after the IOTLB paths are done with it
- * @vtd: the unit
- * @did: the domain id the domain has there
- * @devices: devices behind @vtd attached to the domain; under the core's
- *	domain lock
- */
-struct iox_vtd_domain_unit {
-	struct list_head link;
-	struct rcu_head rcu;
-	struct iox_vtd_unit *vtd;
-	u16 did;
-	unsigned int devices;
-};
-
-/**
  * struct iox_vtd_domain - a VT-d domain
  * @domain: the core's domain
  * @pgt: the second-stage page table; map and unmap of disjoint ranges run
  *	concurrently (see struct iox_pgtable)
  * @agaw: the address width code context entries name for @pgt
- * @units: the units the domain has a domain id on, which are the units a
- *	sync invalidates: an RCU list, changed under the core's domain lock
- *	(attach and detach), read by the IOTLB paths under rcu_read_lock().
- *	A unit joins before a context entry of it points at @pgt and leaves
- *	only once no entry does and its IOTLB was flushed.
+ *
+ * The units the domain has a domain id on, which a sync invalidates, are
+ * the core's set (struct iox_domain_unit, domain->units): a unit joins
+ * before a context entry of it points at @pgt and leaves only once no
+ * entry does and its IOTLB was flushed.
  */
 struct iox_vtd_domain {
 	struct iox_domain domain;
 	struct iox_pgtable pgt;
 	u8 agaw;
-	struct list_head units;
 };
-
-/* Test hook, see iox_vtd_set_attach_hook(). */
-static void (*iox_vtd_attach_hook)(void *data);
-static void *iox_vtd_attach_hook_data;
-
-/**
- * iox_vtd_set_attach_hook() - run a function in the middle of each attach
- * @hook: called once a device's context entry points at the domain's table,
- *	before the attach returns, with the core's domain lock held; NULL to
- *	stop
- * @data: passed to @hook
- *
- * For tests of what a sync racing with an attach sees.  Set it while no
- * attach runs.
- */
-void iox_vtd_set_attach_hook(void (*hook)(void *data), void *data)
-{
-	iox_vtd_attach_hook_data = data;
-	iox_vtd_attach_hook = hook;
-}
-EXPORT_SYMBOL_NS_GPL(iox_vtd_set_attach_hook, IOX_TEST);
 
 static struct iox_vtd_domain *to_vtd_domain(struct iox_domain *domain)
 {
@@ -101,33 +62,18 @@ static int iox_vtd_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsiz
 				       pgcount, gather, unmapped);
 }
 
-/*
- * The IOTLB paths walk the domain's units under RCU, after a full barrier
- * that orders the page-table changes the caller made before the walk: a
- * unit the walk misses joined later, so its context entry went live after
- * the change and it cannot have cached the old entries (see
- * iox_vtd_domain_unit_join()).
- */
-static void iox_vtd_units_read_lock(void)
-	__acquires(RCU)
-{
-	rcu_read_lock();
-	/* Pairs with the barrier after a unit joins the list. */
-	smp_mb();
-}
-
 /* Every unit is invalidated even if one fails; the first error is returned. */
 static int iox_vtd_flush_domain(struct iox_vtd_domain *d)
 {
-	struct iox_vtd_domain_unit *du;
+	struct iox_domain_unit *du;
 	int ret = 0, err;
 
-	iox_vtd_units_read_lock();
-	list_for_each_entry_rcu(du, &d->units, link) {
-		err = iox_vtd_inv_iotlb(du->vtd, VTD_INV_DOMAIN, du->did);
+	iox_domain_units_lock();
+	iox_domain_for_each_unit(du, &d->domain) {
+		err = iox_vtd_inv_iotlb(to_vtd_unit(du->unit), VTD_INV_DOMAIN, du->id);
 		ret = ret ?: err;
 	}
-	rcu_read_unlock();
+	iox_domain_units_unlock();
 	return ret;
 }
 
@@ -141,18 +87,18 @@ static int iox_vtd_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather
 {
 	struct iox_vtd_domain *d = to_vtd_domain(domain);
 	bool leaf_only = iox_inv_leaf_only(false, !list_empty(&gather->freelist));
-	struct iox_vtd_domain_unit *du;
+	struct iox_domain_unit *du;
 	int ret = 0, err;
 
 	if (iox_iotlb_gather_empty(gather))
 		return leaf_only ? 0 : iox_vtd_flush_domain(d);
-	iox_vtd_units_read_lock();
-	list_for_each_entry_rcu(du, &d->units, link) {
-		err = iox_vtd_inv_iotlb_range(du->vtd, du->did, gather->start, gather->end,
-					      leaf_only);
+	iox_domain_units_lock();
+	iox_domain_for_each_unit(du, domain) {
+		err = iox_vtd_inv_iotlb_range(to_vtd_unit(du->unit), du->id, gather->start,
+					      gather->end, leaf_only);
 		ret = ret ?: err;
 	}
-	rcu_read_unlock();
+	iox_domain_units_unlock();
 	return ret;
 }
 
@@ -164,21 +110,22 @@ static int iox_vtd_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather
  */
 static int iox_vtd_iotlb_sync_map(struct iox_domain *domain, u64 iova, size_t size)
 {
-	struct iox_vtd_domain *d = to_vtd_domain(domain);
-	struct iox_vtd_domain_unit *du;
+	struct iox_domain_unit *du;
 	int ret = 0;
 
-	iox_vtd_units_read_lock();
-	list_for_each_entry_rcu(du, &d->units, link) {
-		if (du->vtd->caps.caching_mode)
-			ret = iox_vtd_inv_iotlb_range(du->vtd, du->did, iova, iova + size - 1,
+	iox_domain_units_lock();
+	iox_domain_for_each_unit(du, domain) {
+		struct iox_vtd_unit *vtd = to_vtd_unit(du->unit);
+
+		if (vtd->caps.caching_mode)
+			ret = iox_vtd_inv_iotlb_range(vtd, du->id, iova, iova + size - 1,
 						      iox_inv_leaf_only(true, false));
 		else
-			ret = iox_vtd_flush_write_buffer(du->vtd);
+			ret = iox_vtd_flush_write_buffer(vtd);
 		if (ret)
 			break;
 	}
-	rcu_read_unlock();
+	iox_domain_units_unlock();
 	return ret;
 }
 
@@ -192,53 +139,6 @@ static phys_addr_t iox_vtd_iova_to_phys(struct iox_domain *domain, u64 iova)
 	return iox_pgtable_iova_to_phys(&to_vtd_domain(domain)->pgt, iova);
 }
 
-/* The domain's entry for @vtd; under the core's domain lock. */
-static struct iox_vtd_domain_unit *iox_vtd_domain_unit(struct iox_vtd_domain *d,
-						       struct iox_vtd_unit *vtd)
-{
-	struct iox_vtd_domain_unit *du;
-
-	lockdep_assert_held(&d->domain.lock);
-	list_for_each_entry(du, &d->units, link)
-		if (du->vtd == vtd)
-			return du;
-	return NULL;
-}
-
-/* A new entry for @vtd, on the list: syncs from now on invalidate @vtd. */
-static struct iox_vtd_domain_unit *iox_vtd_domain_unit_join(struct iox_vtd_domain *d,
-							    struct iox_vtd_unit *vtd)
-{
-	struct iox_vtd_domain_unit *du;
-	int did;
-
-	du = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*du), GFP_KERNEL);
-	if (!du)
-		return ERR_PTR(-ENOMEM);
-	did = iox_should_fail_alloc() ? -ENOMEM :
-	      ida_alloc_range(&vtd->domain_ids, vtd->caps.caching_mode ? 1 : 0,
-			      vtd->caps.nr_domains - 1, GFP_KERNEL);
-	if (did < 0) {
-		kfree(du);
-		return ERR_PTR(did);
-	}
-	du->vtd = vtd;
-	du->did = did;
-	list_add_tail_rcu(&du->link, &d->units);
-	/* On the list before any context entry names the table. */
-	smp_mb();	/* pairs with iox_vtd_units_read_lock() */
-	return du;
-}
-
-/* @vtd can no longer reach the tables: syncs stop invalidating it. */
-static void iox_vtd_domain_unit_leave(struct iox_vtd_domain_unit *du)
-{
-	list_del_rcu(&du->link);
-	/* A sync still walking the list may invalidate a reused id: harmless. */
-	ida_free(&du->vtd->domain_ids, du->did);
-	kfree_rcu(du, rcu);
-}
-
 /* SAGAW bit of the table depth a context entry's AW code names. */
 static u8 iox_vtd_agaw_sagaw(u8 agaw)
 {
@@ -250,10 +150,8 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 {
 	struct iox_vtd_domain *d = to_vtd_domain(domain);
 	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
-	struct iox_vtd_domain_unit *du;
-	void (*hook)(void *data);
+	struct iox_domain_unit *du;
 	struct pci_dev *pdev;
-	bool joined = false;
 	int ret;
 
 	if (!dev_is_pci(dev))
@@ -269,15 +167,12 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 		return -EINVAL;
 	}
 
-	du = iox_vtd_domain_unit(d, vtd);
-	if (!du) {
-		du = iox_vtd_domain_unit_join(d, vtd);
-		if (IS_ERR(du))
-			return PTR_ERR(du);
-		joined = true;
-	}
+	du = iox_domain_unit_join(domain, unit, &vtd->domain_ids,
+				  vtd->caps.caching_mode ? 1 : 0, vtd->caps.nr_domains - 1);
+	if (IS_ERR(du))
+		return PTR_ERR(du);
 
-	ret = iox_vtd_context_set(vtd, pdev->bus->number, pdev->devfn, du->did,
+	ret = iox_vtd_context_set(vtd, pdev->bus->number, pdev->devfn, du->id,
 				  iox_pgtable_root_phys(&d->pgt), d->agaw);
 	if (ret) {
 		/*
@@ -287,14 +182,11 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 		if (iox_vtd_context_release(vtd, pdev))
 			pci_err(pdev, "iox: failed attach left %s translating for domain %d\n",
 				unit->name, domain->id);
-		else if (joined)
-			iox_vtd_domain_unit_leave(du);
+		else
+			iox_domain_unit_release(du);
 		return ret;
 	}
-	du->devices++;
-	hook = READ_ONCE(iox_vtd_attach_hook);
-	if (hook)
-		hook(iox_vtd_attach_hook_data);
+	iox_domain_unit_attached(du);
 	return 0;
 }
 
@@ -308,9 +200,8 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 static int iox_vtd_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
 			      struct device *dev)
 {
-	struct iox_vtd_domain *d = to_vtd_domain(domain);
 	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
-	struct iox_vtd_domain_unit *du = iox_vtd_domain_unit(d, vtd);
+	struct iox_domain_unit *du = iox_domain_unit_find(domain, unit);
 	int ret;
 
 	ret = iox_vtd_context_release(vtd, to_pci_dev(dev));
@@ -322,12 +213,11 @@ static int iox_vtd_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
 	 * flushed only the pass-through id.
 	 */
 	if (du->devices == 1) {
-		ret = iox_vtd_inv_iotlb(vtd, VTD_INV_DOMAIN, du->did);
+		ret = iox_vtd_inv_iotlb(vtd, VTD_INV_DOMAIN, du->id);
 		if (ret)
 			return ret;
 	}
-	if (!--du->devices)
-		iox_vtd_domain_unit_leave(du);
+	iox_domain_unit_detached(du);
 	return 0;
 }
 
@@ -335,7 +225,6 @@ static void iox_vtd_domain_free(struct iox_domain *domain)
 {
 	struct iox_vtd_domain *d = to_vtd_domain(domain);
 
-	WARN_ON(!list_empty(&d->units));
 	iox_pgtable_destroy(&d->pgt);
 	kfree(d);
 	module_put(THIS_MODULE);
@@ -411,7 +300,6 @@ struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit)
 		module_put(THIS_MODULE);
 		return ERR_PTR(ret);
 	}
-	INIT_LIST_HEAD(&d->units);
 	d->agaw = vtd->agaw;
 	d->domain.ops = &iox_vtd_domain_ops;
 	return &d->domain;

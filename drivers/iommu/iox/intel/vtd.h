@@ -384,7 +384,6 @@ unsigned int iox_vtd_fault_poll(struct iox_vtd_unit *vtd);
 void iox_vtd_fault_show(struct iox_vtd_unit *vtd, struct seq_file *m);
 
 struct iox_domain *iox_vtd_domain_alloc(struct iox_unit *unit);
-void iox_vtd_set_attach_hook(void (*hook)(void *data), void *data);
 
 int iox_vtd_check_regs(const char *name, u64 base, void __iomem *regs);
 void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps);

@@ -58,6 +58,10 @@ AMDVI_DMA_CASE(inval_precision, iox_amdvi_dma_case_inval_precision)
 AMDVI_DMA_CASE(map_invalidation, iox_amdvi_dma_case_map_invalidation)
 AMDVI_DMA_CASE(event_log, iox_amdvi_dma_case_event_log)
 AMDVI_DMA_CASE(event_irq, iox_amdvi_dma_case_event_irq)
+AMDVI_DMA_CASE(dma_api_strict, iox_dma_case_dma_api_strict)
+AMDVI_DMA_CASE(dma_api_lazy, iox_dma_case_dma_api_lazy)
+AMDVI_DMA_CASE(attach_race, iox_dma_case_attach_race)
+AMDVI_DMA_CASE(attach_detach_stress, iox_dma_case_attach_detach_stress)
 
 static struct kunit_case iox_amdvi_dma_cases[] = {
 	KUNIT_CASE(amdvi_dma_mapped_roundtrip),
@@ -69,6 +73,10 @@ static struct kunit_case iox_amdvi_dma_cases[] = {
 	KUNIT_CASE(amdvi_dma_map_invalidation),
 	KUNIT_CASE(amdvi_dma_event_log),
 	KUNIT_CASE(amdvi_dma_event_irq),
+	KUNIT_CASE(amdvi_dma_dma_api_strict),
+	KUNIT_CASE(amdvi_dma_dma_api_lazy),
+	KUNIT_CASE(amdvi_dma_attach_race),
+	KUNIT_CASE(amdvi_dma_attach_detach_stress),
 	{}
 };
 
@@ -83,3 +91,4 @@ kunit_test_suite(iox_amdvi_dma_suite);
 
 MODULE_DESCRIPTION("KUnit tests of DMA through iox on (emulated) AMD-Vi");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(IOX_TEST);

@@ -18,8 +18,13 @@
 #define _IOX_TESTS_DMA_CASES_H
 
 #include <linux/delay.h>
+#include <linux/dma-mapping.h>
 #include <linux/kernel.h>
 #include <linux/iox.h>
+#include <linux/iox-dma.h>
+#include <linux/iox-flush-queue.h>
+#include <linux/ktime.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -403,6 +408,301 @@ static void iox_dma_case_read_only(struct iox_dma_test *t)
 	before = t->faults;
 	T_CHECK(t, !t_dma_in(t, SZ_16M), "DMA in");
 	T_CHECK(t, t->faults == before, "reading a read-only page faulted");
+}
+
+/* Move edu from the test's domain into an iox DMA domain: that or NULL. */
+static struct iox_domain *t_dma_api_enter(struct iox_dma_test *t,
+					  enum iox_dma_policy policy)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	struct iox_domain *domain;
+
+	iox_detach_device(t->domain, dev);
+	if (!T_CHECK(t, !iox_dma_attach(dev, policy), "iox_dma_attach")) {
+		T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
+		return NULL;
+	}
+	domain = iox_device_domain(dev);
+	iox_domain_set_fault_handler(domain, iox_dma_test_fault, t);
+	T_CHECK(t, !dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)), "mask");
+	return domain;
+}
+
+static void t_dma_api_leave(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+
+	T_CHECK(t, !iox_dma_detach(dev), "iox_dma_detach");
+	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
+}
+
+/*
+ * Map @buf with dma_map_single() and send @byte through the device and
+ * back.  Return: the address, still mapped, or DMA_MAPPING_ERROR.
+ */
+static dma_addr_t t_dma_api_roundtrip(struct iox_dma_test *t, u8 *buf, u8 byte)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	dma_addr_t addr;
+
+	memset(buf, byte, T_LEN);
+	addr = dma_map_single(dev, buf, T_LEN, DMA_BIDIRECTIONAL);
+	if (!T_CHECK(t, !dma_mapping_error(dev, addr), "dma_map_single"))
+		return DMA_MAPPING_ERROR;
+	T_CHECK(t, !t_dma_in(t, addr), "DMA into the device");
+	memset(buf, 0, T_LEN);
+	T_CHECK(t, !t_dma_out(t, addr), "DMA out of the device");
+	T_CHECK(t, !memchr_inv(buf, byte, T_LEN), "round trip through the DMA API");
+	return addr;
+}
+
+/*
+ * Through the DMA API: edu in a strict iox DMA domain (iox_dma_attach()).
+ * A buffer from dma_map_single() round-trips at a PCI address below 4 GiB
+ * keeping its offset; after dma_unmap_single() a DMA to the same address
+ * no longer lands (and faults, where the hardware reports faults) although
+ * the IOTLB held its translation: the unmap invalidated before returning.
+ */
+static void iox_dma_case_dma_api_strict(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	u8 *buf = t_page(t, 0) + 0x100;
+	struct iox_domain *domain;
+	dma_addr_t addr;
+	int before;
+
+	domain = t_dma_api_enter(t, IOX_DMA_STRICT);
+	if (!domain)
+		return;
+	T_CHECK(t, !iox_dma_is_lazy(dev), "domain is lazy");
+	addr = t_dma_api_roundtrip(t, buf, 0x6b);
+	if (addr == DMA_MAPPING_ERROR)
+		goto leave;
+	T_CHECK(t, addr <= DMA_BIT_MASK(32), "PCI address %pad not below 4G", &addr);
+	T_CHECK(t, (addr & ~PAGE_MASK) == 0x100, "offset lost: %pad", &addr);
+	T_CHECK(t, iox_iova_to_phys(domain, addr) == virt_to_phys(buf), "translation");
+
+	dma_unmap_single(dev, addr, T_LEN, DMA_BIDIRECTIONAL);
+	before = t->faults;
+	memset(buf, 0, T_LEN);
+	T_CHECK(t, !t_dma_out(t, addr), "DMA after unmap");
+	T_CHECK(t, !memchr_inv(buf, 0, T_LEN),
+		"DMA to %pad landed after dma_unmap_single(): not invalidated", &addr);
+	t_check_fault(t, before, __LINE__, "a DMA after dma_unmap_single()");
+leave:
+	t_dma_api_leave(t);
+}
+
+/*
+ * A lazy unmap of a buffer the IOTLB holds, the timer's flush, then a DMA
+ * to its old address: it must not land.  No map runs in between (a map
+ * may invalidate, on a unit caching not-present entries).
+ */
+static void t_dma_api_lazy_flushed(struct iox_dma_test *t, struct iox_flush_queue *fq, u8 *buf)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	struct iox_fq_stats st;
+	dma_addr_t addr;
+	unsigned int i;
+
+	addr = t_dma_api_roundtrip(t, buf, 0x4e);
+	if (addr == DMA_MAPPING_ERROR)
+		return;
+	dma_unmap_single(dev, addr, T_LEN, DMA_BIDIRECTIONAL);
+	iox_fq_get_stats(fq, &st);
+	for (i = 0; i < 100 && st.pending; i++) {
+		msleep(fq->timeout_ms);
+		iox_fq_get_stats(fq, &st);
+	}
+	if (!T_CHECK(t, !st.pending, "%ld unmaps still pending", st.pending))
+		return;
+	memset(buf, 0, T_LEN);
+	T_CHECK(t, !t_dma_out(t, addr), "DMA after the flush");
+	T_CHECK(t, !memchr_inv(buf, 0, T_LEN),
+		"DMA to %pad landed after the lazy unmap was flushed: not invalidated", &addr);
+}
+
+/*
+ * Lazy DMA domain: a round trip works; many map/unmap pairs cost one
+ * domain-wide flush per full ring of a CPU (plus the timer's), never one
+ * per unmap; no more unmaps wait than the rings hold; the timer empties
+ * the queue, and its flush really invalidates: a buffer whose translation
+ * the IOTLB held when it was unmapped is out of the device's reach once
+ * the queue is empty.  The measured window is printed.
+ */
+static void iox_dma_case_dma_api_lazy(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	const unsigned int n = 1000;
+	u8 *buf = t_page(t, 0);
+	struct iox_flush_queue *fq;
+	struct iox_domain *domain;
+	struct iox_fq_stats st;
+	dma_addr_t addr;
+	unsigned int i;
+	u64 t0, ms;
+
+	domain = t_dma_api_enter(t, IOX_DMA_LAZY);
+	if (!domain)
+		return;
+	fq = domain->fq;
+	if (!T_CHECK(t, iox_dma_is_lazy(dev) && fq, "domain is not lazy"))
+		goto leave;
+	addr = t_dma_api_roundtrip(t, buf, 0x3d);
+	if (addr == DMA_MAPPING_ERROR)
+		goto leave;
+	dma_unmap_single(dev, addr, T_LEN, DMA_BIDIRECTIONAL);
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		addr = dma_map_single(dev, buf, T_LEN, DMA_TO_DEVICE);
+		if (!T_CHECK(t, !dma_mapping_error(dev, addr), "map %u", i))
+			break;
+		dma_unmap_single(dev, addr, T_LEN, DMA_TO_DEVICE);
+	}
+	iox_fq_get_stats(fq, &st);
+	T_CHECK(t, st.queued == n + 1, "%llu unmaps queued", st.queued);
+	T_CHECK(t, st.full_flushes <= (n + 1) / fq->entries,
+		"%llu full-ring flushes for %u unmaps, %u per ring", st.full_flushes,
+		n + 1, fq->entries);
+	T_CHECK(t, st.max_pending <= (long)fq->entries * num_possible_cpus(),
+		"%ld unmaps pending", st.max_pending);
+	/* The timer flushes what is left. */
+	for (i = 0; i < 100 && st.pending; i++) {
+		msleep(fq->timeout_ms);
+		iox_fq_get_stats(fq, &st);
+	}
+	ms = div_u64(ktime_get_ns() - t0, NSEC_PER_MSEC);
+	T_CHECK(t, !st.pending, "%ld unmaps still pending", st.pending);
+	/* Only full rings and the timer flush; the timer once per timeout. */
+	T_CHECK(t, st.flushes == st.full_flushes + st.timer_flushes,
+		"%llu flushes, %llu full, %llu timer", st.flushes, st.full_flushes,
+		st.timer_flushes);
+	T_CHECK(t, st.timer_flushes <= div_u64(ms, fq->timeout_ms) + 1,
+		"%llu timer flushes in %llu ms", st.timer_flushes, ms);
+	pr_info("iox: lazy DMA domain: %llu unmaps, %llu flushes (%llu ring full, %llu timer), max %ld pending, longest window %llu ns (bounds %u per CPU, %u ms)\n",
+		st.queued, st.flushes, st.full_flushes, st.timer_flushes, st.max_pending,
+		st.max_window_ns, fq->entries, fq->timeout_ms);
+	t_dma_api_lazy_flushed(t, fq, buf);
+leave:
+	t_dma_api_leave(t);
+}
+
+#define T_RACE_IOVA	SZ_256M
+
+/* In the attach, once edu's device entry points at the domain's table. */
+static void t_attach_live(void *data)
+{
+	struct iox_dma_test *t = data;
+
+	t->race_landed = t_lands(t, T_RACE_IOVA, 1, 0x2d);
+	t->race_unmapped = iox_unmap(t->domain, T_RACE_IOVA, SZ_4K);
+}
+
+/*
+ * A strict unmap that runs while a device is being attached, after its
+ * device entry went live: the unit must already be in the domain's set of
+ * units the sync invalidates, or the device keeps the old translation.  A
+ * test hook (iox_test_set_attach_hook()) runs a DMA (which fills the
+ * IOTLB) and the unmap at that point of the attach.
+ */
+static void iox_dma_case_attach_race(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	int before, ret;
+	bool ok;
+
+	t_load_buffer(t, 0, SZ_1M, 0x2d);
+	if (!T_CHECK(t, !iox_detach_device(t->domain, dev), "detach"))
+		return;
+	ok = !iox_map(t->domain, T_RACE_IOVA, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE,
+		      GFP_KERNEL);
+	iox_test_set_attach_hook(t_attach_live, t);
+	ret = iox_attach_device(t->domain, dev);
+	iox_test_set_attach_hook(NULL, NULL);
+	if (!T_CHECK(t, ok && !ret, "map %d, attach %d", ok, ret))
+		return;
+	T_CHECK(t, t->race_landed, "DMA in the middle of the attach did not land");
+	T_CHECK(t, t->race_unmapped == SZ_4K, "unmap in the attach gave %zd",
+		t->race_unmapped);
+	before = t->faults;
+	memset(t_page(t, 1), 0, PAGE_SIZE);
+	T_CHECK(t, !t_dma_out(t, T_RACE_IOVA), "DMA after the attach");
+	T_CHECK(t, !memchr_inv(t_page(t, 1), 0, PAGE_SIZE),
+		"DMA landed after the unmap: the sync during the attach missed the unit");
+	t_check_fault(t, before, __LINE__, "a DMA after the unmap");
+}
+
+/**
+ * struct t_unmapper - a thread mapping and unmapping strictly, in a loop
+ * @t: the test
+ * @base: first of the 16 IOVAs it uses
+ * @rounds: map/unmap rounds done
+ * @errors: rounds that failed
+ */
+struct t_unmapper {
+	struct iox_dma_test *t;
+	u64 base;
+	unsigned long rounds;
+	unsigned long errors;
+};
+
+static int t_unmapper_fn(void *data)
+{
+	struct t_unmapper *u = data;
+	struct iox_domain *domain = u->t->domain;
+
+	while (!kthread_should_stop()) {
+		u64 iova = u->base + (u->rounds % 16) * SZ_4K;
+
+		if (iox_map(domain, iova, t_phys(u->t, 2), SZ_4K, IOX_PROT_READ, GFP_KERNEL) ||
+		    iox_unmap(domain, iova, SZ_4K) != SZ_4K)
+			u->errors++;
+		u->rounds++;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Threads unmap strictly while edu is detached and attached again and
+ * again, so that the domain's unit set changes under their syncs (lockdep
+ * and KASAN watch it); afterwards a strict unmap still leaves no stale
+ * translation.
+ */
+static void iox_dma_case_attach_detach_stress(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	struct t_unmapper u[2] = {};
+	struct task_struct *task[2];
+	int i, attach_errors = 0;
+	bool ok;
+
+	for (i = 0; i < 2; i++) {
+		u[i].t = t;
+		u[i].base = SZ_512M + i * SZ_1M;
+		task[i] = kthread_run(t_unmapper_fn, &u[i], "iox-unmap%d", i);
+		if (!T_CHECK(t, !IS_ERR(task[i]), "thread %d", i)) {
+			while (i--)
+				kthread_stop(task[i]);
+			return;
+		}
+	}
+	for (i = 0; i < 100; i++)
+		attach_errors += !!iox_detach_device(t->domain, dev) +
+				 !!iox_attach_device(t->domain, dev);
+	for (i = 0; i < 2; i++)
+		kthread_stop(task[i]);
+	T_CHECK(t, !attach_errors, "%d attach/detach failures", attach_errors);
+	for (i = 0; i < 2; i++)
+		T_CHECK(t, u[i].rounds && !u[i].errors, "thread %d: %lu of %lu rounds failed",
+			i, u[i].errors, u[i].rounds);
+	if (attach_errors || iox_device_domain(dev) != t->domain)
+		return;
+	t_load_buffer(t, 0, SZ_1M, 0x5a);
+	ok = !iox_map(t->domain, SZ_8M, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE, GFP_KERNEL);
+	if (T_CHECK(t, ok, "map"))
+		t_unmap_then_fault(t, SZ_8M, 1, SZ_8M, SZ_4K);
 }
 
 #endif /* _IOX_TESTS_DMA_CASES_H */

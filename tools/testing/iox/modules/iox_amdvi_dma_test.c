@@ -47,6 +47,10 @@ static const struct {
 	{ "map_invalidation", iox_amdvi_dma_case_map_invalidation },
 	{ "event_log", iox_amdvi_dma_case_event_log },
 	{ "event_irq", iox_amdvi_dma_case_event_irq },
+	{ "dma_api_strict", iox_dma_case_dma_api_strict },
+	{ "dma_api_lazy", iox_dma_case_dma_api_lazy },
+	{ "attach_race", iox_dma_case_attach_race },
+	{ "attach_detach_stress", iox_dma_case_attach_detach_stress },
 };
 
 /* INVALIDATE_DEVTAB_ENTRY of a device id no device has, and its wait. */
@@ -130,3 +134,4 @@ module_exit(iox_amdvi_dma_test_exit);
 
 MODULE_DESCRIPTION("vmtest: DMA through iox on emulated AMD-Vi");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(IOX_TEST);
