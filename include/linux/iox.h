@@ -313,6 +313,28 @@ struct iox_probe {
 	unsigned int nr_bad;
 };
 
+/**
+ * struct iox_backend - how a backend finds its units and removes them
+ * @hw: the hardware, for messages ("VT-d", "AMD-Vi")
+ * @table: the ACPI table walked, for messages ("DMAR", "IVRS")
+ * @ops: the operations of the backend's units
+ * @walk: walk the firmware table: bring up and register each unit found,
+ *	counting in @probe what was found; 0, or an errno that fails the load
+ * @remove: turn a unit off once it is unregistered, and free it
+ *
+ * The one shape of every backend's load and unload: iox_backend_probe()
+ * in its module init, iox_backend_remove() in its exit.
+ */
+struct iox_backend {
+	const char *hw;
+	const char *table;
+	const struct iox_unit_ops *ops;
+	int (*walk)(struct iox_probe *probe);
+	void (*remove)(struct iox_unit *unit);
+};
+
+int iox_backend_probe(const struct iox_backend *backend);
+void iox_backend_remove(const struct iox_backend *backend);
 int iox_probe_finish(const struct iox_probe *probe, int ret, const struct iox_unit_ops *ops,
 		     void (*remove)(struct iox_unit *unit));
 void iox_units_remove(const struct iox_unit_ops *ops, void (*remove)(struct iox_unit *unit));

@@ -147,6 +147,37 @@ int iox_probe_finish(const struct iox_probe *probe, int ret, const struct iox_un
 EXPORT_SYMBOL_GPL(iox_probe_finish);
 
 /**
+ * iox_backend_probe() - bring up every unit of a backend
+ * @backend: the backend
+ *
+ * Walks the backend's firmware table, which brings up and registers each
+ * usable unit, and concludes as iox_probe_finish() does: on failure no
+ * unit of the backend is left registered or enabled.  Called at module
+ * load, and by tests that fail the bring-up's allocations in turn.
+ *
+ * Return: as iox_probe_finish().
+ */
+int iox_backend_probe(const struct iox_backend *backend)
+{
+	struct iox_probe probe = { .hw = backend->hw, .table = backend->table };
+
+	return iox_probe_finish(&probe, backend->walk(&probe), backend->ops, backend->remove);
+}
+EXPORT_SYMBOL_GPL(iox_backend_probe);
+
+/**
+ * iox_backend_remove() - unregister, turn off and free every unit of a backend
+ * @backend: the backend
+ *
+ * At module unload, when no domain of the backend's units is left.
+ */
+void iox_backend_remove(const struct iox_backend *backend)
+{
+	iox_units_remove(backend->ops, backend->remove);
+}
+EXPORT_SYMBOL_GPL(iox_backend_remove);
+
+/**
  * iox_unit_get() - take a reference on a unit
  * @unit: a registered unit, or one the caller holds a reference on
  *

@@ -28,6 +28,8 @@
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 
+#include "iox-debugfs.h"
+
 enum fq_reason { FQ_EXPLICIT, FQ_FULL, FQ_TIMER };
 
 static unsigned int ring_next(const struct iox_flush_queue *fq, unsigned int i)
@@ -319,7 +321,7 @@ static int iox_fq_show(struct seq_file *m, void *v)
 		   s.pending, s.max_pending, s.max_window_ns);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_fq);
+IOX_DEBUGFS_ATTRIBUTE(iox_fq);
 
 /**
  * iox_fq_debugfs() - show the queue's bounds and counters in debugfs
@@ -330,7 +332,6 @@ DEFINE_SHOW_ATTRIBUTE(iox_fq);
  */
 void iox_fq_debugfs(struct iox_flush_queue *fq, struct dentry *parent)
 {
-	fq->debugfs = debugfs_create_file("flush_queue", 0444, parent, fq,
-					  &iox_fq_fops);
+	fq->debugfs = debugfs_create_file_unsafe("flush_queue", 0444, parent, fq, &iox_fq_fops);
 }
 EXPORT_SYMBOL_GPL(iox_fq_debugfs);

@@ -347,4 +347,7 @@ void iox_amdvi_event_show(struct iox_amdvi_unit *amdvi, struct seq_file *m);
 
 struct iox_domain *iox_amdvi_domain_alloc(struct iox_unit *unit);
 
+/* For tests (IOX_TEST namespace): the bring-up of module load, again. */
+extern const struct iox_backend iox_amdvi_backend;
+
 #endif /* _IOX_AMD_AMDVI_H */

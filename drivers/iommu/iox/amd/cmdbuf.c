@@ -41,8 +41,9 @@ int iox_amdvi_cmdbuf_alloc(struct iox_amdvi_unit *amdvi)
 	struct iox_amdvi_cmdbuf *cmd = &amdvi->cmd;
 	struct page *page;
 
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	cmd->sem = kzalloc(sizeof(*cmd->sem), GFP_KERNEL);
+	page = iox_should_fail_alloc() ? NULL : alloc_page(GFP_KERNEL | __GFP_ZERO);
+	cmd->sem = !page || iox_should_fail_alloc() ? NULL :
+		   kzalloc(sizeof(*cmd->sem), GFP_KERNEL);
 	if (!page || !cmd->sem) {
 		if (page)
 			__free_page(page);

@@ -50,7 +50,8 @@ int iox_amdvi_devtab_alloc(struct iox_amdvi_unit *amdvi)
 	amdvi->nr_devids = last + 1;
 	size = ALIGN(amdvi->nr_devids * AMDVI_DTE_SIZE, SZ_4K);
 	amdvi->devtab_order = get_order(size);
-	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, amdvi->devtab_order);
+	pages = iox_should_fail_alloc() ? NULL :
+		alloc_pages(GFP_KERNEL | __GFP_ZERO, amdvi->devtab_order);
 	if (!pages)
 		return -ENOMEM;
 	amdvi->devtab = page_address(pages);

@@ -219,8 +219,9 @@ static irqreturn_t iox_amdvi_event_thread(int irq, void *data)
  */
 int iox_amdvi_event_alloc(struct iox_amdvi_unit *amdvi)
 {
-	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct page *page;
 
+	page = iox_should_fail_alloc() ? NULL : alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!page)
 		return -ENOMEM;
 	amdvi->evt.ring = page_address(page);

@@ -141,7 +141,7 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 		count += 2;	/* at most two ranges per entry (aliases) */
 	}
 
-	out = kcalloc(max(count, 1U), sizeof(*out), GFP_KERNEL);
+	out = iox_should_fail_alloc() ? NULL : kcalloc(max(count, 1U), sizeof(*out), GFP_KERNEL);
 	if (!out)
 		return -ENOMEM;
 

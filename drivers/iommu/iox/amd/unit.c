@@ -27,6 +27,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "../iox-debugfs.h"
 #include "amdvi.h"
 
 static bool event_irq = true;
@@ -130,7 +131,7 @@ static int iox_amdvi_events_show(struct seq_file *m, void *unused)
 	iox_amdvi_event_show(m->private, m);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_amdvi_events);
+IOX_DEBUGFS_ATTRIBUTE(iox_amdvi_events);
 
 static int iox_amdvi_inval_show(struct seq_file *m, void *unused)
 {
@@ -145,7 +146,7 @@ static int iox_amdvi_inval_show(struct seq_file *m, void *unused)
 	seq_printf(m, "all: %llu\n", cmd->nr_inv[AMDVI_INV_ALL]);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_amdvi_inval);
+IOX_DEBUGFS_ATTRIBUTE(iox_amdvi_inval);
 
 static const struct iox_unit_ops iox_amdvi_unit_ops = {
 	.owner = THIS_MODULE,
@@ -161,7 +162,7 @@ static const struct iox_unit_ops iox_amdvi_unit_ops = {
  */
 struct iox_amdvi_probe {
 	struct iox_ivrs_walk walk;
-	struct iox_probe p;
+	struct iox_probe *p;
 };
 
 static void iox_amdvi_free(struct iox_amdvi_unit *amdvi)
@@ -284,11 +285,11 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 
 	if (!ivhd->base_address) {
 		pr_warn("IVHD without an MMIO base, skipped\n");
-		probe->p.nr_bad++;
+		probe->p->nr_bad++;
 		return 0;
 	}
 
-	amdvi = kzalloc(sizeof(*amdvi), GFP_KERNEL);
+	amdvi = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*amdvi), GFP_KERNEL);
 	if (!amdvi)
 		return -ENOMEM;
 	amdvi->mmio_phys = ivhd->base_address;
@@ -296,10 +297,10 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	amdvi->devid = ivhd->header.device_id;
 	amdvi->cap_offset = ivhd->capability_offset;
 	amdvi->segment = ivhd->pci_segment_group;
-	snprintf(amdvi->unit.name, sizeof(amdvi->unit.name), "ivhd%u", probe->p.nr_units);
+	snprintf(amdvi->unit.name, sizeof(amdvi->unit.name), "ivhd%u", probe->p->nr_units);
 
 	/* As for VT-d: ownership is decided by the control register. */
-	amdvi->mmio = ioremap(ivhd->base_address, AMDVI_MMIO_SIZE);
+	amdvi->mmio = iox_should_fail_alloc() ? NULL : ioremap(ivhd->base_address, AMDVI_MMIO_SIZE);
 	if (!amdvi->mmio) {
 		pr_err("%s: cannot map MMIO at %#llx\n", amdvi->unit.name, ivhd->base_address);
 		iox_amdvi_free(amdvi);
@@ -311,14 +312,14 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	if (efr == ~0ULL || control == ~0ULL) {
 		pr_warn("%s: MMIO at %#llx reads all-ones, no unit there; skipped\n",
 			amdvi->unit.name, ivhd->base_address);
-		probe->p.nr_bad++;
+		probe->p->nr_bad++;
 		iox_amdvi_free(amdvi);
 		return 0;
 	}
 	if (control & AMDVI_CONTROL_IOMMU_EN) {
 		pr_warn("%s: unit at %#llx is in use by another driver (control %#llx: IommuEn set); not touching it, boot with amd_iommu=off intremap=off to give it to iox\n",
 			amdvi->unit.name, ivhd->base_address, control);
-		probe->p.nr_owned++;
+		probe->p->nr_owned++;
 		iox_amdvi_free(amdvi);
 		return 0;
 	}
@@ -327,7 +328,7 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 	if (amdvi->caps.host_levels > 6) {
 		pr_warn("%s: reserved HATS value in EFR %#llx; skipped\n",
 			amdvi->unit.name, efr);
-		probe->p.nr_bad++;
+		probe->p->nr_bad++;
 		iox_amdvi_free(amdvi);
 		return 0;
 	}
@@ -362,9 +363,11 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 		iox_amdvi_free(amdvi);
 		return ret;
 	}
-	debugfs_create_file("events", 0444, amdvi->unit.debugfs, amdvi, &iox_amdvi_events_fops);
-	debugfs_create_file("inval", 0444, amdvi->unit.debugfs, amdvi, &iox_amdvi_inval_fops);
-	probe->p.nr_units++;
+	debugfs_create_file_unsafe("events", 0444, amdvi->unit.debugfs, amdvi,
+				   &iox_amdvi_events_fops);
+	debugfs_create_file_unsafe("inval", 0444, amdvi->unit.debugfs, amdvi,
+				   &iox_amdvi_inval_fops);
+	probe->p->nr_units++;
 
 	pr_info("%s: AMD-Vi at %#llx (IVHD type %#x, devid %04x), %u-level host tables, %u device ranges, %u device ids, events %s, translation on\n",
 		amdvi->unit.name, amdvi->mmio_phys, amdvi->ivhd_type, amdvi->devid,
@@ -382,20 +385,31 @@ static void iox_amdvi_remove(struct iox_unit *unit)
 	iox_amdvi_free(amdvi);
 }
 
+static int iox_amdvi_walk(struct iox_probe *p)
+{
+	struct iox_amdvi_probe probe = { .walk.ivhd = iox_amdvi_probe_ivhd, .p = p };
+
+	return iox_ivrs_walk_ivhds(&probe.walk);
+}
+
+/* Exported for the bring-up tests only. */
+const struct iox_backend iox_amdvi_backend = {
+	.hw = "AMD-Vi",
+	.table = "IVRS",
+	.ops = &iox_amdvi_unit_ops,
+	.walk = iox_amdvi_walk,
+	.remove = iox_amdvi_remove,
+};
+EXPORT_SYMBOL_NS_GPL(iox_amdvi_backend, IOX_TEST);
+
 static int __init iox_amdvi_init(void)
 {
-	struct iox_amdvi_probe probe = {
-		.walk.ivhd = iox_amdvi_probe_ivhd,
-		.p = { .hw = "AMD-Vi", .table = "IVRS" },
-	};
-
-	return iox_probe_finish(&probe.p, iox_ivrs_walk_ivhds(&probe.walk), &iox_amdvi_unit_ops,
-				iox_amdvi_remove);
+	return iox_backend_probe(&iox_amdvi_backend);
 }
 
 static void __exit iox_amdvi_exit(void)
 {
-	iox_units_remove(&iox_amdvi_unit_ops, iox_amdvi_remove);
+	iox_backend_remove(&iox_amdvi_backend);
 }
 
 module_init(iox_amdvi_init);

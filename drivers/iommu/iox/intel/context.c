@@ -45,8 +45,9 @@ static void iox_vtd_flush_entry(struct iox_vtd_unit *vtd, u64 *entry)
  */
 int iox_vtd_tables_alloc(struct iox_vtd_unit *vtd)
 {
-	struct page *page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct page *page;
 
+	page = iox_should_fail_alloc() ? NULL : alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!page)
 		return -ENOMEM;
 	vtd->root = page_address(page);

@@ -130,7 +130,7 @@ int iox_dmar_parse_scopes(const struct acpi_dmar_hardware_unit *drhd,
 	if (!count)
 		return 0;
 
-	out = kcalloc(count, sizeof(*out), GFP_KERNEL);
+	out = iox_should_fail_alloc() ? NULL : kcalloc(count, sizeof(*out), GFP_KERNEL);
 	if (!out)
 		return -ENOMEM;
 

@@ -271,8 +271,9 @@ int iox_vtd_qi_enable(struct iox_vtd_unit *vtd)
 	struct page *page;
 	int ret;
 
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	qi->status = kzalloc(2 * sizeof(*qi->status), GFP_KERNEL);
+	page = iox_should_fail_alloc() ? NULL : alloc_page(GFP_KERNEL | __GFP_ZERO);
+	qi->status = !page || iox_should_fail_alloc() ? NULL :
+		     kzalloc(2 * sizeof(*qi->status), GFP_KERNEL);
 	if (!page || !qi->status) {
 		if (page)
 			__free_page(page);

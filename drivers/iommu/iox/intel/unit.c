@@ -23,6 +23,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "../iox-debugfs.h"
 #include "vtd.h"
 
 /*
@@ -273,14 +274,14 @@ static int iox_vtd_faults_show(struct seq_file *m, void *unused)
 	iox_vtd_fault_show(m->private, m);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_vtd_faults);
+IOX_DEBUGFS_ATTRIBUTE(iox_vtd_faults);
 
 static int iox_vtd_context_file_show(struct seq_file *m, void *unused)
 {
 	iox_vtd_context_show(m->private, m);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_vtd_context_file);
+IOX_DEBUGFS_ATTRIBUTE(iox_vtd_context_file);
 
 static int iox_vtd_inval_show(struct seq_file *m, void *unused)
 {
@@ -297,7 +298,7 @@ static int iox_vtd_inval_show(struct seq_file *m, void *unused)
 	seq_printf(m, "iotlb_page: %llu\n", vtd->nr_inv[VTD_INV_PAGE]);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(iox_vtd_inval);
+IOX_DEBUGFS_ATTRIBUTE(iox_vtd_inval);
 
 /*
  * A device in no domain: blocked or pass-through, as the core chose.  A
@@ -330,7 +331,7 @@ static const struct iox_unit_ops iox_vtd_unit_ops = {
  */
 struct iox_vtd_probe {
 	struct iox_dmar_walk walk;
-	struct iox_probe p;
+	struct iox_probe *p;
 };
 
 /* Turn translation and queued invalidation off and free the tables. */
@@ -383,7 +384,8 @@ static int iox_vtd_enable(struct iox_vtd_unit *vtd)
 	vtd->agaw = vtd->unit.ias == 57 ? 3 : vtd->unit.ias == 48 ? 2 : 1;
 
 	/* In caching mode, domain id 0 tags not-present entries. */
-	did = ida_alloc_range(&vtd->domain_ids, vtd->caps.caching_mode ? 1 : 0,
+	did = iox_should_fail_alloc() ? -ENOMEM :
+	      ida_alloc_range(&vtd->domain_ids, vtd->caps.caching_mode ? 1 : 0,
 			      vtd->caps.nr_domains - 1, GFP_KERNEL);
 	if (did < 0)
 		return did;
@@ -456,11 +458,11 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 
 	if (!drhd->address) {
 		pr_warn("DRHD without a register base, skipped\n");
-		probe->p.nr_bad++;
+		probe->p->nr_bad++;
 		return 0;
 	}
 
-	vtd = kzalloc(sizeof(*vtd), GFP_KERNEL);
+	vtd = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*vtd), GFP_KERNEL);
 	if (!vtd)
 		return -ENOMEM;
 	vtd->reg_phys = drhd->address;
@@ -468,14 +470,14 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	/* Page-table entries hold at most 52 address bits. */
 	vtd->haw = clamp(walk->haw, 32U, 52U);
 	vtd->include_all = drhd->flags & ACPI_DMAR_INCLUDE_ALL;
-	snprintf(vtd->unit.name, sizeof(vtd->unit.name), "dmar%u", probe->p.nr_units);
+	snprintf(vtd->unit.name, sizeof(vtd->unit.name), "dmar%u", probe->p->nr_units);
 
 	/*
 	 * No request_mem_region(): the kernel's own DMAR code may keep the
 	 * range reserved even when it was told to stay off.  Ownership is
 	 * decided from the unit's status below.
 	 */
-	vtd->regs = ioremap(drhd->address, VTD_REG_SIZE);
+	vtd->regs = iox_should_fail_alloc() ? NULL : ioremap(drhd->address, VTD_REG_SIZE);
 	if (!vtd->regs) {
 		pr_err("%s: cannot map registers at %#llx\n", vtd->unit.name, drhd->address);
 		iox_vtd_free(vtd);
@@ -485,9 +487,9 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	ret = iox_vtd_check_regs(vtd->unit.name, drhd->address, vtd->regs);
 	if (ret) {
 		if (ret == -EBUSY)
-			probe->p.nr_owned++;
+			probe->p->nr_owned++;
 		else
-			probe->p.nr_bad++;
+			probe->p->nr_bad++;
 		iox_vtd_free(vtd);
 		return 0;
 	}
@@ -498,7 +500,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	if (!vtd->unit.ias) {
 		pr_warn("%s: no supported address width (SAGAW %#x, MGAW %u); skipped\n",
 			vtd->unit.name, vtd->caps.sagaw, vtd->caps.mgaw);
-		probe->p.nr_bad++;
+		probe->p->nr_bad++;
 		iox_vtd_free(vtd);
 		return 0;
 	}
@@ -531,13 +533,15 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 		iox_vtd_free(vtd);
 		return ret;
 	}
-	debugfs_create_file("faults", 0444, vtd->unit.debugfs, vtd, &iox_vtd_faults_fops);
-	debugfs_create_file("inval", 0444, vtd->unit.debugfs, vtd, &iox_vtd_inval_fops);
-	debugfs_create_file("context", 0444, vtd->unit.debugfs, vtd,
+	debugfs_create_file_unsafe("faults", 0444, vtd->unit.debugfs, vtd,
+				   &iox_vtd_faults_fops);
+	debugfs_create_file_unsafe("inval", 0444, vtd->unit.debugfs, vtd,
+				   &iox_vtd_inval_fops);
+	debugfs_create_file_unsafe("context", 0444, vtd->unit.debugfs, vtd,
 			    &iox_vtd_context_file_fops);
 	list_add_tail(&vtd->list, &iox_vtd_units);
 	mutex_unlock(&iox_vtd_units_lock);
-	probe->p.nr_units++;
+	probe->p->nr_units++;
 
 	pr_info("%s: VT-d %u.%u at %#llx, %u-bit, %u domains, %u scope entries%s, %s invalidation, translation on\n",
 		vtd->unit.name, (vtd->caps.ver >> 4) & 0xf, vtd->caps.ver & 0xf,
@@ -589,20 +593,32 @@ static void iox_vtd_remove(struct iox_unit *unit)
 	iox_vtd_free(vtd);
 }
 
+static int iox_vtd_walk(struct iox_probe *p)
+{
+	struct iox_vtd_probe probe = { .walk.drhd = iox_vtd_probe_drhd, .p = p };
+
+	return iox_dmar_walk_drhds(&probe.walk);
+}
+
+/* Exported for the bring-up tests only. */
+const struct iox_backend iox_vtd_backend = {
+	.hw = "VT-d",
+	.table = "DMAR",
+	.ops = &iox_vtd_unit_ops,
+	.walk = iox_vtd_walk,
+	.remove = iox_vtd_remove,
+};
+EXPORT_SYMBOL_NS_GPL(iox_vtd_backend, IOX_TEST);
+
 static int __init iox_vtd_init(void)
 {
-	struct iox_vtd_probe probe = {
-		.walk.drhd = iox_vtd_probe_drhd,
-		.p = { .hw = "VT-d", .table = "DMAR" },
-	};
 	int ret;
 
 	/* Before the bring-up, so that no device added meanwhile is missed. */
 	ret = bus_register_notifier(&pci_bus_type, &iox_vtd_pci_nb);
 	if (ret)
 		return ret;
-	ret = iox_probe_finish(&probe.p, iox_dmar_walk_drhds(&probe.walk), &iox_vtd_unit_ops,
-			       iox_vtd_remove);
+	ret = iox_backend_probe(&iox_vtd_backend);
 	if (ret)
 		bus_unregister_notifier(&pci_bus_type, &iox_vtd_pci_nb);
 	return ret;
@@ -611,7 +627,7 @@ static int __init iox_vtd_init(void)
 static void __exit iox_vtd_exit(void)
 {
 	bus_unregister_notifier(&pci_bus_type, &iox_vtd_pci_nb);
-	iox_units_remove(&iox_vtd_unit_ops, iox_vtd_remove);
+	iox_backend_remove(&iox_vtd_backend);
 }
 
 module_init(iox_vtd_init);

@@ -392,4 +392,7 @@ bool iox_vtd_serves_among(const struct list_head *units, const struct iox_vtd_un
 			  struct pci_dev *pdev);
 bool iox_vtd_serves(struct iox_vtd_unit *vtd, struct pci_dev *pdev);
 
+/* For tests (IOX_TEST namespace): the bring-up of module load, again. */
+extern const struct iox_backend iox_vtd_backend;
+
 #endif /* _IOX_INTEL_VTD_H */

@@ -15,6 +15,8 @@
 #include <linux/sizes.h>
 
 #include "../amd/amdvi.h"
+#include "bringup_sweep.h"
+#include "debugfs_read.h"
 
 static bool expected;
 module_param(expected, bool, 0444);
@@ -43,6 +45,26 @@ static void amdvi_hw_exit(struct kunit *test)
 {
 	if (test->priv)
 		iox_unit_put(test->priv);
+}
+
+/*
+ * The unit's debugfs files can be read from the kernel (kernel_read()
+ * needs read_iter) and show what the unit does.
+ */
+static void amdvi_debugfs_kernel_read(struct kunit *test)
+{
+	struct iox_amdvi_unit *amdvi = get_unit(test);
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	char name[32];
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	snprintf(name, sizeof(name), "iox/%s/inval", amdvi->unit.name);
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, name, buf, PAGE_SIZE), 0);
+	/* INVALIDATE_IOMMU_ALL at bring-up, with its completion wait. */
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "all: "));
+	KUNIT_EXPECT_NULL(test, strstr(buf, "all: 0\n"));
+	snprintf(name, sizeof(name), "iox/%s/events", amdvi->unit.name);
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, name, buf, PAGE_SIZE), 0);
 }
 
 static void amdvi_unit_from_ivrs(struct kunit *test)
@@ -177,8 +199,52 @@ static void amdvi_command_buffer_completes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, amdvi->cmd.nr_timeouts, 0);
 }
 
+static bool amdvi_on(void __iomem *regs)
+{
+	return readq(regs + AMDVI_CONTROL_REG) & AMDVI_CONTROL_IOMMU_EN;
+}
+
+/*
+ * Every allocation of the units' bring-up (the unit, its MMIO mapping,
+ * device ranges, device table, command buffer and its semaphore, event
+ * log) failed in turn (bringup_sweep.h).
+ */
+static void amdvi_fail_nth_bringup(struct kunit *test)
+{
+	struct bringup_sweep b = {
+		.backend = &iox_amdvi_backend, .unit = "ivhd0", .hw_on = amdvi_on,
+	};
+	struct iox_unit *unit;
+
+	if (!IS_ENABLED(CONFIG_IOX_FAULT_INJECTION))
+		kunit_skip(test, "needs CONFIG_IOX_FAULT_INJECTION");
+	unit = iox_unit_find("ivhd0");
+	if (!unit) {
+		if (expected)
+			KUNIT_FAIL(test, "no AMD-Vi unit");
+		kunit_skip(test, "no AMD-Vi unit");
+	}
+	b.regs = ioremap(to_amdvi_unit(unit)->mmio_phys, AMDVI_MMIO_SIZE);
+	iox_unit_put(unit);
+	KUNIT_ASSERT_NOT_NULL(test, b.regs);
+	KUNIT_EXPECT_GE(test, sweep_bringup(test, &b), 6U);
+	iounmap(b.regs);
+}
+
+static struct kunit_case amdvi_bringup_fail_nth_cases[] = {
+	KUNIT_CASE(amdvi_fail_nth_bringup),
+	{}
+};
+
+/* Without the other suites' references: nothing may hold a unit. */
+static struct kunit_suite amdvi_bringup_fail_nth_suite = {
+	.name = "iox-hw-amdvi-fail-nth-bringup",
+	.test_cases = amdvi_bringup_fail_nth_cases,
+};
+
 static struct kunit_case iox_amdvi_hw_cases[] = {
 	KUNIT_CASE(amdvi_unit_from_ivrs),
+	KUNIT_CASE(amdvi_debugfs_kernel_read),
 	KUNIT_CASE(amdvi_caps_match_hardware),
 	KUNIT_CASE(amdvi_devices_cover_edu),
 	KUNIT_CASE(amdvi_unit_brought_up),
@@ -251,7 +317,8 @@ static struct kunit_suite iox_amdvi_event_suite = {
 	.test_cases = iox_amdvi_event_cases,
 };
 
-kunit_test_suites(&iox_amdvi_hw_suite, &iox_amdvi_event_suite);
+kunit_test_suites(&iox_amdvi_hw_suite, &iox_amdvi_event_suite, &amdvi_bringup_fail_nth_suite);
 
 MODULE_DESCRIPTION("KUnit tests of iox AMD-Vi discovery, bring-up and events");
+MODULE_IMPORT_NS(IOX_TEST);
 MODULE_LICENSE("GPL");

@@ -20,6 +20,8 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "debugfs_read.h"
+
 struct dk_domain {
 	struct iox_domain domain;
 	struct iox_pgtable pt;
@@ -361,6 +363,7 @@ static void dma_strict_and_lazy(struct kunit *test)
 	struct page *page = alloc_page(GFP_KERNEL);
 	dma_addr_t addrs[16];
 	struct dk_domain *dk;
+	char name[48], buf[512];
 	int i, j;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
@@ -387,6 +390,10 @@ static void dma_strict_and_lazy(struct kunit *test)
 			KUNIT_EXPECT_NE(test, addrs[i], addrs[j]);
 	}
 	KUNIT_EXPECT_EQ(test, atomic_read(&dk->syncs), 0);
+	/* The queue's counters, as any reader of debugfs sees them. */
+	snprintf(name, sizeof(name), "iox/domains/%d/flush_queue", iox_device_domain(dk_dev)->id);
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, name, buf, sizeof(buf)), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "queued: 16\n"));
 	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
 	__free_page(page);
 }

@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "debugfs_read.h"
 #include "fail_nth.h"
 
 #define PT_PGSIZES	(SZ_4K | SZ_2M | SZ_1G)
@@ -593,61 +594,18 @@ static void api_lookup_and_pgtable_info(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, info.pages_gathered, 0L);
 }
 
-/* The dentry of debugfs iox/domains/<id>/<file>, or NULL. */
-static struct dentry *domain_file(struct iox_domain *domain, const char *file)
-{
-	static const char * const dirs[] = { "iox", "domains" };
-	struct dentry *d = NULL, *next;
-	char id[16];
-	int i;
-
-	snprintf(id, sizeof(id), "%d", domain->id);
-	for (i = 0; i < ARRAY_SIZE(dirs) + 2; i++, d = next) {
-		next = debugfs_lookup(i < ARRAY_SIZE(dirs) ? dirs[i] :
-				      i == ARRAY_SIZE(dirs) ? id : file, d);
-		dput(d);
-		if (IS_ERR_OR_NULL(next))
-			return NULL;
-	}
-	return d;
-}
-
 /*
  * The domain's debugfs files can be read from the kernel, with
  * kernel_read(), which needs read_iter: debugfs' own proxy has none.
  */
 static void api_debugfs_kernel_read(struct kunit *test)
 {
-	struct file_system_type *type = get_fs_type("debugfs");
-	struct vfsmount *mnt;
-	struct dentry *dentry;
-	struct file *file;
-	struct path path;
-	char *buf;
-	loff_t pos = 0;
-	ssize_t n;
+	char name[48], *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 
-	KUNIT_ASSERT_NOT_NULL(test, type);
-	mnt = kern_mount(type);
-	module_put(type->owner);	/* get_fs_type() took it */
-	KUNIT_ASSERT_FALSE(test, IS_ERR(mnt));
-	buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_EQ(test, iox_map(dom, SZ_1M, 0, SZ_8K, IOX_PROT_READ, GFP_KERNEL), 0);
-	dentry = domain_file(dom, "stats");
-	KUNIT_ASSERT_NOT_NULL(test, dentry);
-	path = (struct path){ .mnt = mnt, .dentry = dentry };
-	file = dentry_open(&path, O_RDONLY, current_cred());
-	dput(dentry);
-	if (IS_ERR(file)) {
-		kern_unmount(mnt);
-		KUNIT_FAIL(test, "open: %ld", PTR_ERR(file));
-		return;
-	}
-	n = kernel_read(file, buf, PAGE_SIZE - 1, &pos);
-	fput(file);
-	kern_unmount(mnt);
-	KUNIT_ASSERT_GT(test, n, 0);
+	snprintf(name, sizeof(name), "iox/domains/%d/stats", dom->id);
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, name, buf, PAGE_SIZE), 0);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "mapped_bytes: 8192\n"));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "unmap_nomem: 0\n"));
 	KUNIT_EXPECT_EQ(test, iox_unmap(dom, SZ_1M, SZ_8K), SZ_8K);

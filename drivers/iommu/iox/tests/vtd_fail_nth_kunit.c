@@ -5,17 +5,21 @@
  * allocation failed until it succeeds (fail_nth.h).  After each failure
  * the device is not attached, the domain has no device and no unit, and
  * DMA-free state is as before; KASAN and lockdep watch the unwinding.
- * Without VT-d hardware and edu the cases are skipped, unless
- * vtd_fail_nth_kunit.expected=1 makes that a failure.
+ * The bring-up of the units is swept the same way (bringup_sweep.h).
+ * Without VT-d hardware and edu
+ * the cases are skipped, unless vtd_fail_nth_kunit.expected=1 makes that a
+ * failure.
  */
 #include <kunit/test.h>
+#include <linux/io.h>
 #include <linux/iox.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/string.h>
 
+#include "../intel/vtd.h"
+#include "bringup_sweep.h"
 #include "edu.h"
-#include "fail_nth.h"
 
 static bool expected;
 module_param(expected, bool, 0444);
@@ -126,6 +130,36 @@ static void vtd_fail_nth_attach(struct kunit *test)
 	KUNIT_EXPECT_GE(test, sweep_run(test, &attach), 3U);
 }
 
+static bool vtd_on(void __iomem *regs)
+{
+	return readl(regs + VTD_GSTS_REG) & (VTD_GSTS_TES | VTD_GSTS_QIES);
+}
+
+/*
+ * Every allocation of the units' bring-up (the unit, its register
+ * mapping, device scope, pass-through domain id, root and context tables,
+ * invalidation queue) failed in turn (bringup_sweep.h).
+ */
+static void vtd_fail_nth_bringup(struct kunit *test)
+{
+	struct bringup_sweep b = { .backend = &iox_vtd_backend, .unit = "dmar0", .hw_on = vtd_on };
+	struct iox_unit *unit;
+
+	if (!IS_ENABLED(CONFIG_IOX_FAULT_INJECTION))
+		kunit_skip(test, "needs CONFIG_IOX_FAULT_INJECTION");
+	unit = iox_unit_find("dmar0");
+	if (!unit) {
+		if (expected)
+			KUNIT_FAIL(test, "no VT-d unit");
+		kunit_skip(test, "no VT-d unit");
+	}
+	b.regs = ioremap(to_vtd_unit(unit)->reg_phys, VTD_REG_SIZE);
+	iox_unit_put(unit);
+	KUNIT_ASSERT_NOT_NULL(test, b.regs);
+	KUNIT_EXPECT_GE(test, sweep_bringup(test, &b), 7U);
+	iounmap(b.regs);
+}
+
 static struct kunit_case vtd_fail_nth_cases[] = {
 	KUNIT_CASE(vtd_fail_nth_domain_alloc),
 	KUNIT_CASE(vtd_fail_nth_attach),
@@ -139,7 +173,19 @@ static struct kunit_suite vtd_fail_nth_suite = {
 	.test_cases = vtd_fail_nth_cases,
 };
 
-kunit_test_suite(vtd_fail_nth_suite);
+static struct kunit_case vtd_bringup_fail_nth_cases[] = {
+	KUNIT_CASE(vtd_fail_nth_bringup),
+	{}
+};
+
+/* Without the other suite's init: nothing may hold a unit or a domain. */
+static struct kunit_suite vtd_bringup_fail_nth_suite = {
+	.name = "iox-hw-vtd-fail-nth-bringup",
+	.test_cases = vtd_bringup_fail_nth_cases,
+};
+
+kunit_test_suites(&vtd_fail_nth_suite, &vtd_bringup_fail_nth_suite);
 
 MODULE_DESCRIPTION("KUnit allocation-failure sweeps of iox on (emulated) VT-d");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(IOX_TEST);

@@ -15,6 +15,7 @@
 #include <linux/sizes.h>
 
 #include "../intel/vtd.h"
+#include "debugfs_read.h"
 
 static bool expected;
 module_param(expected, bool, 0444);
@@ -77,6 +78,27 @@ static void vtd_unit_api(struct kunit *test)
 		iox_unit_put(unit);
 	KUNIT_EXPECT_NULL(test, iox_unit_find("dmar-none"));
 	pci_dev_put(edu);
+}
+
+/*
+ * The unit's debugfs files can be read from the kernel (kernel_read()
+ * needs read_iter) and show what the unit does.
+ */
+static void vtd_debugfs_kernel_read(struct kunit *test)
+{
+	struct iox_vtd_unit *vtd = get_unit(test);
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	char want[32];
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/inval", buf, PAGE_SIZE), 0);
+	snprintf(want, sizeof(want), "queued: %d\n", vtd->use_qi);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, want));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "iotlb_global: "));
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/faults", buf, PAGE_SIZE), 0);
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/context", buf, PAGE_SIZE),
+			0);
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/caps", buf, PAGE_SIZE), 0);
 }
 
 /* The unit sits where the DMAR table's first DRHD says. */
@@ -383,6 +405,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_qi_timeout_keeps_unfetched),
 	KUNIT_CASE(vtd_gcmd_read_modify_write),
 	KUNIT_CASE(vtd_unit_api),
+	KUNIT_CASE(vtd_debugfs_kernel_read),
 	{}
 };
 
