@@ -49,7 +49,8 @@ uml)
 qemu)
 	build=$IOX_BUILD/kunit-x86_64
 	mkdir -p "$build"
-	rm -f "$build/test.log"
+	# A failed build must not leave the last kernel for the other machines.
+	rm -f "$build/test.log" "$build/arch/x86/boot/bzImage"
 	"${kunit[@]}" run --kunitconfig drivers/iommu/iox/tests/x86_64.kunitconfig \
 		--qemu_config "$IOX_TOOLS/qemu_configs/vtd.py" \
 		--build_dir "$build" --jobs "$jobs" --timeout 600 'iox-hw-*' \
