@@ -538,7 +538,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	debugfs_create_file_unsafe("inval", 0444, vtd->unit.debugfs, vtd,
 				   &iox_vtd_inval_fops);
 	debugfs_create_file_unsafe("context", 0444, vtd->unit.debugfs, vtd,
-			    &iox_vtd_context_file_fops);
+				   &iox_vtd_context_file_fops);
 	list_add_tail(&vtd->list, &iox_vtd_units);
 	mutex_unlock(&iox_vtd_units_lock);
 	probe->p->nr_units++;

@@ -226,7 +226,7 @@ static void amdvi_fail_nth_bringup(struct kunit *test)
 	}
 	b.regs = ioremap(to_amdvi_unit(unit)->mmio_phys, AMDVI_MMIO_SIZE);
 	iox_unit_put(unit);
-	KUNIT_ASSERT_NOT_NULL(test, b.regs);
+	KUNIT_ASSERT_TRUE(test, b.regs);
 	KUNIT_EXPECT_GE(test, sweep_bringup(test, &b), 6U);
 	iounmap(b.regs);
 }

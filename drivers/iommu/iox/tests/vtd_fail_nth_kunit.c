@@ -155,7 +155,7 @@ static void vtd_fail_nth_bringup(struct kunit *test)
 	}
 	b.regs = ioremap(to_vtd_unit(unit)->reg_phys, VTD_REG_SIZE);
 	iox_unit_put(unit);
-	KUNIT_ASSERT_NOT_NULL(test, b.regs);
+	KUNIT_ASSERT_TRUE(test, b.regs);
 	KUNIT_EXPECT_GE(test, sweep_bringup(test, &b), 7U);
 	iounmap(b.regs);
 }

@@ -9,6 +9,7 @@
  */
 #include <kunit/test.h>
 #include <linux/acpi.h>
+#include <linux/hrtimer.h>
 #include <linux/io.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -365,6 +366,68 @@ static void vtd_qi_timeout_keeps_unfetched(struct kunit *test)
 	iox_vtd_qi_free(vtd);
 }
 
+/* Completes the fake queue's batch in flight, from a timer interrupt. */
+struct qi_completer {
+	struct hrtimer timer;
+	struct iox_vtd_qi *qi;
+	bool fired;
+};
+
+static enum hrtimer_restart qi_complete_from_irq(struct hrtimer *timer)
+{
+	struct qi_completer *c = container_of(timer, struct qi_completer, timer);
+
+	u32 seq = READ_ONCE(c->qi->seq);
+
+	/* Not submitted yet (the first batch is number 1): try again later. */
+	if (!seq) {
+		hrtimer_forward_now(timer, ms_to_ktime(1));
+		return HRTIMER_RESTART;
+	}
+	WRITE_ONCE(c->qi->status[0], seq);
+	WRITE_ONCE(c->fired, true);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * A submitter that came with interrupts on lets them in while it waits:
+ * the only thing that completes the fake queue's wait is a timer pinned
+ * to the submitter's CPU, so the batch completes only if that CPU took
+ * the interrupt during the wait; a wait with interrupts off throughout
+ * would time out first.
+ */
+static void vtd_qi_waits_with_irqs_on(struct kunit *test)
+{
+	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+	struct iox_vtd_desc desc = { .lo = 2 | (1 << 4) };	/* global IOTLB */
+	struct qi_completer c = {};
+	int ret;
+
+	KUNIT_ASSERT_TRUE(test, page && vtd);
+	vtd->regs = (void __force __iomem *)page;
+	raw_spin_lock_init(&vtd->reg_lock);
+	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
+	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
+	KUNIT_ASSERT_EQ(test, iox_vtd_qi_enable(vtd), 0);
+	vtd->qi.timeout_ns = 2 * NSEC_PER_SEC;
+	c.qi = &vtd->qi;
+
+	migrate_disable();
+	hrtimer_init(&c.timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	c.timer.function = qi_complete_from_irq;
+	hrtimer_start(&c.timer, ms_to_ktime(2), HRTIMER_MODE_REL_PINNED);
+	ret = iox_vtd_qi_submit(vtd, &desc, 1);
+	migrate_enable();
+	hrtimer_cancel(&c.timer);
+
+	KUNIT_EXPECT_TRUE(test, c.fired);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "the wait kept interrupts off until it timed out");
+	KUNIT_EXPECT_EQ(test, vtd->qi.nr_timeouts, 0);
+	*(u32 *)(page + VTD_GSTS_REG) = 0;
+	iox_vtd_qi_free(vtd);
+}
+
 /*
  * Global commands on a fake unit (memory for registers, whose status
  * "completes" at once): a write-buffer flush writes the enables that are
@@ -403,6 +466,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_include_all_defers_to_scopes),
 	KUNIT_CASE(vtd_unit_enabled),
 	KUNIT_CASE(vtd_qi_timeout_keeps_unfetched),
+	KUNIT_CASE(vtd_qi_waits_with_irqs_on),
 	KUNIT_CASE(vtd_gcmd_read_modify_write),
 	KUNIT_CASE(vtd_unit_api),
 	KUNIT_CASE(vtd_debugfs_kernel_read),
