@@ -346,6 +346,7 @@ int iox_walk_units(int (*fn)(struct iox_unit *unit, void *data), void *data);
 
 struct pci_dev;
 bool iox_pci_own_requester_id(struct pci_dev *pdev);
+struct pci_dev *iox_release_pci_dev(struct device *dev, int *ret);
 
 /**
  * struct iox_domain_ops - what a backend does for a domain

@@ -284,6 +284,34 @@ bool iox_pci_own_requester_id(struct pci_dev *pdev)
 EXPORT_SYMBOL_GPL(iox_pci_own_requester_id);
 
 /**
+ * iox_release_pci_dev() - the device a unit's release_dev writes an entry for
+ * @dev: the device release_dev was called for
+ * @ret: set to what release_dev returns when there is no entry to write
+ *
+ * A device whose DMA carries a shared requester id
+ * (iox_pci_own_requester_id()) cannot be blocked alone: its entry is left
+ * in pass-through, which is an error only if blocking was asked.
+ *
+ * Return: the PCI device whose own entry the backend is to write, or NULL
+ * with *@ret set: -ENODEV for a device that is not PCI; -EOPNOTSUPP or 0
+ * for one under a shared requester id that is or is not to be blocked.
+ */
+struct pci_dev *iox_release_pci_dev(struct device *dev, int *ret)
+{
+	struct pci_dev *pdev;
+
+	*ret = -ENODEV;
+	if (!dev_is_pci(dev))
+		return NULL;
+	pdev = to_pci_dev(dev);
+	if (iox_pci_own_requester_id(pdev))
+		return pdev;
+	*ret = iox_device_blocked(dev) ? -EOPNOTSUPP : 0;
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(iox_release_pci_dev);
+
+/**
  * iox_walk_units() - call a function for each registered unit
  * @fn: called with each unit, in registration order, and @data; it may
  *	sleep, but must not register or unregister units or look units up

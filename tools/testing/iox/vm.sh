@@ -40,6 +40,10 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 			"-drive file=$IOX_BUILD/vmtest-disk.img,if=none,id=vd,format=raw" \
 			"-device virtio-blk-pci,drive=vd,addr=0x12,iommu_platform=on,disable-legacy=on" \
 			"|$IOX_OFF" ;;
+	amdvi-nvme | amdvi-nvme-lazy)	# the NVMe disk behind amd-iommu; 2 CPUs
+		echo "-M q35 -smp 2 -device amd-iommu,intremap=off" \
+			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
+			"-device nvme,drive=nvm,serial=iox0,addr=0x11|$IOX_OFF" ;;
 	amdvi | amdvi-dma | amdvi-dma-polled | vfio-amdvi | demo-amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit
@@ -125,7 +129,7 @@ vm_run() {
 		helper=$!
 	fi
 	case $scenario in
-	vtd-nvme* | demo) rm -f "$IOX_BUILD/vmtest-nvme.img"
+	vtd-nvme* | amdvi-nvme* | demo) rm -f "$IOX_BUILD/vmtest-nvme.img"
 		truncate -s 64M "$IOX_BUILD/vmtest-nvme.img" ;;
 	vtd-virtio*) rm -f "$IOX_BUILD/vmtest-disk.img"
 		truncate -s 64M "$IOX_BUILD/vmtest-disk.img" ;;

@@ -18,6 +18,9 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+struct pci_dev;
+struct seq_file;
+
 struct acpi_ivrs_hardware_10;
 struct pci_dev;
 struct seq_file;
@@ -334,6 +337,8 @@ void iox_amdvi_devtab_free(struct iox_amdvi_unit *amdvi);
 int iox_amdvi_dte_set(struct iox_amdvi_unit *amdvi, u16 devid, u16 domid,
 		      phys_addr_t root, unsigned int levels);
 int iox_amdvi_dte_set_pt(struct iox_amdvi_unit *amdvi, u16 devid);
+int iox_amdvi_dte_release(struct iox_amdvi_unit *amdvi, struct pci_dev *pdev);
+void iox_amdvi_devtab_show(struct iox_amdvi_unit *amdvi, struct seq_file *m);
 
 void iox_amdvi_event_decode(const u64 *entry, struct iox_amdvi_event *evt);
 const char *iox_amdvi_event_name(u8 code);

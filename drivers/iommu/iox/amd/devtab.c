@@ -7,7 +7,10 @@
  * set, paging mode 0 (no translation) with IR and IW (access allowed),
  * domain id AMDVI_PT_DOMID.  Ids the IVHD does not name stay all zero
  * (V clear: the unit does not translate them either).  Interrupt
- * remapping fields stay zero: interrupts pass unremapped.
+ * remapping fields stay zero: interrupts pass unremapped.  A device the
+ * core blocks (iox_device_blocked()) gets V and TV with mode 0 and neither
+ * IR nor IW instead: its DMA is refused (target abort), at bring-up and
+ * whenever it is in no domain.
  *
  * An entry changes in a fixed order: quadword 0 (mode, root pointer,
  * permissions) first, then quadword 1 (the domain id), then
@@ -19,12 +22,16 @@
 #define pr_fmt(fmt) "iox-amd: " fmt
 
 #include <linux/io.h>
+#include <linux/iox.h>
 #include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 
 #include "amdvi.h"
 
-#define AMDVI_DTE_PT	(AMDVI_DTE_V | AMDVI_DTE_TV | AMDVI_DTE_IR | AMDVI_DTE_IW)
+#define AMDVI_DTE_PT		(AMDVI_DTE_V | AMDVI_DTE_TV | AMDVI_DTE_IR | AMDVI_DTE_IW)
+#define AMDVI_DTE_BLOCKED	(AMDVI_DTE_V | AMDVI_DTE_TV)
 
 static u64 *iox_amdvi_dte(struct iox_amdvi_unit *amdvi, u16 devid)
 {
@@ -35,13 +42,15 @@ static u64 *iox_amdvi_dte(struct iox_amdvi_unit *amdvi, u16 devid)
  * iox_amdvi_devtab_alloc() - allocate the device table and program it
  * @amdvi: the unit, disabled, with its IVHD device ranges
  *
- * Every device id the ranges name gets a pass-through entry.
+ * Every device id the ranges name gets a pass-through entry, or a blocked
+ * one for a device the core blocks.
  *
  * Return: 0, -ENOMEM with nothing allocated.
  */
 int iox_amdvi_devtab_alloc(struct iox_amdvi_unit *amdvi)
 {
 	unsigned int i, last = 0, id;
+	struct pci_dev *pdev = NULL;
 	struct page *pages;
 	size_t size;
 
@@ -64,6 +73,11 @@ int iox_amdvi_devtab_alloc(struct iox_amdvi_unit *amdvi)
 			dte[0] = AMDVI_DTE_PT;
 		}
 	}
+	/* The unit is off: no invalidation needed yet. */
+	for_each_pci_dev(pdev)
+		if (iox_device_blocked(&pdev->dev) &&
+		    iox_amdvi_serves(amdvi, pci_domain_nr(pdev->bus), pci_dev_id(pdev)))
+			iox_amdvi_dte(amdvi, pci_dev_id(pdev))[0] = AMDVI_DTE_BLOCKED;
 	/* One 64-bit write: base and size latch together. */
 	writeq(page_to_phys(pages) | FIELD_PREP(AMDVI_DEVTAB_SIZE, size / SZ_4K - 1),
 	       amdvi->mmio + AMDVI_DEVTAB_BASE_REG);
@@ -139,3 +153,49 @@ int iox_amdvi_dte_set_pt(struct iox_amdvi_unit *amdvi, u16 devid)
 	return iox_amdvi_dte_write(amdvi, devid, AMDVI_DTE_PT, AMDVI_PT_DOMID);
 }
 EXPORT_SYMBOL_GPL(iox_amdvi_dte_set_pt);
+
+/**
+ * iox_amdvi_dte_release() - the entry of a device in no domain
+ * @amdvi: the unit
+ * @pdev: the device
+ *
+ * Blocked if the core blocks the device (iox_device_blocked()), else
+ * pass-through, as at bring-up.  The entry changes in one step from
+ * whatever it was, and the old domain id's translations are flushed.
+ *
+ * Return: as for iox_amdvi_dte_set().
+ */
+int iox_amdvi_dte_release(struct iox_amdvi_unit *amdvi, struct pci_dev *pdev)
+{
+	u64 q0 = iox_device_blocked(&pdev->dev) ? AMDVI_DTE_BLOCKED : AMDVI_DTE_PT;
+
+	return iox_amdvi_dte_write(amdvi, pci_dev_id(pdev), q0, AMDVI_PT_DOMID);
+}
+
+/**
+ * iox_amdvi_devtab_show() - list the entries of the device table in use
+ * @amdvi: the unit
+ * @m: the seq_file of the unit's debugfs "devtab" file
+ *
+ * One line per valid entry that is not pass-through: the device as
+ * bus:slot.function, then "blocked", or the table's root, paging mode
+ * and domain id.
+ */
+void iox_amdvi_devtab_show(struct iox_amdvi_unit *amdvi, struct seq_file *m)
+{
+	unsigned int id;
+
+	for (id = 0; id < amdvi->nr_devids; id++) {
+		const u64 *dte = iox_amdvi_dte(amdvi, id);
+		u64 q0 = READ_ONCE(dte[0]), q1 = READ_ONCE(dte[1]);
+
+		if (!(q0 & AMDVI_DTE_V) || q0 == AMDVI_DTE_PT)
+			continue;
+		seq_printf(m, "%02x:%02x.%u ", PCI_BUS_NUM(id), PCI_SLOT(id), PCI_FUNC(id));
+		if (q0 == AMDVI_DTE_BLOCKED)
+			seq_puts(m, "blocked\n");
+		else
+			seq_printf(m, "table %#llx mode %llu domain %llu\n", q0 & AMDVI_DTE_ROOT,
+				   FIELD_GET(AMDVI_DTE_MODE, q0), FIELD_GET(AMDVI_DTE_DOMID, q1));
+	}
+}

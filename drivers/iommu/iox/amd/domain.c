@@ -163,7 +163,7 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 		pci_err(pdev, "iox: %s: device table update failed (%d), back to pass-through\n",
 			unit->name, ret);
 		/* The entry may be live with only its invalidation failed. */
-		if (iox_amdvi_dte_set_pt(amdvi, pci_dev_id(pdev)))
+		if (iox_amdvi_dte_release(amdvi, pdev))
 			pci_err(pdev, "iox: failed attach left %s translating for domain %d\n",
 				unit->name, domain->id);
 		else
@@ -175,7 +175,8 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 }
 
 /*
- * A detached device goes back to pass-through, as at bring-up.  If the
+ * A detached device goes back to pass-through, as at bring-up, or is
+ * blocked if the core says so (iox_amdvi_dte_release()).  If the
  * invalidation after the change failed, the unit may still use the old
  * entry: the unit keeps its domain id, and the core the device.
  */
@@ -187,7 +188,7 @@ static int iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *unit
 	struct pci_dev *pdev = to_pci_dev(dev);
 	int ret;
 
-	ret = iox_amdvi_dte_set_pt(amdvi, pci_dev_id(pdev));
+	ret = iox_amdvi_dte_release(amdvi, pdev);
 	if (ret) {
 		pci_err(pdev, "iox: %s: invalidation after detach failed (%d)\n", unit->name, ret);
 		return ret;

@@ -148,11 +148,34 @@ static int iox_amdvi_inval_show(struct seq_file *m, void *unused)
 }
 IOX_DEBUGFS_ATTRIBUTE(iox_amdvi_inval);
 
+static int iox_amdvi_dtes_show(struct seq_file *m, void *unused)
+{
+	iox_amdvi_devtab_show(m->private, m);
+	return 0;
+}
+IOX_DEBUGFS_ATTRIBUTE(iox_amdvi_dtes);
+
+/* A device in no domain: blocked or pass-through, as the core chose. */
+static int iox_amdvi_release_dev(struct iox_unit *unit, struct device *dev)
+{
+	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
+	struct pci_dev *pdev;
+	int ret;
+
+	pdev = iox_release_pci_dev(dev, &ret);
+	if (!pdev)
+		return ret;
+	if (pci_dev_id(pdev) >= amdvi->nr_devids)
+		return -ENODEV;
+	return iox_amdvi_dte_release(amdvi, pdev);
+}
+
 static const struct iox_unit_ops iox_amdvi_unit_ops = {
 	.owner = THIS_MODULE,
 	.show = iox_amdvi_show,
 	.serves = iox_amdvi_unit_serves,
 	.domain_alloc = iox_amdvi_domain_alloc,
+	.release_dev = iox_amdvi_release_dev,
 };
 
 /**
@@ -367,6 +390,8 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 				   &iox_amdvi_events_fops);
 	debugfs_create_file_unsafe("inval", 0444, amdvi->unit.debugfs, amdvi,
 				   &iox_amdvi_inval_fops);
+	debugfs_create_file_unsafe("devtab", 0444, amdvi->unit.debugfs, amdvi,
+				   &iox_amdvi_dtes_fops);
 	probe->p->nr_units++;
 
 	pr_info("%s: AMD-Vi at %#llx (IVHD type %#x, devid %04x), %u-level host tables, %u device ranges, %u device ids, events %s, translation on\n",

@@ -300,19 +300,15 @@ static int iox_vtd_inval_show(struct seq_file *m, void *unused)
 }
 IOX_DEBUGFS_ATTRIBUTE(iox_vtd_inval);
 
-/*
- * A device in no domain: blocked or pass-through, as the core chose.  A
- * device whose DMA carries a shared requester id cannot be blocked alone.
- */
+/* A device in no domain: blocked or pass-through, as the core chose. */
 static int iox_vtd_release_dev(struct iox_unit *unit, struct device *dev)
 {
 	struct pci_dev *pdev;
+	int ret;
 
-	if (!dev_is_pci(dev))
-		return -ENODEV;
-	pdev = to_pci_dev(dev);
-	if (!iox_pci_own_requester_id(pdev))
-		return iox_device_blocked(dev) ? -EOPNOTSUPP : 0;
+	pdev = iox_release_pci_dev(dev, &ret);
+	if (!pdev)
+		return ret;
 	return iox_vtd_context_release(to_vtd_unit(unit), pdev);
 }
 

@@ -62,6 +62,7 @@ AMDVI_DMA_CASE(dma_api_strict, iox_dma_case_dma_api_strict)
 AMDVI_DMA_CASE(dma_api_lazy, iox_dma_case_dma_api_lazy)
 AMDVI_DMA_CASE(attach_race, iox_dma_case_attach_race)
 AMDVI_DMA_CASE(attach_detach_stress, iox_dma_case_attach_detach_stress)
+AMDVI_DMA_CASE(unbind_blocks, iox_dma_case_unbind_blocks)
 
 static struct kunit_case iox_amdvi_dma_cases[] = {
 	KUNIT_CASE(amdvi_dma_mapped_roundtrip),
@@ -77,6 +78,7 @@ static struct kunit_case iox_amdvi_dma_cases[] = {
 	KUNIT_CASE(amdvi_dma_dma_api_lazy),
 	KUNIT_CASE(amdvi_dma_attach_race),
 	KUNIT_CASE(amdvi_dma_attach_detach_stress),
+	KUNIT_CASE(amdvi_dma_unbind_blocks),
 	{}
 };
 

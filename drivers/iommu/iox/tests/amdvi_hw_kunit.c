@@ -65,6 +65,9 @@ static void amdvi_debugfs_kernel_read(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, strstr(buf, "all: 0\n"));
 	snprintf(name, sizeof(name), "iox/%s/events", amdvi->unit.name);
 	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, name, buf, PAGE_SIZE), 0);
+	/* Empty while every device is in pass-through. */
+	snprintf(name, sizeof(name), "iox/%s/devtab", amdvi->unit.name);
+	KUNIT_EXPECT_GE(test, iox_test_debugfs_read(test, name, buf, PAGE_SIZE), 0);
 }
 
 static void amdvi_unit_from_ivrs(struct kunit *test)

@@ -705,4 +705,100 @@ static void iox_dma_case_attach_detach_stress(struct iox_dma_test *t)
 		t_unmap_then_fault(t, SZ_8M, 1, SZ_8M, SZ_4K);
 }
 
+static const struct pci_device_id t_edu_ids[] = {
+	{ PCI_DEVICE(EDU_VENDOR, EDU_DEVICE) },
+	{ }
+};
+
+static int t_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	return dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+}
+
+static void t_edu_remove(struct pci_dev *pdev)
+{
+}
+
+/* A driver of edu that uses the DMA API, bound and unbound by the test. */
+static struct pci_driver t_edu_driver = {
+	.name = "iox-edu-test",
+	.id_table = t_edu_ids,
+	.probe = t_edu_probe,
+	.remove = t_edu_remove,
+};
+
+/* Bind t_edu_driver to edu: edu's DMA domain from the DMA layer, or NULL. */
+static struct iox_domain *t_edu_bind(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	struct iox_domain *domain;
+
+	if (!T_CHECK(t, !pci_register_driver(&t_edu_driver), "register the driver"))
+		return NULL;
+	domain = iox_device_domain(dev);
+	if (!domain || !domain->dma || dev->driver != &t_edu_driver.driver) {
+		pci_unregister_driver(&t_edu_driver);
+		return NULL;
+	}
+	return domain;
+}
+
+/* Whether edu's DMA out of the device lands at bus address @addr (in @buf). */
+static bool t_edu_lands(struct iox_dma_test *t, dma_addr_t addr, u8 *buf, u8 byte)
+{
+	memset(buf, 0, T_LEN);
+	return !t_dma_out(t, addr) && !memchr_inv(buf, byte, T_LEN);
+}
+
+/*
+ * A driver that uses the DMA API binds to edu and gets a DMA domain from
+ * the DMA layer's bus notifier.  When it unbinds, the domain is freed and
+ * edu is blocked: DMA to the address the driver had mapped and to the
+ * buffer's physical address (which pass-through would reach) lands
+ * nowhere.  A rebind gets a working domain again; unblocking edu gives
+ * pass-through back, where the same physical DMA lands (so the blocked
+ * check could fail).
+ */
+static void iox_dma_case_unbind_blocks(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	u8 *buf = t_page(t, 0);
+	phys_addr_t phys = virt_to_phys(buf);
+	struct iox_domain *domain;
+	dma_addr_t addr;
+	int round;
+
+	T_CHECK(t, !iox_detach_device(t->domain, dev), "detach from the test's domain");
+	for (round = 0; round < 2; round++) {
+		domain = t_edu_bind(t);
+		if (!domain && !round) {
+			t_skip(t, "no DMA domain on bind (iox dma_attach=0)");
+			goto out;
+		}
+		if (!T_CHECK(t, domain, "no DMA domain on rebind"))
+			goto out;
+		addr = t_dma_api_roundtrip(t, buf, 0x5a + round);
+		if (addr != DMA_MAPPING_ERROR)
+			dma_unmap_single(dev, addr, T_LEN, DMA_BIDIRECTIONAL);
+		/* Unmapped but in the IOTLB, and mapped again: the unbind must cut both. */
+		addr = dma_map_single(dev, buf, T_LEN, DMA_BIDIRECTIONAL);
+		T_CHECK(t, !dma_mapping_error(dev, addr), "dma_map_single");
+		T_CHECK(t, t_edu_lands(t, addr, buf, 0x5a + round), "DMA while bound");
+		pci_unregister_driver(&t_edu_driver);
+
+		T_CHECK(t, !iox_device_domain(dev), "a domain is left after unbind");
+		T_CHECK(t, iox_device_blocked(dev), "edu is not blocked after unbind");
+		T_CHECK(t, !t_edu_lands(t, addr, buf, 0x5a + round),
+			"DMA to %pad landed after unbind", &addr);
+		T_CHECK(t, !t_edu_lands(t, phys, buf, 0x5a + round),
+			"DMA to physical %pa landed after unbind", &phys);
+	}
+	T_CHECK(t, !iox_device_set_blocked(dev, false), "unblock");
+	T_CHECK(t, t_edu_lands(t, phys, buf, 0x5a + round - 1),
+		"DMA to physical %pa did not land in pass-through", &phys);
+out:
+	iox_device_set_blocked(dev, false);
+	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
+}
+
 #endif /* _IOX_TESTS_DMA_CASES_H */

@@ -1,23 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# A stock kernel disk driver DMAs through iox on VT-d, sourced by the disk
-# scenarios (vtd-nvme.sh, vtd-virtio.sh), which set
+# A stock kernel disk driver DMAs through iox on VT-d (or AMD-Vi), sourced
+# by the disk scenarios (vtd-nvme.sh, vtd-virtio.sh, amdvi-nvme.sh), which
+# set
 #   disk_dev     the disk's PCI function, e.g. 0000:00:11.0
 #   disk_drv     its PCI driver in /sys/bus/pci/drivers
 #   disk_blk     the block device, e.g. /dev/nvme0n1
 #   disk_mods    the stock modules to load after iox, in order
 #   disk_top     the module to unload for the reload test
+#   disk_backend the iox backend module (default iox-intel; iox-amd)
 # and IOX_DMA_LAZY=1 for a lazy domain.  The policy is the per-device
 # override (iox dma_policy) against the opposite global default
 # (dma_lazy).  A pattern written with O_DIRECT reads back equal after the
 # caches are dropped and the domain's counters account for the traffic;
 # in lazy mode the host checks QEMU's invalidation descriptors between two
-# markers around the read (vmtest.sh).  Then: unloading iox-intel under
-# the bound disk is refused; unbinding the driver while the disk is being
-# read is clean (the domain with its IOVA allocator is freed and the
-# device is blocked: no context entry); a rebind gets a new domain, with
-# the policy changed at run time; unloading and reloading the driver and
-# iox-intel brings the disk back (still blocked in between); iox-intel
+# markers around the read (vmtest.sh; VT-d only).  Then: unloading the
+# backend under the bound disk is refused; unbinding the driver while the
+# disk is being read is clean (the domain with its IOVA allocator is freed
+# and the device is blocked: no context entry on VT-d, a device table
+# entry without access on AMD-Vi); a rebind gets a new domain, with the
+# policy changed at run time; unloading and reloading the driver and the
+# backend brings the disk back (still blocked in between); the backend
 # unloads once the driver is gone.
 
 m=/lib/modules/iox
@@ -26,13 +29,25 @@ lazy=${IOX_DMA_LAZY:-0}
 mode=strict other=lazy
 [ "$lazy" = 1 ] && mode=lazy other=strict
 blocks=512	# 2 MiB in 4 KiB O_DIRECT requests
-ctx=/sys/kernel/debug/iox/dmar0/context
 bdf=${disk_dev#*:}
+backend=${disk_backend:-iox-intel}
+bmod=$(echo "$backend" | tr - _)
+# entry_blocked: the unit's entry for the disk refuses its DMA.
+case $backend in
+iox-amd)
+	entry_blocked() {
+		grep -q "^$bdf blocked\$" /sys/kernel/debug/iox/ivhd0/devtab
+	} ;;
+*)
+	entry_blocked() {
+		! grep "^$bdf " /sys/kernel/debug/iox/dmar0/context
+	} ;;
+esac
 
 ktap_plan 15
 ktap_check "iox core loads (dma_lazy=$((1 - lazy)) dma_policy=$disk_dev=$mode)" \
 	insmod $m/iox.ko dma_lazy=$((1 - lazy)) dma_policy=$disk_dev=$mode
-ktap_check "iox-intel loads" insmod $m/iox-intel.ko
+ktap_check "$backend loads" insmod "$m/$backend.ko"
 load_disk_modules() {
 	bad=0
 	for mod in $disk_mods; do
@@ -72,14 +87,15 @@ uptime_cs() {
 	tr -d . </proc/uptime | cut -d' ' -f1
 }
 # The read between two trace markers (lazy), with the unmaps it queued.
-[ "$lazy" = 1 ] && queued0=$(caps_field "$fq" queued) &&
+[ "$lazy" = 1 ] && queued0=$(caps_field "$fq" queued) && [ "$backend" = iox-intel ] &&
 	insmod $m/iox_vtd_dma_test.ko mark=1 && rmmod iox_vtd_dma_test
 t0=$(uptime_cs)
 ktap_check "O_DIRECT read back equals the pattern" sh -c \
 	"dd if=$disk_blk of=/tmp/back bs=4096 count=$blocks iflag=direct && cmp /tmp/pattern /tmp/back"
 t1=$(uptime_cs)
 if [ "$lazy" = 1 ]; then
-	insmod $m/iox_vtd_dma_test.ko mark=1 && rmmod iox_vtd_dma_test
+	[ "$backend" = iox-intel ] && insmod $m/iox_vtd_dma_test.ko mark=1 &&
+		rmmod iox_vtd_dma_test
 	echo "# lazy-trace: unmaps=$(($(caps_field "$fq" queued) - queued0))" \
 		"ms=$(((t1 - t0) * 10 + 10)) entries=$(caps_field "$fq" entries_per_cpu)" \
 		"timeout_ms=$(caps_field "$fq" timeout_ms)"
@@ -107,19 +123,19 @@ else
 		test "$(caps_field "$stats" syncs)" -ge "$(caps_field "$stats" unmaps)"
 fi
 
-ktap_check "unloading iox-intel under the bound disk is refused" \
-	sh -c '! rmmod iox_intel 2>/dev/null'
+ktap_check "unloading $backend under the bound disk is refused" \
+	sh -c "! rmmod $bmod 2>/dev/null"
 
 # blocked: the disk is in no domain, its IOVA allocator is gone, and its
-# context entry is not present (its DMA faults).
+# entry in the unit refuses its DMA.
 blocked() {
 	if [ -d "/sys/kernel/debug/iox/domains/$domain" ] ||
 		[ -d "/sys/kernel/debug/iox/iova/$disk_dev" ]; then
 		echo "# domain $domain or its IOVA allocator still there"
 		return 1
 	fi
-	if grep "^$bdf " $ctx; then
-		echo "# $bdf still has a context entry"
+	if ! entry_blocked; then
+		echo "# $bdf: the unit's entry for it does not block it"
 		return 1
 	fi
 }
@@ -148,15 +164,15 @@ rebind() {
 ktap_check "a rebind reads the disk through a new $other domain (dma_policy changed)" rebind
 reload() {
 	echo "$disk_dev" >"/sys/bus/pci/drivers/$disk_drv/unbind" && rmmod "$disk_top" &&
-		rmmod iox_intel && insmod $m/iox-intel.ko || return 1
+		rmmod "$bmod" && insmod "$m/$backend.ko" || return 1
 	blocked || return 1
 	load_disk_modules && wait_disk &&
 		dd if="$disk_blk" of=/tmp/back3 bs=4096 count=$blocks iflag=direct 2>/dev/null &&
 		cmp /tmp/back3 /tmp/pattern
 }
-ktap_check "driver and iox-intel unloaded and reloaded: blocked between, disk back" reload
+ktap_check "driver and $backend unloaded and reloaded: blocked between, disk back" reload
 ktap_check "bad dma_policy values are refused" sh -c \
 	"! echo '$disk_dev=fast' >/sys/module/iox/parameters/dma_policy 2>/dev/null &&
 	 ! echo '=lazy' >/sys/module/iox/parameters/dma_policy 2>/dev/null"
-ktap_check "after unbinding the driver, iox-intel unloads" sh -c \
-	"echo $disk_dev >/sys/bus/pci/drivers/$disk_drv/unbind && rmmod iox_intel"
+ktap_check "after unbinding the driver, $backend unloads" sh -c \
+	"echo $disk_dev >/sys/bus/pci/drivers/$disk_drv/unbind && rmmod $bmod"

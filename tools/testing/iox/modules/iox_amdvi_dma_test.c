@@ -51,6 +51,7 @@ static const struct {
 	{ "dma_api_lazy", iox_dma_case_dma_api_lazy },
 	{ "attach_race", iox_dma_case_attach_race },
 	{ "attach_detach_stress", iox_dma_case_attach_detach_stress },
+	{ "unbind_blocks", iox_dma_case_unbind_blocks },
 };
 
 /* INVALIDATE_DEVTAB_ENTRY of a device id no device has, and its wait. */
@@ -107,7 +108,10 @@ static int __init iox_amdvi_dma_test_init(void)
 		}
 		iox_amdvi_run_case(t, i);
 		iox_dma_test_teardown(t);
-		pr_info("%sok %u %s\n", t->failed ? "not " : "", i + 1, cases[i].name);
+		if (t->skip && !t->failed)
+			pr_info("ok %u %s # SKIP %s\n", i + 1, cases[i].name, t->skip);
+		else
+			pr_info("%sok %u %s\n", t->failed ? "not " : "", i + 1, cases[i].name);
 	}
 	kfree(t);
 
