@@ -212,6 +212,16 @@ static void iox_amdvi_show_pgtable(struct iox_domain *domain, struct seq_file *m
 	iox_pgtable_show(&to_amdvi_domain(domain)->pgt, m);
 }
 
+static int iox_amdvi_lookup(struct iox_domain *domain, u64 iova, struct iox_mapping *m)
+{
+	return iox_pgtable_get_mapping(&to_amdvi_domain(domain)->pgt, iova, m);
+}
+
+static void iox_amdvi_pgtable_info(struct iox_domain *domain, struct iox_pgtable_info *info)
+{
+	iox_pgtable_get_info(&to_amdvi_domain(domain)->pgt, info);
+}
+
 static const struct iox_domain_ops iox_amdvi_domain_ops = {
 	.map_pages = iox_amdvi_map_pages,
 	.unmap_pages = iox_amdvi_unmap_pages,
@@ -223,6 +233,8 @@ static const struct iox_domain_ops iox_amdvi_domain_ops = {
 	.detach_dev = iox_amdvi_detach_dev,
 	.free = iox_amdvi_domain_free,
 	.show_pgtable = iox_amdvi_show_pgtable,
+	.lookup = iox_amdvi_lookup,
+	.pgtable_info = iox_amdvi_pgtable_info,
 };
 
 /**

@@ -389,6 +389,39 @@ static void iox_dma_case_strict_unmap(struct iox_dma_test *t)
 	T_CHECK(t, t_lands(t, mid + 9 * SZ_4K, 16 + 9, 0x5a), "page 9 lost");
 }
 
+/*
+ * iox_lookup() tells the leaf a mapping ended up in (a 2 MiB page where
+ * IOVA and physical address allow it, else 4 KiB pages) with its
+ * permissions, and iox_domain_pgtable_info() the table's levels and pages;
+ * both work on every backend.
+ */
+static void iox_dma_case_lookup(struct iox_dma_test *t)
+{
+	struct iox_pgtable_info info;
+	struct iox_mapping m;
+	int ret;
+
+	if (!T_CHECK(t, !iox_map(t->domain, SZ_1G, t_phys(t, 512), SZ_2M, IOX_PROT_WRITE,
+				 GFP_KERNEL), "map 2M") ||
+	    !T_CHECK(t, !iox_map(t->domain, SZ_4M, t_phys(t, 3), SZ_4K,
+				 IOX_PROT_READ | IOX_PROT_WRITE, GFP_KERNEL), "map 4K"))
+		return;
+	ret = iox_lookup(t->domain, SZ_1G + 5 * SZ_4K + 0x10, &m);
+	T_CHECK(t, !ret, "lookup in the 2M page gave %d", ret);
+	T_CHECK(t, !ret && m.iova == SZ_1G && m.size == SZ_2M &&
+		m.paddr == t_phys(t, 517) + 0x10 && (m.prot & IOX_PROT_WRITE),
+		"2M leaf: iova %#llx size %#llx paddr %pa prot %#x", m.iova, m.size, &m.paddr,
+		m.prot);
+	ret = iox_lookup(t->domain, SZ_4M, &m);
+	T_CHECK(t, !ret && m.iova == SZ_4M && m.size == SZ_4K && m.paddr == t_phys(t, 3),
+		"4K leaf: %d, iova %#llx size %#llx", ret, m.iova, m.size);
+	ret = iox_lookup(t->domain, SZ_4M + SZ_4K, &m);
+	T_CHECK(t, ret == -ENOENT, "lookup of an unmapped IOVA gave %d", ret);
+	ret = iox_domain_pgtable_info(t->domain, &info);
+	T_CHECK(t, !ret && info.levels >= 3 && info.pages_live > info.levels,
+		"pgtable info %d: %u levels, %ld pages", ret, info.levels, info.pages_live);
+}
+
 static void iox_dma_case_read_only(struct iox_dma_test *t)
 {
 	bool ok;

@@ -57,6 +57,7 @@ VTD_DMA_CASE(mapped_roundtrip)
 VTD_DMA_CASE(unmapped_faults)
 VTD_DMA_CASE(strict_unmap)
 VTD_DMA_CASE(read_only)
+VTD_DMA_CASE(lookup)
 VTD_DMA_CASE(fault_delivery)
 VTD_DMA_CASE(phys_beyond_haw)
 VTD_DMA_CASE(inval_precision)
@@ -76,6 +77,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_unmapped_faults),
 	KUNIT_CASE(vtd_dma_strict_unmap),
 	KUNIT_CASE(vtd_dma_read_only),
+	KUNIT_CASE(vtd_dma_lookup),
 	KUNIT_CASE(vtd_dma_fault_delivery),
 	KUNIT_CASE(vtd_dma_phys_beyond_haw),
 	KUNIT_CASE(vtd_dma_inval_precision),

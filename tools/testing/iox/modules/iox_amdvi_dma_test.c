@@ -42,6 +42,7 @@ static const struct {
 	{ "unmapped_faults", iox_dma_case_unmapped_faults },
 	{ "strict_unmap", iox_dma_case_strict_unmap },
 	{ "read_only", iox_dma_case_read_only },
+	{ "lookup", iox_dma_case_lookup },
 	{ "device_table", iox_amdvi_dma_case_device_table },
 	{ "inval_precision", iox_amdvi_dma_case_inval_precision },
 	{ "map_invalidation", iox_amdvi_dma_case_map_invalidation },

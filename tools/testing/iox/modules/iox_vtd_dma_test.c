@@ -53,6 +53,7 @@ static const struct {
 	{ "unmapped_faults", iox_dma_case_unmapped_faults },
 	{ "strict_unmap", iox_dma_case_strict_unmap },
 	{ "read_only", iox_dma_case_read_only },
+	{ "lookup", iox_dma_case_lookup },
 	{ "fault_delivery", iox_dma_case_fault_delivery },
 	{ "phys_beyond_haw", iox_dma_case_phys_beyond_haw },
 	{ "inval_precision", iox_dma_case_inval_precision },
