@@ -210,6 +210,43 @@ static int check_run(const struct iox_pgtable *pt, u64 iova, size_t pgsize,
 	return 0;
 }
 
+/*
+ * The table at @leaf_level that holds the whole run [@iova, @last], if the
+ * run fits in one such table and every table on the way there exists: the
+ * common case of DMA-API maps and unmaps, which the fast paths below take
+ * without the recursive walk.  Return: the table, or NULL when the run
+ * needs the general walk.
+ */
+static u64 *run_table(struct iox_pgtable *pt, u64 iova, u64 last,
+		      unsigned int leaf_level)
+{
+	const struct iox_pgtable_fmt *fmt = pt->fmt;
+	u64 *table = pt->root;
+	unsigned int level;
+
+	if (leaf_level < pt->levels &&
+	    (iova ^ last) >> iox_pt_level_shift(leaf_level + 1))
+		return NULL;
+	for (level = pt->levels; level > leaf_level; level--) {
+		u64 pte = READ_ONCE(table[entry_index(iova, level)]);
+
+		if (!(pte & fmt->present) ||
+		    (pte & fmt->type_mask) != fmt->table_type[level])
+			return NULL;
+		table = entry_table(pte);
+	}
+	return table;
+}
+
+/* Count the visits of a fast path: each table from the root down, once. */
+static void run_table_visits(struct iox_pgtable *pt, unsigned int leaf_level)
+{
+	unsigned int level;
+
+	for (level = pt->levels; level >= leaf_level; level--)
+		pt->stats.table_visits[level]++;
+}
+
 /* ----- map ----- */
 
 /**
@@ -332,6 +369,38 @@ out:
 
 static int map_level(struct map_walk *w, u64 *table, unsigned int level,
 		     u64 start, u64 last, bool fresh);
+
+/*
+ * Map a run that fits in one existing leaf table whose slots are all empty,
+ * for a walker that snoops the caches: one pass checks the slots, one
+ * writes them, so a run the fast path cannot take is left untouched to the
+ * general walk (which handles tables left behind, AMD-Vi override pages,
+ * missing tables and write-back).  Return: true if the run was mapped.
+ */
+static bool map_run_fast(struct map_walk *w, u64 iova, u64 last)
+{
+	struct iox_pgtable *pt = w->pt;
+	u64 present = pt->fmt->present, pte = w->pte, pgsize = w->pgsize;
+	unsigned int first, end, i;
+	u64 *table;
+
+	if (!pt->cfg.coherent || w->span != 1)
+		return false;
+	table = run_table(pt, iova, last, w->leaf_level);
+	if (!table)
+		return false;
+	first = entry_index(iova, w->leaf_level);
+	end = entry_index(last, w->leaf_level);
+	for (i = first; i <= end; i++)
+		if (READ_ONCE(table[i]) & present)
+			return false;
+	for (i = first; i <= end; i++, pte += pgsize)
+		WRITE_ONCE(table[i], pte);
+	w->pte = pte;
+	w->mapped = (size_t)(end - first + 1) * pgsize;
+	run_table_visits(pt, w->leaf_level);
+	return true;
+}
 
 /*
  * Map [@s, @l] through entry @i of @table.  Where no table is there yet,
@@ -458,7 +527,8 @@ int iox_pgtable_map_pages(struct iox_pgtable *pt, u64 iova, phys_addr_t paddr,
 	w.leaf_level = (shift - IOX_PT_PAGE_SHIFT) / IOX_PT_ENTRY_BITS + 1;
 	w.span = pgsize >> iox_pt_level_shift(w.leaf_level);
 	w.pte = pt->fmt->make_leaf(pt, paddr, w.leaf_level, shift, prot);
-	ret = map_level(&w, pt->root, pt->levels, iova, last, false);
+	if (!map_run_fast(&w, iova, last))
+		ret = map_level(&w, pt->root, pt->levels, iova, last, false);
 	if (mapped)
 		*mapped = w.mapped;
 	return ret;
@@ -604,11 +674,12 @@ static void leaf_unreplicate(struct iox_pgtable *pt, u64 *table,
 	dirty_mark(d, first, first + count - 1);
 }
 
-static void unmap_note(struct unmap_walk *w, u64 start, u64 size)
+/* [@start, @start + @size) changed, in leaves of at most @pgsize. */
+static void unmap_note(struct unmap_walk *w, u64 start, u64 size, u64 pgsize)
 {
 	w->inval_start = min(w->inval_start, start);
 	w->inval_last = max(w->inval_last, start + (size - 1));
-	w->inval_pgsize = max_t(size_t, w->inval_pgsize, size);
+	w->inval_pgsize = max_t(size_t, w->inval_pgsize, pgsize);
 }
 
 /*
@@ -652,7 +723,7 @@ static int unmap_leaf(struct unmap_walk *w, u64 *table, unsigned int level,
 		pte = READ_ONCE(table[i]);
 	}
 
-	unmap_note(w, leaf_base, leaf_size);
+	unmap_note(w, leaf_base, leaf_size, leaf_size);
 	if (split) {
 		if (!table_publish(pt, &table[i], pte, split, level)) {
 			table_free_tree(pt, split, level - 1);
@@ -668,6 +739,45 @@ static int unmap_leaf(struct unmap_walk *w, u64 *table, unsigned int level,
 
 static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 		       u64 start, u64 last, bool whole);
+
+/*
+ * Clear the standalone leaves from slot @i of @table on (slot @i spans
+ * [@base, @base + span)) that the run [@start, @last] covers whole, up to
+ * slot @end: the common case of an unmap, one load and one store per
+ * entry, with the walk's bookkeeping done once for the stretch.  Only the
+ * first and the last slot of a table can be covered in part; those, tables,
+ * the slots of an AMD-Vi override page and holes are left to unmap_entry().
+ * Return: the number of slots cleared, 0 if slot @i is not such a leaf.
+ */
+static unsigned int unmap_leaf_run(struct unmap_walk *w, u64 *table,
+				   unsigned int level, unsigned int i,
+				   unsigned int end, u64 base, u64 start,
+				   u64 last, struct dirty_span *d)
+{
+	const struct iox_pgtable_fmt *fmt = w->pt->fmt;
+	u64 present = fmt->present, type_mask = fmt->type_mask;
+	u64 replicated = fmt->replicated_type;
+	u64 table_type = level > 1 ? fmt->table_type[level] : replicated;
+	u64 span = entry_span(level);
+	unsigned int j, n;
+
+	if (base < start)
+		return 0;
+	n = end - i + !((last + 1) & (span - 1));
+	for (j = 0; j < n; j++) {
+		u64 pte = READ_ONCE(table[i + j]), type = pte & type_mask;
+
+		if (!(pte & present) || type == replicated || type == table_type)
+			break;
+		WRITE_ONCE(table[i + j], 0);
+	}
+	if (j) {
+		dirty_mark(d, i, i + j - 1);
+		unmap_note(w, base, j * span, span);
+		w->unmapped += j * span;
+	}
+	return j;
+}
 
 /*
  * Unmap [@s, @l] through slot @i of @table, which spans [@base, @base +
@@ -703,7 +813,7 @@ static int unmap_entry(struct unmap_walk *w, u64 *table, unsigned int level,
 			/* The common case, a whole page of the entry's span. */
 			WRITE_ONCE(table[i], 0);
 			dirty_mark(d, i, i);
-			unmap_note(w, base, span);
+			unmap_note(w, base, span, span);
 			w->unmapped += span;
 			return 0;
 		}
@@ -727,7 +837,7 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 	struct dirty_span d = DIRTY_SPAN_INIT;
 	u64 span = entry_span(level);
 	u64 base = start & ~(span - 1);
-	unsigned int i;
+	unsigned int i, n;
 	int ret = 0;
 
 	pt->stats.table_visits[level]++;
@@ -739,9 +849,16 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 			return ret;
 	}
 
-	for (i = first; i <= end && !ret; i++, base += span)
+	for (i = first; i <= end && !ret; i += n, base += n * span) {
+		/* A single entry takes unmap_entry()'s own leaf case. */
+		n = first == end ? 0 : unmap_leaf_run(w, table, level, i, end,
+						      base, start, last, &d);
+		if (n)
+			continue;
 		ret = unmap_entry(w, table, level, i, base, max(start, base),
 				  min(last, base + (span - 1)), start, last, &d);
+		n = 1;
+	}
 	/*
 	 * A table emptied whole is unlinked by the caller; the walker reaches
 	 * it only through stale caches until the flush, so its own entries
@@ -750,6 +867,52 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 	if (!whole || ret)
 		dirty_flush(pt, table, &d);
 	return ret;
+}
+
+/*
+ * Unmap a run of pages of @pgsize that fits in one existing table whose
+ * slots over the run all hold standalone leaves of that size, for a walker
+ * that snoops the caches: one pass checks, one clears, so that a run the
+ * fast path cannot take (a split, a hole, smaller leaves, an AMD-Vi
+ * override page, tables to free or write back) is left to the general
+ * walk untouched; so is a run over a whole table, which the general walk
+ * unlinks and frees.  Return: true if the run was unmapped.
+ */
+static bool unmap_run_fast(struct iox_pgtable *pt, u64 iova, u64 last,
+			   size_t pgsize, struct iox_iotlb_gather *gather,
+			   size_t *unmapped)
+{
+	const struct iox_pgtable_fmt *fmt = pt->fmt;
+	unsigned int level = (__ffs(pgsize) - IOX_PT_PAGE_SHIFT) /
+			     IOX_PT_ENTRY_BITS + 1;
+	u64 present = fmt->present, type_mask = fmt->type_mask;
+	u64 replicated = fmt->replicated_type;
+	u64 table_type = level > 1 ? fmt->table_type[level] : replicated;
+	unsigned int first, end, i;
+	u64 *table;
+
+	if (!pt->cfg.coherent || pgsize != entry_span(level))
+		return false;
+	table = run_table(pt, iova, last, level);
+	if (!table)
+		return false;
+	first = entry_index(iova, level);
+	end = entry_index(last, level);
+	/* A run over a whole table other than the root unlinks the table. */
+	if (!first && end == IOX_PT_ENTRIES - 1 && level < pt->levels)
+		return false;
+	for (i = first; i <= end; i++) {
+		u64 pte = READ_ONCE(table[i]), type = pte & type_mask;
+
+		if (!(pte & present) || type == replicated || type == table_type)
+			return false;
+	}
+	for (i = first; i <= end; i++)
+		WRITE_ONCE(table[i], 0);
+	run_table_visits(pt, level);
+	iox_iotlb_gather_add_range(gather, iova, last - iova + 1, pgsize);
+	*unmapped = last - iova + 1;
+	return true;
 }
 
 /**
@@ -784,11 +947,7 @@ int iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 			    size_t pgcount, struct iox_iotlb_gather *gather,
 			    size_t *unmapped)
 {
-	struct unmap_walk w = {
-		.pt = pt,
-		.gather = gather,
-		.inval_start = U64_MAX,
-	};
+	struct unmap_walk w;
 	u64 last;
 	int ret;
 
@@ -796,6 +955,13 @@ int iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 	ret = check_run(pt, iova, pgsize, pgcount, &last);
 	if (ret)
 		return ret;
+	if (unmap_run_fast(pt, iova, last, pgsize, gather, unmapped))
+		return 0;
+	w = (struct unmap_walk){
+		.pt = pt,
+		.gather = gather,
+		.inval_start = U64_MAX,
+	};
 	ret = unmap_level(&w, pt->root, pt->levels, iova, last, false);
 	if (w.tail_split)
 		table_free_tree(pt, w.tail_split, w.tail_level - 1);
