@@ -17,6 +17,7 @@
 #include <linux/iova.h>
 #include <linux/iox-iova.h>
 #include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/prandom.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -287,7 +288,7 @@ static void iova_bench_pairs(struct kunit *test)
 		med = bench_median(ratio);
 		/* The median ratio, then the lowest and the highest. */
 		bench_print(test,
-			    "iova %s: iox %llu ns, upstream %llu ns, ratio %llu.%02llu (rounds %llu.%02llu-%llu.%02llu)\n",
+			    "iova %s: iox %llu ns, alloc_iova_fast %llu ns, ratio %llu.%02llu (rounds %llu.%02llu-%llu.%02llu)\n",
 			    bench_names[kind], bench_median(iox), bench_median(up),
 			    med / 100, med % 100, ratio[0] / 100, ratio[0] % 100,
 			    ratio[BENCH_ROUNDS - 1] / 100, ratio[BENCH_ROUNDS - 1] % 100);
@@ -298,8 +299,218 @@ static void iova_bench_pairs(struct kunit *test)
 	iova_cache_put();
 }
 
+/*
+ * Under fragmentation: N live ranges of mixed sizes (1-32 pages, and one
+ * in four 33-256 pages) spread over a 48-bit space with holes between
+ * them, as a long-running machine with many mappings has; then one
+ * allocation at a time is timed alone, each after a random live range was
+ * freed (untimed), so that N stays the same.  The median and the worst
+ * latency of each allocator, for iox, alloc_iova() (the tree; what a
+ * request beyond alloc_iova_fast()'s caches gets, and where soft lockups
+ * were reported) and alloc_iova_fast().  One thread: latency, not
+ * throughput.  Not on UML, whose clock cannot time one allocation.
+ */
+#define FRAG_OPS	4000
+#define FRAG_MAX_NS	(2ULL * NSEC_PER_SEC)	/* per allocator and size */
+
+enum frag_kind { FRAG_IOX, FRAG_TREE, FRAG_FAST, FRAG_KINDS };
+
+static const char * const frag_names[FRAG_KINDS] = {
+	"iox", "alloc_iova", "alloc_iova_fast",
+};
+
+/**
+ * struct frag_ctx - one allocator under fragmentation
+ * @kind: which allocator
+ * @iox: its domain, for iox
+ * @iovad: its domain, for the kernel's
+ * @slots: live range slots, 3/2 of the live count; a third start free
+ * @pfn: per slot, the first pfn of its range
+ * @npages: per slot, the range's size in pages, 0 if the slot is free
+ * @lat: the timed allocations' ns
+ * @failures: allocations that failed
+ */
+struct frag_ctx {
+	enum frag_kind kind;
+	struct iox_iova_domain iox;
+	struct iova_domain iovad;
+	unsigned long slots;
+	unsigned long *pfn;
+	unsigned long *npages;
+	u64 lat[FRAG_OPS];
+	unsigned int failures;
+};
+
+static bool frag_alloc(struct frag_ctx *f, unsigned long n, unsigned long *pfn)
+{
+	struct iova *iova;
+
+	switch (f->kind) {
+	case FRAG_IOX:
+		return !iox_iova_alloc(&f->iox, n, BENCH_END_PFN, pfn);
+	case FRAG_TREE:
+		iova = alloc_iova(&f->iovad, n, BENCH_END_PFN, true);
+		*pfn = iova ? iova->pfn_lo : 0;
+		return iova;
+	default:
+		*pfn = alloc_iova_fast(&f->iovad, n, BENCH_END_PFN, true);
+		return *pfn;
+	}
+}
+
+static void frag_free(struct frag_ctx *f, unsigned long slot)
+{
+	if (!f->npages[slot])
+		return;
+	if (f->kind == FRAG_IOX)
+		iox_iova_free(&f->iox, f->pfn[slot], f->npages[slot]);
+	else if (f->kind == FRAG_TREE)
+		free_iova(&f->iovad, f->pfn[slot]);
+	else
+		free_iova_fast(&f->iovad, f->pfn[slot], f->npages[slot]);
+	f->npages[slot] = 0;
+}
+
+static unsigned long frag_size(struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	return r % 4 ? 1 + (r >> 2) % 32 : 33 + (r >> 2) % 224;
+}
+
+/* Fill the slots, then free about a third of them at random. */
+static void frag_fill(struct frag_ctx *f, struct rnd_state *rnd)
+{
+	unsigned long i;
+
+	for (i = 0; i < f->slots; i++) {
+		f->npages[i] = frag_size(rnd);
+		if (!frag_alloc(f, f->npages[i], &f->pfn[i])) {
+			f->npages[i] = 0;
+			f->failures++;
+		}
+		if (!(i % 1024))
+			cond_resched();
+	}
+	for (i = 0; i < f->slots; i++)
+		if (!(prandom_u32_state(rnd) % 3))
+			frag_free(f, i);
+}
+
+/* Time allocations one at a time; return how many were timed. */
+static unsigned int frag_time(struct frag_ctx *f, struct rnd_state *rnd)
+{
+	u64 start = ktime_get_ns(), t0;
+	unsigned int op;
+
+	for (op = 0; op < FRAG_OPS; op++) {
+		unsigned long slot = prandom_u32_state(rnd) % f->slots;
+		unsigned long n = frag_size(rnd), pfn;
+		bool ok;
+
+		frag_free(f, slot);
+		t0 = ktime_get_ns();
+		ok = frag_alloc(f, n, &pfn);
+		f->lat[op] = ktime_get_ns() - t0;
+		if (ok) {
+			f->pfn[slot] = pfn;
+			f->npages[slot] = n;
+		} else {
+			f->failures++;
+		}
+		if (!(op % 64)) {
+			cond_resched();
+			if (ktime_get_ns() - start > FRAG_MAX_NS)
+				return op + 1;
+		}
+	}
+	return op;
+}
+
+/*
+ * One allocator with @live ranges: its median and worst ns in @med and
+ * @worst.  The same seed gives every allocator the same request sequence.
+ */
+static void frag_run(struct kunit *test, struct frag_ctx *f, unsigned long live,
+		     u64 *med, u64 *worst, unsigned int *timed)
+{
+	struct rnd_state rnd;
+
+	prandom_seed_state(&rnd, live);
+	f->slots = live + live / 2;
+	f->failures = 0;
+	f->pfn = kvcalloc(f->slots, sizeof(*f->pfn), GFP_KERNEL);
+	f->npages = kvcalloc(f->slots, sizeof(*f->npages), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, f->pfn && f->npages);
+	if (f->kind == FRAG_IOX) {
+		KUNIT_ASSERT_EQ(test, iox_iova_domain_init(&f->iox, SZ_4K, 1,
+							   BENCH_END_PFN, "bench-frag"), 0);
+		iox_iova_test_check_frees(&f->iox, false);
+		iox_iova_set_quiet_leaks(&f->iox, true);
+	} else {
+		init_iova_domain(&f->iovad, SZ_4K, 1);
+		if (f->kind == FRAG_FAST)
+			KUNIT_ASSERT_EQ(test, iova_domain_init_rcaches(&f->iovad), 0);
+	}
+
+	frag_fill(f, &rnd);
+	*timed = frag_time(f, &rnd);
+	sort(f->lat, *timed, sizeof(*f->lat), bench_cmp_u64, NULL);
+	*med = f->lat[*timed / 2];
+	*worst = f->lat[*timed - 1];
+
+	if (f->kind == FRAG_IOX)
+		iox_iova_domain_destroy(&f->iox);
+	else
+		put_iova_domain(&f->iovad);
+	kvfree(f->pfn);
+	kvfree(f->npages);
+	KUNIT_EXPECT_EQ_MSG(test, f->failures, 0, "%s: allocations failed with %lu live",
+			    frag_names[f->kind], live);
+}
+
+static void iova_bench_fragmented(struct kunit *test)
+{
+	static const unsigned long lives[] = { 10000, 100000, 1000000 };
+	u64 med[FRAG_KINDS], worst[FRAG_KINDS], r;
+	unsigned int timed[FRAG_KINDS], l, k;
+	struct frag_ctx *f;
+
+	if (IS_ENABLED(CONFIG_UML))
+		kunit_skip(test, "UML's clock cannot time one allocation");
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_EQ(test, iova_cache_get(), 0);
+	bench_print(test,
+		    "iova fragmented: ns per allocation, 1 thread, median and worst of up to %u, after a random free\n",
+		    FRAG_OPS);
+	for (l = 0; l < ARRAY_SIZE(lives); l++) {
+		for (k = 0; k < FRAG_KINDS; k++) {
+			f->kind = k;
+			frag_run(test, f, lives[l], &med[k], &worst[k], &timed[k]);
+		}
+		for (k = FRAG_TREE; k < FRAG_KINDS; k++) {
+			r = div64_u64(med[FRAG_IOX] * 100, max_t(u64, med[k], 1));
+			bench_print(test,
+				    "iova fragmented %lu live, median: iox %llu ns, %s %llu ns, ratio %llu.%02llu\n",
+				    lives[l], med[FRAG_IOX], frag_names[k], med[k],
+				    r / 100, r % 100);
+			r = div64_u64(worst[FRAG_IOX] * 100, max_t(u64, worst[k], 1));
+			bench_print(test,
+				    "iova fragmented %lu live, worst: iox %llu ns, %s %llu ns, ratio %llu.%02llu\n",
+				    lives[l], worst[FRAG_IOX], frag_names[k], worst[k],
+				    r / 100, r % 100);
+		}
+		bench_print(test,
+			    "iova fragmented %lu live: allocations timed: iox %u, alloc_iova %u, alloc_iova_fast %u\n",
+			    lives[l], timed[FRAG_IOX], timed[FRAG_TREE], timed[FRAG_FAST]);
+	}
+	iova_cache_put();
+}
+
 static struct kunit_case iova_bench_cases[] = {
 	KUNIT_CASE(iova_bench_pairs),
+	KUNIT_CASE(iova_bench_fragmented),
 	{}
 };
 
