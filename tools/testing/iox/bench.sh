@@ -8,14 +8,30 @@
 #   x86_64: on an x86_64 kernel under QEMU TCG with two CPUs running the
 #           benchmark at once (drivers/iommu/iox/tests/bench-x86_64.kunitconfig,
 #           qemu_configs/bench-x86_64.py)
-# IOX_BENCH_ARCHS picks some of "uml x86_64" (default: both).  Each
+#   vm:     the stock kernel with the iox modules, as vmtest boots it: the
+#           DMA API (modules/iox_dma_bench.c) and NVMe reads through iox
+#           strict and lazy, the kernel's intel-iommu strict and lazy, and
+#           dma-direct (guest/bench.sh), with QEMU's count of invalidation
+#           descriptors; each configuration booted IOX_BENCH_BOOTS times
+# IOX_BENCH_ARCHS picks some of "uml x86_64 vm" (default: all).  The KUnit
+# ones build in the shared kernel tree (the heavy lock), vm boots VMs (the
+# VM lock, with your own IOX_BUILD).  Each
 # benchmark measures iox and its reference in the same boot and prints
 # "# bench: ..." lines with the figures and ratios; they are collected in
 # $IOX_CACHE/build/bench.txt, the x86_64 ones prefixed with "x86_64: ".
+# bench_report.py turns them into $IOX_CACHE/build/bench.md (a table with
+# the ratios and the goals they meet or miss, the QEMU and kernel
+# versions) and bench-iova.svg (a gnuplot plot of the IOVA allocator's
+# scaling curves).
 
 . "$(dirname "$0")/lib.sh"
 
-overlay
+started=$SECONDS
+"$IOX_TOOLS/bootstrap.sh" bench
+# Only the KUnit benchmarks use the shared kernel tree.
+case " ${IOX_BENCH_ARCHS:-uml x86_64 vm} " in
+*" uml "* | *" x86_64 "*) overlay ;;
+esac
 cd "$IOX_TREE"
 status=0
 : >"$IOX_BUILD/bench.txt"
@@ -40,7 +56,59 @@ bench() {
 	"$IOX_TOOLS/ktap.py" "$log" "$name" || status=1
 }
 
-for arch in ${IOX_BENCH_ARCHS:-uml x86_64}; do
+# bench_vm_window LOG TRACE OUT: copy to OUT the trace lines QEMU wrote
+# between the guest's "iox-bench: start" and "iox-bench: stop" (the guest
+# sleeps on both sides); runs beside the VM until the stop mark.
+bench_vm_window() {
+	local log=$1 trace=$2 out=$3 a=
+	until [ -n "$a" ]; do
+		grep -q '^iox-bench: start' "$log" 2>/dev/null && a=$(wc -l <"$trace")
+		sleep 0.2
+	done
+	until grep -q '^iox-bench: stop' "$log"; do
+		sleep 0.2
+	done
+	sed -n "$((a + 1)),$(wc -l <"$trace")p" "$trace" >"$out"
+}
+
+# bench_vm: the DMA-API and NVMe benchmarks in the stock kernel (guest/
+# bench.sh), each mode booted IOX_BENCH_BOOTS times (default 3), the
+# modes alternating; the medians go to bench.txt prefixed "vm: ".
+bench_vm() {
+	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid
+	: >"$raw"
+	build_modules "$IOX_BUILD/bench-modules.log" ||
+		{ tail -n 20 "$IOX_BUILD/bench-modules.log"; return 1; }
+	. "$IOX_TOOLS/vm.sh"
+	vm_initramfs "$IOX_BUILD/bench-initramfs.cpio.gz"
+	: >"$IOX_BUILD/bench-vm.log"
+	for boot in $(seq "${IOX_BENCH_BOOTS:-3}"); do
+		for mode in iox-strict kernel-strict iox-lazy kernel-lazy direct; do
+			log=$IOX_BUILD/bench-vm-$mode-$boot.log
+			trace=$IOX_BUILD/bench-vm-$mode.trace
+			window=$IOX_BUILD/bench-vm-$mode.window
+			rm -f "$trace" "$window"
+			touch "$trace"
+			bench_vm_window "$log" "$trace" "$window" &
+			pid=$!
+			IOX_QEMU_EXTRA="-trace vtd_inv_desc -D $trace" \
+				vm_run "bench-$mode" "$IOX_BUILD/bench-initramfs.cpio.gz" "$log" 300
+			kill "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+			cat "$log" >>"$IOX_BUILD/bench-vm.log"
+			"$IOX_TOOLS/ktap.py" "$log" "bench-vm-$mode-$boot" || return 1
+			sed -n "s/^# bench-vm: dma $mode \(.*\)/$boot $mode dma \1/p" "$log" |
+				tr -d '\r' >>"$raw"
+			sed -n "s/^# bench-vm: nvme $mode ms \([0-9]*\).*/$boot $mode nvme ms \1/p" \
+				"$log" >>"$raw"
+			[ -f "$window" ] &&
+				echo "$boot $mode nvme desc $(grep -c '^vtd_inv_desc ' "$window")" >>"$raw"
+		done
+	done
+	"$IOX_TOOLS/bench_report.py" --vm "$raw" | tee -a "$IOX_BUILD/bench.txt"
+}
+
+for arch in ${IOX_BENCH_ARCHS:-uml x86_64 vm}; do
 	case $arch in
 	uml)
 		bench bench-uml "" \
@@ -51,10 +119,19 @@ for arch in ${IOX_BENCH_ARCHS:-uml x86_64}; do
 			--kunitconfig drivers/iommu/iox/tests/bench-x86_64.kunitconfig \
 			--qemu_config "$IOX_TOOLS/qemu_configs/bench-x86_64.py"
 		;;
+	vm)
+		bench_vm || status=1
+		;;
 	*)
 		echo "bench: unknown arch $arch" >&2
 		status=1
 		;;
 	esac
 done
+logs=()
+for arch in ${IOX_BENCH_ARCHS:-uml x86_64 vm}; do
+	logs+=("$IOX_BUILD/bench-$arch.log")
+done
+"$IOX_TOOLS/bench_report.py" "$IOX_BUILD/bench.txt" "$IOX_BUILD" \
+	$((SECONDS - started)) "${logs[@]}" || status=1
 exit $status

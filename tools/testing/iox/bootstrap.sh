@@ -3,6 +3,7 @@
 #
 # Install and cache everything the iox build and test tiers need on a
 # Debian bookworm machine.  Idempotent and silent when all is present.
+# With the argument "bench", also what make bench needs.
 #
 # Prints nothing; the resolved values are written to $IOX_CACHE/env.mk so
 # that make can include them:
@@ -27,6 +28,9 @@ SUDO=
 HOST_PKGS="qemu-system-x86 sparse busybox-static cpio flex bison bc
 	libelf-dev libssl-dev dwarves kmod xz-utils rsync perl python3
 	gcc make libc6-dev git python3-ply python3-git"
+# `bootstrap.sh bench` adds what only make bench needs: gnuplot draws the
+# report's plot.
+[ "${1:-}" = bench ] && HOST_PKGS="$HOST_PKGS gnuplot-nox"
 
 missing_pkgs() {
 	local p

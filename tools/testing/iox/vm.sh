@@ -44,6 +44,10 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 		echo "-M q35 -smp 2 -device amd-iommu,intremap=off" \
 			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
 			"-device nvme,drive=nvm,serial=iox0,addr=0x11|$IOX_OFF" ;;
+	bench-*)	# make bench: one machine; the mode picks the DMA ops
+		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48 $IOX_EDU" \
+			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
+			"-device nvme,drive=nvm,serial=iox0,addr=0x11|$(vm_bench_args "$1")" ;;
 	amdvi | amdvi-dma | amdvi-dma-polled | vfio-amdvi | demo-amdvi)
 		echo "-M q35 -device amd-iommu,intremap=off $IOX_EDU|$IOX_OFF" ;;
 	vtd-owned)	# the kernel's interrupt remapping takes the unit
@@ -54,6 +58,16 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 			"$IOX_EDU|intel_iommu=off intremap=off" ;;
 	*)
 		return 1 ;;
+	esac
+}
+
+# vm_bench_args bench-MODE: the kernel arguments of a make bench mode.
+vm_bench_args() {
+	case ${1#bench-} in
+	iox-*) echo "$IOX_OFF" ;;
+	kernel-strict) echo "intel_iommu=on iommu.passthrough=0 iommu.strict=1 amd_iommu=off intremap=off" ;;
+	kernel-lazy) echo "intel_iommu=on iommu.passthrough=0 iommu.strict=0 amd_iommu=off intremap=off" ;;
+	*) echo "$IOX_OFF" ;;	# direct: the unit stays off
 	esac
 }
 
@@ -129,7 +143,7 @@ vm_run() {
 		helper=$!
 	fi
 	case $scenario in
-	vtd-nvme* | amdvi-nvme* | demo) rm -f "$IOX_BUILD/vmtest-nvme.img"
+	vtd-nvme* | amdvi-nvme* | demo | bench-*) rm -f "$IOX_BUILD/vmtest-nvme.img"
 		truncate -s 64M "$IOX_BUILD/vmtest-nvme.img" ;;
 	vtd-virtio*) rm -f "$IOX_BUILD/vmtest-disk.img"
 		truncate -s 64M "$IOX_BUILD/vmtest-disk.img" ;;

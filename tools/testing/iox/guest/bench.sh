@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench, in the VM: one configuration of the DMA-API and NVMe
+# benchmarks, named by the scenario bench-MODE (vm.sh picks the machine and
+# the kernel arguments): iox-strict and iox-lazy (iox DMA domains, the
+# kernel's intel-iommu off), kernel-strict and kernel-lazy (the kernel's
+# own intel-iommu, iommu.strict=1/0), direct (no IOMMU: dma-direct).  The
+# same QEMU machine every time: intel-iommu, edu at 00:10.0, an NVMe disk
+# at 00:11.0, 2 CPUs.
+#
+# iox_dma_bench times map+unmap through the DMA API on edu; then 32 MiB of
+# 4 KiB O_DIRECT reads from the disk, bracketed by "iox-bench: start" and
+# "iox-bench: stop" so that the host counts QEMU's invalidation
+# descriptors in between.  Results are "# bench-vm: ..." lines.
+
+m=/lib/modules/iox
+s=/lib/modules/stock
+mode=${scenario#bench-}
+blocks=8192
+
+ktap_plan 4
+# For the report: which kernel this is.
+echo "# $(cat /proc/version)"
+case $mode in
+iox-*)
+	lazy=0
+	[ "$mode" = iox-lazy ] && lazy=1
+	ktap_check "iox loads (dma_lazy=$lazy)" \
+		sh -c "insmod $m/iox.ko dma_lazy=$lazy && insmod $m/iox-intel.ko"
+	;;
+*)
+	ktap_check "no iox ($mode: $(cat /sys/class/iommu/*/intel-iommu/version 2>/dev/null |
+		head -n 1 | sed 's/^/intel-iommu /'))" true
+	;;
+esac
+bad=0
+for mod in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
+	insmod "$s/$mod.ko" || { echo "# $mod did not load"; bad=1; }
+done
+ktap_result $bad "the stock nvme driver loads"
+
+ktap_check "DMA API benchmark on edu" insmod $m/iox_dma_bench.ko
+dmesg | sed -n 's/.*iox-dma-bench: \(.*\)/\1/p' | sed "s/^# bench-vm: dma /# bench-vm: dma $mode /"
+
+nvme_read() {
+	i=0
+	while [ ! -b /dev/nvme0n1 ] && [ $i -lt 150 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo "iox-bench: start"
+	sleep 2
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=$blocks iflag=direct 2>/dev/null ||
+		return 1
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	# Deferred flushes of a lazy mode fall due within its timeout.
+	sleep 1
+	echo "iox-bench: stop"
+	sleep 2
+	echo "# bench-vm: nvme $mode ms $(echo "$t0 $t1" | awk '{ printf "%d", ($2 - $1) * 1000 }')"
+}
+ktap_check "32 MiB of O_DIRECT 4K reads from the NVMe disk" nvme_read

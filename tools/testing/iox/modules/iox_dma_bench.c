@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench module: times the DMA API on QEMU's edu device (1234:11e8)
+ * with whatever DMA ops the device has: an iox DMA domain (iox loaded, the
+ * domain given when this driver binds), the kernel's own intel-iommu
+ * (booted with intel_iommu=on) or dma-direct (no IOMMU).  It uses no iox
+ * symbol, so the same module measures every configuration.
+ *
+ * At probe, for map+unmap of one 4K page, of 64K and of a 16-entry
+ * scatterlist of 4K pages, on one CPU and then on every online CPU at
+ * once, each thread times pairs for up to BENCH_PAIRS or BENCH_MAX_NS;
+ * the figure is ns per pair (all threads' time over all their pairs).
+ * Lines "iox-dma-bench: # bench-vm: dma SHAPE CPUS NS", printed with
+ * KERN_INFO: the guest script passes them on from dmesg.
+ */
+#define pr_fmt(fmt) "iox-dma-bench: " fmt
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#define BENCH_PAIRS	4096
+#define BENCH_MAX_NS	(NSEC_PER_SEC / 2)
+#define BENCH_SG	16
+
+enum bench_shape { SHAPE_4K, SHAPE_64K, SHAPE_SG, SHAPES };
+
+static const char * const shape_names[SHAPES] = { "4K", "64K", "sg16x4K" };
+
+/**
+ * struct bench_run - one shape on some CPUs at once
+ * @dev: the device whose DMA ops are timed
+ * @shape: what each pair maps
+ * @threads: threads still running
+ * @failed: pairs whose map failed
+ * @ns: the threads' time, summed
+ * @pairs: the pairs they completed
+ * @done: completed when the last thread is done
+ */
+struct bench_run {
+	struct device *dev;
+	enum bench_shape shape;
+	atomic_t threads;
+	atomic_t failed;
+	atomic64_t ns;
+	atomic64_t pairs;
+	struct completion done;
+};
+
+/* One map+unmap of @shape from @buf (64K, page aligned); false if it failed. */
+static bool bench_pair(struct bench_run *run, void *buf, struct scatterlist *sg)
+{
+	dma_addr_t addr;
+	int n;
+
+	switch (run->shape) {
+	case SHAPE_SG:
+		n = dma_map_sg(run->dev, sg, BENCH_SG, DMA_BIDIRECTIONAL);
+		if (!n)
+			return false;
+		dma_unmap_sg(run->dev, sg, BENCH_SG, DMA_BIDIRECTIONAL);
+		return true;
+	default:
+		addr = dma_map_single(run->dev, buf, run->shape == SHAPE_4K ? SZ_4K : SZ_64K,
+				      DMA_BIDIRECTIONAL);
+		if (dma_mapping_error(run->dev, addr))
+			return false;
+		dma_unmap_single(run->dev, addr, run->shape == SHAPE_4K ? SZ_4K : SZ_64K,
+				 DMA_BIDIRECTIONAL);
+		return true;
+	}
+}
+
+static int bench_thread(void *data)
+{
+	struct bench_run *run = data;
+	struct scatterlist sg[BENCH_SG];
+	void *buf = kmalloc(SZ_64K, GFP_KERNEL);
+	u64 start, ns = 0, pairs = 0;
+	unsigned int i;
+
+	if (buf) {
+		sg_init_table(sg, BENCH_SG);
+		for (i = 0; i < BENCH_SG; i++)
+			sg_set_buf(&sg[i], buf + i * SZ_4K, SZ_4K);
+		start = ktime_get_ns();
+		while (pairs < BENCH_PAIRS && ns < BENCH_MAX_NS) {
+			if (!bench_pair(run, buf, sg)) {
+				atomic_inc(&run->failed);
+				break;
+			}
+			if (!(++pairs % 64)) {
+				cond_resched();
+				ns = ktime_get_ns() - start;
+			}
+		}
+		ns = ktime_get_ns() - start;
+		kfree(buf);
+	} else {
+		atomic_inc(&run->failed);
+	}
+	atomic64_add(ns, &run->ns);
+	atomic64_add(pairs, &run->pairs);
+	if (atomic_dec_and_test(&run->threads))
+		complete(&run->done);
+	return 0;
+}
+
+/* Run @shape on one CPU or on all; print ns per pair.  Return: 0 or -errno. */
+static int bench_shape(struct device *dev, enum bench_shape shape, bool all)
+{
+	struct bench_run run = { .dev = dev, .shape = shape };
+	unsigned int cpu, nr = all ? num_online_cpus() : 1;
+	u64 pairs;
+
+	atomic_set(&run.threads, nr);
+	init_completion(&run.done);
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		if (!nr--)
+			break;
+		t = kthread_create(bench_thread, &run, "iox-dma-bench/%u", cpu);
+		if (IS_ERR(t)) {
+			/* The threads started so far still complete @run. */
+			if (atomic_sub_and_test(nr + 1, &run.threads))
+				complete(&run.done);
+			wait_for_completion(&run.done);
+			return PTR_ERR(t);
+		}
+		kthread_bind(t, cpu);
+		wake_up_process(t);
+	}
+	wait_for_completion(&run.done);
+	pairs = atomic64_read(&run.pairs);
+	if (atomic_read(&run.failed) || !pairs)
+		return -EIO;
+	pr_info("# bench-vm: dma %s %s %llu\n", shape_names[shape], all ? "all-cpus" : "1-cpu",
+		div64_u64(atomic64_read(&run.ns), pairs));
+	return 0;
+}
+
+static int iox_dma_bench_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	enum bench_shape shape;
+	int ret, all;
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	for (all = 0; all < 2; all++) {
+		for (shape = 0; shape < SHAPES; shape++) {
+			ret = bench_shape(&pdev->dev, shape, all);
+			if (ret) {
+				pr_err("%s failed: %d\n", shape_names[shape], ret);
+				return ret;
+			}
+		}
+	}
+	pr_info("done\n");
+	return 0;
+}
+
+static void iox_dma_bench_remove(struct pci_dev *pdev)
+{
+}
+
+static const struct pci_device_id iox_dma_bench_ids[] = {
+	{ PCI_DEVICE(0x1234, 0x11e8) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, iox_dma_bench_ids);
+
+static struct pci_driver iox_dma_bench_driver = {
+	.name = "iox_dma_bench",
+	.id_table = iox_dma_bench_ids,
+	.probe = iox_dma_bench_probe,
+	.remove = iox_dma_bench_remove,
+};
+module_pci_driver(iox_dma_bench_driver);
+
+MODULE_DESCRIPTION("make bench: the DMA API's map+unmap cost on edu, whatever its DMA ops");
+MODULE_LICENSE("GPL");
