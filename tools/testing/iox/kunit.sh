@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kunit.sh uml|qemu: the KUnit tiers, run by kunit.py in the overlaid tree.
-#   uml:  the logic suites on UML with lockdep and KASAN
-#         (drivers/iommu/iox/tests/.kunitconfig)
+#   uml:  the logic suites on UML with lockdep and KASAN, and the
+#         benchmarks once on tiny sizes (drivers/iommu/iox/tests/.kunitconfig)
 #   qemu: iox built in to an x86_64 kernel, booted on q35 once with emulated
 #         VT-d and once with AMD-Vi, edu at 00:10.0, running the hardware
 #         suites (iox-hw-*; the logic suites run on UML), and once more
@@ -41,7 +41,10 @@ uml)
 	build=$IOX_BUILD/kunit-uml
 	mkdir -p "$build"
 	rm -f "$build/test.log"
+	# The benchmarks run once on tiny sizes (quick=1), so that their
+	# code cannot rot; make bench measures.
 	"${kunit[@]}" run --kunitconfig drivers/iommu/iox/tests/.kunitconfig \
+		--kernel_args pgtable_bench.quick=1 --kernel_args iova_bench.quick=1 \
 		--build_dir "$build" --jobs "$jobs" --timeout 600 \
 		>"$IOX_BUILD/kunit-uml.out" 2>&1 || true
 	judge kunit-uml "$build" "$IOX_BUILD/kunit-uml.out"

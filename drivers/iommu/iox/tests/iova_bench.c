@@ -33,6 +33,16 @@
 #define BENCH_ROUNDS	5	/* odd, for a median */
 #define BENCH_WARMUP	256	/* pairs before the clock starts */
 
+/*
+ * For make check: every figure on tiny sizes, so that the code runs; no
+ * figure means anything then.
+ */
+static bool quick;
+module_param(quick, bool, 0444);
+MODULE_PARM_DESC(quick, "tiny sizes, for make check: the code runs, no figure means anything");
+
+#define BENCH_QUICK_DIV	1024	/* iterations and live ranges, divided */
+
 /* A "# bench: " diagnostic line, which make bench collects. */
 #define bench_print(test, fmt, ...) \
 	kunit_log(KERN_INFO, test, KUNIT_SUBTEST_INDENT "# bench: " fmt, ##__VA_ARGS__)
@@ -115,13 +125,18 @@ static int bench_thread_fn(void *data)
 	struct bench_thread *t = data;
 	struct bench_ctx *ctx = t->ctx;
 	unsigned long iters = bench_iters[ctx->kind], nr_live = 0, done, i, pfn;
+	unsigned long live = BENCH_LIVE;
 	unsigned long *live_pfn = NULL, *live_n = NULL;
 	struct rnd_state rnd;
 	u64 start, ns;
 
+	if (quick) {
+		iters /= BENCH_QUICK_DIV;
+		live /= BENCH_QUICK_DIV;
+	}
 	prandom_seed_state(&rnd, 42 + t->idx);
 	if (ctx->kind == BENCH_WS_MIXED || ctx->kind == BENCH_WS_MISS) {
-		nr_live = BENCH_LIVE / ctx->nr_threads;
+		nr_live = live / ctx->nr_threads;
 		live_pfn = kcalloc(nr_live, sizeof(*live_pfn), GFP_KERNEL);
 		live_n = kcalloc(nr_live, sizeof(*live_n), GFP_KERNEL);
 		if (!live_pfn || !live_n)
@@ -403,7 +418,7 @@ static unsigned int frag_time(struct frag_ctx *f, struct rnd_state *rnd)
 	u64 start = ktime_get_ns(), t0;
 	unsigned int op;
 
-	for (op = 0; op < FRAG_OPS; op++) {
+	for (op = 0; op < (quick ? FRAG_OPS / BENCH_QUICK_DIV : FRAG_OPS); op++) {
 		unsigned long slot = prandom_u32_state(rnd) % f->slots;
 		unsigned long n = frag_size(rnd), pfn;
 		bool ok;
@@ -476,7 +491,7 @@ static void iova_bench_fragmented(struct kunit *test)
 	unsigned int timed[FRAG_KINDS], l, k;
 	struct frag_ctx *f;
 
-	if (IS_ENABLED(CONFIG_UML))
+	if (IS_ENABLED(CONFIG_UML) && !quick)
 		kunit_skip(test, "UML's clock cannot time one allocation");
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
@@ -484,10 +499,11 @@ static void iova_bench_fragmented(struct kunit *test)
 	bench_print(test,
 		    "iova fragmented: ns per allocation, 1 thread, median and worst of up to %u, after a random free\n",
 		    FRAG_OPS);
-	for (l = 0; l < ARRAY_SIZE(lives); l++) {
+	for (l = 0; l < (quick ? 1 : ARRAY_SIZE(lives)); l++) {
 		for (k = 0; k < FRAG_KINDS; k++) {
 			f->kind = k;
-			frag_run(test, f, lives[l], &med[k], &worst[k], &timed[k]);
+			frag_run(test, f, quick ? lives[l] / BENCH_QUICK_DIV : lives[l],
+				 &med[k], &worst[k], &timed[k]);
 		}
 		for (k = FRAG_TREE; k < FRAG_KINDS; k++) {
 			r = div64_u64(med[FRAG_IOX] * 100, max_t(u64, med[k], 1));

@@ -48,6 +48,10 @@ struct io_pgtable_ops;
 #define BENCH_ROUNDS_1G		11
 #define BENCH_CHUNKS_1G		(SZ_1G / SZ_2M)
 
+static bool quick;
+module_param(quick, bool, 0444);
+MODULE_PARM_DESC(quick, "one round of each shape, for make check: the code runs, no figure means anything");
+
 /* A "# bench: " diagnostic line, which make bench collects. */
 #define bench_print(test, fmt, ...) \
 	kunit_log(KERN_INFO, test, KUNIT_SUBTEST_INDENT "# bench: " fmt, ##__VA_ARGS__)
@@ -444,6 +448,9 @@ static void bench_pgtable(struct kunit *test)
 
 	for (shape = 0; shape < SHAPES; shape++) {
 		unsigned int rounds = shape == SHAPE_1G ? BENCH_ROUNDS_1G : BENCH_ROUNDS;
+
+		if (quick)
+			rounds = 1;
 
 		for (round = 0; round < rounds; round++) {
 			for (i = 0; i < nr_impls; i++) {
