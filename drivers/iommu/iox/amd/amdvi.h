@@ -165,6 +165,8 @@ enum iox_amdvi_inv {
  * @nr_waits: COMPLETION_WAITs submitted (one per batch)
  * @nr_timeouts: batches that did not complete in time
  * @nr_inv: invalidation commands submitted, by enum iox_amdvi_inv
+ * @inject_errors: tests: batches still to fail (see
+ *	iox_amdvi_inject_cmd_errors())
  */
 struct iox_amdvi_cmdbuf {
 	raw_spinlock_t lock;
@@ -176,6 +178,7 @@ struct iox_amdvi_cmdbuf {
 	u64 nr_waits;
 	u64 nr_timeouts;
 	u64 nr_inv[AMDVI_INV_NR];
+	atomic_t inject_errors;
 };
 
 /* Event codes of the event log (AMD IOMMU spec, 2.5). */
@@ -329,6 +332,7 @@ int iox_amdvi_inv_domain(struct iox_amdvi_unit *amdvi, u16 domid);
 int iox_amdvi_inv_range(struct iox_amdvi_unit *amdvi, u16 domid, u64 start, u64 end,
 			bool pde);
 int iox_amdvi_inv_all(struct iox_amdvi_unit *amdvi);
+void iox_amdvi_inject_cmd_errors(struct iox_amdvi_unit *amdvi, int n);
 struct iox_amdvi_cmd iox_amdvi_cmd_inv_pages(u16 domid, u64 addr, unsigned int order,
 					     bool pde);
 

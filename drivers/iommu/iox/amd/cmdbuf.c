@@ -52,6 +52,7 @@ int iox_amdvi_cmdbuf_alloc(struct iox_amdvi_unit *amdvi)
 		return -ENOMEM;
 	}
 	raw_spin_lock_init(&cmd->lock);
+	atomic_set(&cmd->inject_errors, 0);
 	cmd->ring = page_address(page);
 	cmd->tail = 0;
 	cmd->seq = 0;
@@ -104,6 +105,20 @@ static void iox_amdvi_cmd_timeout(struct iox_amdvi_unit *amdvi, const char *what
 }
 
 /**
+ * iox_amdvi_inject_cmd_errors() - make a unit's next command batches fail
+ * @amdvi: the unit
+ * @n: how many of its next submissions fail (0 stops)
+ *
+ * For tests of the error paths: such a batch is not submitted at all and
+ * fails with -EIO, as if the unit had stopped on it.
+ */
+void iox_amdvi_inject_cmd_errors(struct iox_amdvi_unit *amdvi, int n)
+{
+	atomic_set(&amdvi->cmd.inject_errors, n);
+}
+EXPORT_SYMBOL_NS_GPL(iox_amdvi_inject_cmd_errors, IOX_TEST);
+
+/**
  * iox_amdvi_cmd_submit() - submit commands and wait for their completion
  * @amdvi: the unit, with the command buffer enabled
  * @cmds: the commands
@@ -116,7 +131,8 @@ static void iox_amdvi_cmd_timeout(struct iox_amdvi_unit *amdvi, const char *what
  * Return: 0; -EINVAL for too many commands or no command buffer;
  * -ETIMEDOUT if the ring had no room within a second (nothing was queued)
  * or the wait did not complete within a second (the commands may or may
- * not have been carried out).
+ * not have been carried out); -EIO, with nothing queued, for a batch a
+ * test made fail (iox_amdvi_inject_cmd_errors()).
  */
 int iox_amdvi_cmd_submit(struct iox_amdvi_unit *amdvi, const struct iox_amdvi_cmd *cmds,
 			 unsigned int n)
@@ -132,6 +148,9 @@ int iox_amdvi_cmd_submit(struct iox_amdvi_unit *amdvi, const struct iox_amdvi_cm
 
 	if (!cmd->ring || n > AMDVI_CMD_ENTRIES - 2)
 		return -EINVAL;
+	if (atomic_read(&cmd->inject_errors) > 0 &&
+	    atomic_dec_if_positive(&cmd->inject_errors) >= 0)
+		return -EIO;
 
 	raw_spin_lock_irqsave(&cmd->lock, flags);
 	deadline = ktime_add_ns(ktime_get(), AMDVI_CMD_TIMEOUT_NS);

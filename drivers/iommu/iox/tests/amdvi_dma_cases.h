@@ -29,10 +29,16 @@ static void iox_amdvi_dma_scan(struct iox_dma_test *t)
 	iox_amdvi_event_poll(t_amdvi(t));
 }
 
+static void iox_amdvi_dma_inject(struct iox_dma_test *t, int n)
+{
+	iox_amdvi_inject_cmd_errors(t_amdvi(t), n);
+}
+
 static const struct iox_dma_backend iox_amdvi_dma_backend = {
 	.prefix = "ivhd",
 	.scan = iox_amdvi_dma_scan,
 	.reports_faults = false,
+	.inject_inv_errors = iox_amdvi_dma_inject,
 };
 
 /* The device table entry of edu, both quadwords. */

@@ -61,6 +61,7 @@ AMDVI_DMA_CASE(event_log, iox_amdvi_dma_case_event_log)
 AMDVI_DMA_CASE(event_irq, iox_amdvi_dma_case_event_irq)
 AMDVI_DMA_CASE(dma_api_strict, iox_dma_case_dma_api_strict)
 AMDVI_DMA_CASE(dma_api_lazy, iox_dma_case_dma_api_lazy)
+AMDVI_DMA_CASE(sync_error_keeps_tables, iox_dma_case_sync_error_keeps_tables)
 AMDVI_DMA_CASE(attach_race, iox_dma_case_attach_race)
 AMDVI_DMA_CASE(attach_detach_stress, iox_dma_case_attach_detach_stress)
 AMDVI_DMA_CASE(unbind_blocks, iox_dma_case_unbind_blocks)
@@ -78,6 +79,7 @@ static struct kunit_case iox_amdvi_dma_cases[] = {
 	KUNIT_CASE(amdvi_dma_event_irq),
 	KUNIT_CASE(amdvi_dma_dma_api_strict),
 	KUNIT_CASE(amdvi_dma_dma_api_lazy),
+	KUNIT_CASE(amdvi_dma_sync_error_keeps_tables),
 	KUNIT_CASE(amdvi_dma_attach_race),
 	KUNIT_CASE(amdvi_dma_attach_detach_stress),
 	KUNIT_CASE(amdvi_dma_unbind_blocks),

@@ -46,11 +46,14 @@ struct iox_dma_test;
  * @reports_faults: the (emulated) hardware reports DMA faults; QEMU 7.2's
  *	amd-iommu does not (its event log stays empty, shared/QEMU.md), so
  *	there a fault shows only as data that did not move
+ * @inject_inv_errors: make the unit's next @n invalidation batches fail (0
+ *	stops); NULL if the backend cannot
  */
 struct iox_dma_backend {
 	const char *prefix;
 	void (*scan)(struct iox_dma_test *t);
 	bool reports_faults;
+	void (*inject_inv_errors)(struct iox_dma_test *t, int n);
 };
 
 /**
@@ -333,6 +336,22 @@ static void iox_dma_case_unmapped_faults(struct iox_dma_test *t)
 	T_CHECK(t, !t_dma_out(t, SZ_2M), "DMA out");
 	T_CHECK(t, !memchr_inv(t_page(t, 2), 0, T_LEN), "the faulting read did not read zeros");
 	iox_unmap(t->domain, SZ_2M, SZ_4K);
+}
+
+/*
+ * DMA out of the device to @iova, which nothing maps any more, @what
+ * happened: it must not land in page @page (and must fault, where the
+ * hardware reports faults).
+ */
+static void t_check_gone(struct iox_dma_test *t, u64 iova, unsigned int page, const char *what)
+{
+	int before = t->faults;
+
+	memset(t_page(t, page), 0, PAGE_SIZE);
+	T_CHECK(t, !t_dma_out(t, iova), "DMA %s", what);
+	T_CHECK(t, !memchr_inv(t_page(t, page), 0, PAGE_SIZE), "DMA to %#llx landed %s", iova,
+		what);
+	t_check_fault(t, before, __LINE__, what);
 }
 
 /* Warm the IOTLB for @iova, unmap @unmap_len at @unmap_iova, DMA again. */
@@ -621,6 +640,45 @@ leave:
 	t_dma_api_leave(t);
 }
 
+/*
+ * An invalidation that fails (the backend's inject_inv_errors hook: on
+ * VT-d an invalid descriptor makes the hardware report IQE, or without a
+ * queue the invalidation is skipped; on AMD-Vi the command batch is not
+ * submitted): the strict unmap reports it, and the page-table pages the
+ * unmap emptied are kept, not freed, until a domain-wide flush succeeds.
+ * That flush really invalidates: DMA to the old IOVA does not land (and
+ * faults, where the hardware reports faults) afterwards.
+ */
+static void iox_dma_case_sync_error_keeps_tables(struct iox_dma_test *t)
+{
+	const u64 iova = SZ_1G;	/* 512 4K pages fill one leaf table */
+	ssize_t ret;
+	bool ok;
+
+	if (!t->be->inject_inv_errors) {
+		t_skip(t, "the backend cannot make an invalidation fail");
+		return;
+	}
+	t_load_buffer(t, 0, SZ_1M, 0x6b);
+	/* Physical address off 2M alignment: 4K pages only. */
+	ok = !iox_map(t->domain, iova, t_phys(t, 1), SZ_2M, IOX_PROT_WRITE, GFP_KERNEL);
+	if (!T_CHECK(t, ok, "map 512 pages"))
+		return;
+	if (!T_CHECK(t, t_lands(t, iova, 1, 0x6b), "warm-up DMA did not land"))
+		return;
+	t->be->inject_inv_errors(t, 1);
+	ret = iox_unmap(t->domain, iova, SZ_2M);
+	t->be->inject_inv_errors(t, 0);
+	T_CHECK(t, ret == -EIO, "unmap with a failing invalidation gave %zd, not -EIO", ret);
+	/* The leaf table, emptied by an unmap of its whole span. */
+	T_CHECK(t, atomic_long_read(&t->domain->nr_kept_pages) > 0,
+		"the page-table pages the unmap emptied were not kept");
+	T_CHECK(t, !iox_flush_all(t->domain), "flush after the failure");
+	T_CHECK(t, !atomic_long_read(&t->domain->nr_kept_pages),
+		"kept pages not released by a successful flush");
+	t_check_gone(t, iova, 1, "after the flush (a stale IOTLB entry)");
+}
+
 #define T_RACE_IOVA	SZ_256M
 
 /* In the attach, once edu's device entry points at the domain's table. */
@@ -642,8 +700,8 @@ static void t_attach_live(void *data)
 static void iox_dma_case_attach_race(struct iox_dma_test *t)
 {
 	struct device *dev = &t->edu.pdev->dev;
-	int before, ret;
 	bool ok;
+	int ret;
 
 	t_load_buffer(t, 0, SZ_1M, 0x2d);
 	if (!T_CHECK(t, !iox_detach_device(t->domain, dev), "detach"))
@@ -658,12 +716,8 @@ static void iox_dma_case_attach_race(struct iox_dma_test *t)
 	T_CHECK(t, t->race_landed, "DMA in the middle of the attach did not land");
 	T_CHECK(t, t->race_unmapped == SZ_4K, "unmap in the attach gave %zd",
 		t->race_unmapped);
-	before = t->faults;
-	memset(t_page(t, 1), 0, PAGE_SIZE);
-	T_CHECK(t, !t_dma_out(t, T_RACE_IOVA), "DMA after the attach");
-	T_CHECK(t, !memchr_inv(t_page(t, 1), 0, PAGE_SIZE),
-		"DMA landed after the unmap: the sync during the attach missed the unit");
-	t_check_fault(t, before, __LINE__, "a DMA after the unmap");
+	t_check_gone(t, T_RACE_IOVA, 1,
+		     "after the unmap in the attach (the sync missed the unit)");
 }
 
 /**

@@ -20,10 +20,16 @@ static void iox_vtd_dma_scan(struct iox_dma_test *t)
 	iox_vtd_fault_poll(t_vtd(t));
 }
 
+static void iox_vtd_dma_inject(struct iox_dma_test *t, int n)
+{
+	iox_vtd_inject_inv_errors(t_vtd(t), n);
+}
+
 static const struct iox_dma_backend iox_vtd_dma_backend = {
 	.prefix = "dmar",
 	.scan = iox_vtd_dma_scan,
 	.reports_faults = true,
+	.inject_inv_errors = iox_vtd_dma_inject,
 };
 
 /*
@@ -178,45 +184,6 @@ static void iox_dma_case_qi_recovery(struct iox_dma_test *t)
 	if (!T_CHECK(t, ok, "map"))
 		return;
 	t_unmap_then_fault(t, SZ_8M, 1, SZ_8M, SZ_4K);
-}
-
-/*
- * An invalidation that fails (an injected invalid descriptor makes the
- * hardware report IQE; without a queue the invalidation is skipped): the
- * strict unmap reports it, and the page-table pages the unmap emptied are
- * kept, not freed, until a domain-wide flush succeeds.  That flush really
- * invalidates: DMA to the old IOVA faults afterwards.
- */
-static void iox_dma_case_sync_error_keeps_tables(struct iox_dma_test *t)
-{
-	const u64 iova = SZ_1G;	/* 512 4K pages fill one leaf table */
-	ssize_t ret;
-	int before;
-	bool ok;
-
-	t_load_buffer(t, 0, SZ_1M, 0x6b);
-	/* Physical address off 2M alignment: 4K pages only. */
-	ok = !iox_map(t->domain, iova, t_phys(t, 1), SZ_2M, IOX_PROT_WRITE, GFP_KERNEL);
-	if (!T_CHECK(t, ok, "map 512 pages"))
-		return;
-	if (!T_CHECK(t, t_lands(t, iova, 1, 0x6b), "warm-up DMA did not land"))
-		return;
-	iox_vtd_inject_inv_errors(t_vtd(t), 1);
-	ret = iox_unmap(t->domain, iova, SZ_2M);
-	iox_vtd_inject_inv_errors(t_vtd(t), 0);
-	T_CHECK(t, ret == -EIO, "unmap with a failing invalidation gave %zd, not -EIO", ret);
-	/* The leaf table, emptied by an unmap of its whole span. */
-	T_CHECK(t, atomic_long_read(&t->domain->nr_kept_pages) > 0,
-		"the page-table pages the unmap emptied were not kept");
-	T_CHECK(t, !iox_flush_all(t->domain), "flush after the failure");
-	T_CHECK(t, !atomic_long_read(&t->domain->nr_kept_pages),
-		"kept pages not released by a successful flush");
-	before = t->faults;
-	memset(t_page(t, 1), 0, PAGE_SIZE);
-	T_CHECK(t, !t_dma_out(t, iova), "DMA after the flush");
-	T_CHECK(t, !memchr_inv(t_page(t, 1), 0, PAGE_SIZE),
-		"DMA still landed after the flush: stale IOTLB entry");
-	T_CHECK(t, t_faulted(t, before), "no fault after the flush");
 }
 
 /*

@@ -50,6 +50,7 @@ static const struct {
 	{ "event_irq", iox_amdvi_dma_case_event_irq },
 	{ "dma_api_strict", iox_dma_case_dma_api_strict },
 	{ "dma_api_lazy", iox_dma_case_dma_api_lazy },
+	{ "sync_error_keeps_tables", iox_dma_case_sync_error_keeps_tables },
 	{ "attach_race", iox_dma_case_attach_race },
 	{ "attach_detach_stress", iox_dma_case_attach_detach_stress },
 	{ "unbind_blocks", iox_dma_case_unbind_blocks },
