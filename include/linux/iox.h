@@ -246,6 +246,9 @@ struct iox_pgtable_info {
  *	uses the new state, or a negative errno.  Backends also apply that
  *	choice when a device is detached and at bring-up.  May be NULL: the
  *	unit cannot block a device.
+ * @direct_regions: call @fn with the first and last byte of each memory
+ *	region that firmware may DMA to for @dev at any time (VT-d RMRR), which
+ *	every domain of @dev must map 1:1; NULL if the backend knows none
  */
 struct iox_unit_ops {
 	struct module *owner;
@@ -253,6 +256,8 @@ struct iox_unit_ops {
 	bool (*serves)(struct iox_unit *unit, struct device *dev);
 	struct iox_domain *(*domain_alloc)(struct iox_unit *unit);
 	int (*release_dev)(struct iox_unit *unit, struct device *dev);
+	void (*direct_regions)(struct iox_unit *unit, struct device *dev,
+			       void (*fn)(u64 start, u64 last, void *data), void *data);
 };
 
 /**

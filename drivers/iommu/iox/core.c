@@ -341,11 +341,13 @@ static int __init iox_init(void)
 {
 	iox_debugfs_init();
 	iox_dma_init();
+	iox_iommu_init();
 	return 0;
 }
 
 static void __exit iox_exit(void)
 {
+	iox_iommu_exit();
 	iox_dma_exit();
 	iox_debugfs_exit();
 }

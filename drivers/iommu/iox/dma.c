@@ -21,6 +21,11 @@
  * the blocked state (iox_device_set_blocked(): its DMA reaches nothing, as
  * in the kernel's blocking domain) and the domain, its IOVA allocator,
  * page tables and flush queue are freed; the next bind gets a new domain.
+ * Devices that the unit's registration with the kernel's IOMMU API put in
+ * an IOMMU group are not this notifier's business: their group's default
+ * domain decides, and iommu_api.c serves DMA-type ones with the same
+ * domains, ops, policy and blocking (iox_dma_domain_alloc(),
+ * iox_dma_set_ops(), iox_dma_dev_lazy()).
  *
  * The fast path finds the domain in O(1) (iox_device_domain()) and takes
  * no lock of the DMA layer: map and unmap run on every CPU at once.
@@ -105,7 +110,7 @@ module_param_cb(dma_policy, &dma_policy_ops, &dma_policy, 0644);
 MODULE_PARM_DESC(dma_policy, "per-device policy over dma_lazy, for DMA domains made after the change: <device>=strict|lazy[,...], e.g. 0000:00:11.0=lazy");
 
 /* The policy dma_policy, or else dma_lazy, gives @dev. */
-static bool dev_lazy(struct device *dev)
+bool iox_dma_dev_lazy(struct device *dev)
 {
 	enum iox_dma_policy policy = IOX_DMA_DEFAULT;
 
@@ -131,11 +136,13 @@ MODULE_PARM_DESC(fq_timeout_ms, "lazy DMA domains: the longest an unmap waits fo
  * struct iox_dma_domain - what the DMA layer keeps for a device's domain
  * @domain: the iox domain the device is attached to
  * @iovad: where its IOVAs come from
+ * @prev_ops: the device's DMA ops before iox_dma_attach()
  * @lazy: unmaps go through the domain's flush queue
  */
 struct iox_dma_domain {
 	struct iox_domain *domain;
 	struct iox_iova_domain iovad;
+	const struct dma_map_ops *prev_ops;
 	bool lazy;
 };
 
@@ -509,6 +516,120 @@ static int dma_domain_init(struct device *dev, struct iox_dma_domain *dd,
 }
 
 /**
+ * iox_dma_domain_alloc() - an iox DMA domain for a device, not attached
+ * @dev: the device, behind an iox unit
+ * @lazy: its unmaps are to be invalidated lazily (strict where the unit
+ *	cannot defer)
+ *
+ * The domain has an IOVA allocator with the MSI window and @dev's host
+ * bridge windows reserved.
+ *
+ * Return: the domain; ERR_PTR(-ENODEV) if no iox unit serves @dev,
+ * -EINVAL for bad flush-queue bounds (module parameters), -ENOMEM, or the
+ * backend's error.
+ */
+struct iox_domain *iox_dma_domain_alloc(struct device *dev, bool lazy)
+{
+	struct iox_unit *unit = iox_unit_for_device(dev);
+	struct iox_dma_domain *dd;
+	struct iox_domain *domain;
+	int ret;
+
+	if (!unit)
+		return ERR_PTR(-ENODEV);
+	dd = kzalloc(sizeof(*dd), GFP_KERNEL);
+	domain = dd ? iox_domain_alloc(unit) : ERR_PTR(-ENOMEM);
+	/* A live domain pins the unit's backend by itself. */
+	iox_unit_put(unit);
+	if (IS_ERR(domain)) {
+		kfree(dd);
+		return domain;
+	}
+	dd->domain = domain;
+	ret = dma_domain_init(dev, dd, lazy);
+	if (ret) {
+		iox_domain_free(domain);
+		kfree(dd);
+		return ERR_PTR(ret);
+	}
+	WRITE_ONCE(domain->dma, dd);
+	return domain;
+}
+EXPORT_SYMBOL_NS_GPL(iox_dma_domain_alloc, IOX_TEST);
+
+/**
+ * iox_dma_domain_free() - free a domain of iox_dma_domain_alloc()
+ * @domain: the domain, no device attached
+ *
+ * Lazy unmaps still queued are flushed; the domain and its IOVAs go.
+ */
+void iox_dma_domain_free(struct iox_domain *domain)
+{
+	struct iox_dma_domain *dd = domain->dma;
+
+	iox_domain_free(domain);
+	iox_iova_domain_destroy(&dd->iovad);
+	kfree(dd);
+}
+EXPORT_SYMBOL_NS_GPL(iox_dma_domain_free, IOX_TEST);
+
+/**
+ * iox_dma_domain_map_direct() - map a region 1:1 in a DMA domain
+ * @domain: a domain of iox_dma_domain_alloc()
+ * @start: first byte, page aligned
+ * @last: last byte, the end of a page
+ *
+ * For memory firmware DMAs to behind the driver's back (VT-d RMRR): the
+ * IOVAs are reserved, so the DMA API never hands them out, and mapped
+ * read-write to the same physical addresses.
+ *
+ * Return: 0; -EINVAL for a misaligned or empty region, or iox_map()'s
+ * error (-ERANGE beyond the aperture).  The reservation may stay on
+ * failure; the domain is to be freed then.
+ */
+int iox_dma_domain_map_direct(struct iox_domain *domain, u64 start, u64 last)
+{
+	struct iox_dma_domain *dd = domain->dma;
+	int ret;
+
+	if (!PAGE_ALIGNED(start) || !PAGE_ALIGNED(last + 1) || last <= start)
+		return -EINVAL;
+	ret = iox_iova_reserve(&dd->iovad, start >> PAGE_SHIFT, last >> PAGE_SHIFT);
+	if (ret)
+		return ret;
+	return iox_map(domain, start, start, last - start + 1, IOX_PROT_READ | IOX_PROT_WRITE,
+		       GFP_KERNEL);
+}
+EXPORT_SYMBOL_NS_GPL(iox_dma_domain_map_direct, IOX_TEST);
+
+/**
+ * iox_dma_set_ops() - make a device's DMA API calls go to iox
+ * @dev: the device; its calls fail until it is attached to a DMA domain
+ */
+void iox_dma_set_ops(struct device *dev)
+{
+	set_dma_ops(dev, &iox_dma_ops);
+}
+EXPORT_SYMBOL_NS_GPL(iox_dma_set_ops, IOX_TEST);
+
+/**
+ * iox_dma_clear_ops() - give a device the kernel's direct DMA back
+ * @dev: the device; nothing changes unless its DMA ops are iox's
+ */
+void iox_dma_clear_ops(struct device *dev)
+{
+	if (get_dma_ops(dev) == &iox_dma_ops)
+		set_dma_ops(dev, NULL);
+}
+EXPORT_SYMBOL_NS_GPL(iox_dma_clear_ops, IOX_TEST);
+
+/* Whether devices get DMA domains when their driver binds (dma_attach). */
+bool iox_dma_enabled(void)
+{
+	return dma_attach;
+}
+
+/**
  * iox_dma_attach() - make a device's DMA API calls go through iox
  * @dev: the device, behind an iox unit, with no driver bound
  * @policy: strict or lazy invalidation of its unmaps; IOX_DMA_DEFAULT: what
@@ -524,45 +645,24 @@ static int dma_domain_init(struct device *dev, struct iox_dma_domain *dd,
  */
 int iox_dma_attach(struct device *dev, enum iox_dma_policy policy)
 {
-	struct iox_unit *unit = iox_unit_for_device(dev);
-	struct iox_dma_domain *dd;
 	struct iox_domain *domain;
 	bool lazy;
 	int ret;
 
-	if (!unit)
-		return -ENODEV;
-	lazy = policy == IOX_DMA_DEFAULT ? dev_lazy(dev) : policy == IOX_DMA_LAZY;
-	dd = kzalloc(sizeof(*dd), GFP_KERNEL);
-	domain = dd ? iox_domain_alloc(unit) : ERR_PTR(-ENOMEM);
-	/* A live domain pins the unit's backend by itself. */
-	iox_unit_put(unit);
-	if (IS_ERR(domain)) {
-		kfree(dd);
+	lazy = policy == IOX_DMA_DEFAULT ? iox_dma_dev_lazy(dev) : policy == IOX_DMA_LAZY;
+	domain = iox_dma_domain_alloc(dev, lazy);
+	if (IS_ERR(domain))
 		return PTR_ERR(domain);
-	}
-	dd->domain = domain;
-	ret = dma_domain_init(dev, dd, lazy);
-	if (ret)
-		goto free_domain;
-	WRITE_ONCE(domain->dma, dd);
 	ret = iox_attach_device(domain, dev);
-	if (ret)
-		goto free_iova;
+	if (ret) {
+		iox_dma_domain_free(domain);
+		return ret;
+	}
+	domain->dma->prev_ops = get_dma_ops(dev);
 	set_dma_ops(dev, &iox_dma_ops);
-	dev_info(dev, "iox: DMA domain %d, %s\n", domain->id, dd->lazy ? "lazy" : "strict");
+	dev_info(dev, "iox: DMA domain %d, %s\n", domain->id,
+		 domain->dma->lazy ? "lazy" : "strict");
 	return 0;
-
-free_iova:
-	WRITE_ONCE(domain->dma, NULL);
-	iox_domain_free(domain);
-	iox_iova_domain_destroy(&dd->iovad);
-	kfree(dd);
-	return ret;
-free_domain:
-	iox_domain_free(domain);
-	kfree(dd);
-	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_dma_attach);
 
@@ -571,8 +671,9 @@ EXPORT_SYMBOL_GPL(iox_dma_attach);
  * @dev: the device; its driver has no DMA mappings left (it is unbound)
  *
  * Lazy unmaps still queued are flushed; the domain and its IOVAs go.  The
- * device gets what its unit gives devices without a domain: pass-through,
- * or nothing if iox_device_set_blocked() blocked it.
+ * device gets back the DMA ops it had before iox_dma_attach(), and what its
+ * unit gives devices without a domain: pass-through, or nothing if
+ * iox_device_set_blocked() blocked it.
  *
  * Return: 0, or -ENODEV if @dev is not in an iox DMA domain.
  */
@@ -584,11 +685,9 @@ int iox_dma_detach(struct device *dev)
 	if (!dd)
 		return -ENODEV;
 	domain = dd->domain;
-	set_dma_ops(dev, NULL);
+	set_dma_ops(dev, dd->prev_ops);
 	iox_detach_device(domain, dev);
-	iox_domain_free(domain);
-	iox_iova_domain_destroy(&dd->iovad);
-	kfree(dd);
+	iox_dma_domain_free(domain);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iox_dma_detach);
@@ -608,7 +707,7 @@ bool iox_dma_is_lazy(struct device *dev)
 EXPORT_SYMBOL_GPL(iox_dma_is_lazy);
 
 /* Whether the driver being bound uses the DMA API (vfio-pci does not). */
-static bool driver_uses_dma_api(struct device *dev)
+bool iox_dma_driver_uses_api(struct device *dev)
 {
 	return !dev_is_pci(dev) || !dev->driver ||
 	       !to_pci_driver(dev->driver)->driver_managed_dma;
@@ -633,9 +732,9 @@ static void iox_dma_bind(struct device *dev)
 {
 	int ret;
 
-	if (iox_device_domain(dev) || !iox_dma_served(dev))
+	if (iox_device_domain(dev) || iox_iommu_owns(dev) || !iox_dma_served(dev))
 		return;
-	if (!driver_uses_dma_api(dev)) {
+	if (!iox_dma_driver_uses_api(dev)) {
 		iox_device_set_blocked(dev, false);
 		return;
 	}
@@ -655,7 +754,7 @@ static void iox_dma_bind(struct device *dev)
  */
 static void iox_dma_unbind(struct device *dev)
 {
-	if (!dev_dma(dev))
+	if (iox_iommu_owns(dev) || !dev_dma(dev))
 		return;
 	if (iox_device_set_blocked(dev, true))
 		dev_warn(dev, "iox: cannot block its DMA: pass-through after unbind\n");

@@ -19,10 +19,22 @@
  *   invalidation: map_pages hands each run to iox_map(), unmap_pages to
  *   iox_unmap_fast(), and the IOMMU core's iotlb_sync syncs the gathered
  *   range once per unmap call.
- * - DMA and DMA_FQ domains are not offered: the kernel's dma-iommu would
- *   drive them, not iox.  Every group therefore gets an identity default
- *   domain (def_domain_type), which also keeps devices that are bound and
- *   doing DMA when the units register on their untranslated mappings.
+ * - IOMMU_DOMAIN_DMA and IOMMU_DOMAIN_DMA_FQ are served by iox's DMA layer,
+ *   never by the kernel's dma-iommu: a device in one gets iox's dma_map_ops
+ *   (probe_finalize, attach_dev), and its iox DMA domain (strict, or lazy
+ *   for DMA_FQ) exists while drivers that use the DMA API are bound to its
+ *   devices: a bus notifier attaches a device when such a driver binds and
+ *   detaches it when the driver is gone.  Unbound, a device is not
+ *   translated and its DMA API calls fail.  The IOMMU core's own
+ *   iommu_map() into a DMA domain is refused: its IOVAs are the DMA
+ *   layer's.
+ *
+ * def_domain_type gives a device that is bound when the units register the
+ * identity domain, so that it keeps the untranslated mappings its driver
+ * made, and every other device a DMA domain (DMA_FQ with iox.dma_lazy),
+ * unless iox gives no DMA domains (iox.dma_attach=0, the default built in).
+ * Devices in an IOMMU group of iox are the bridge's: dma.c's own notifier
+ * leaves them alone.
  *
  * Linux 6.1 keeps one set of IOMMU ops per bus and leaves bus->iommu_ops
  * pointing at them after the last iommu_device_unregister().  The bridge
@@ -37,6 +49,7 @@
 #include <linux/device.h>
 #include <linux/iommu.h>
 #include <linux/iox.h>
+#include <linux/iox-dma.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -68,23 +81,29 @@ struct iox_iommu_domain;
 /**
  * struct iox_iommu_dev - the bridge's state of a probed device
  * @iommu: the unit the device is behind
- * @attached: the domain backed by an iox domain that the device is in,
- *	NULL while it is in an identity domain; changed under the IOMMU
- *	core's group mutex (attach_dev, detach_dev, release_device)
+ * @domain: the IOMMU core's domain the device is in, NULL before the first
+ *	attach
+ * @attached: the domain whose iox domain the device is attached to: @domain
+ *	once the device translates, NULL while it is in an identity domain
+ *	or in a DMA domain without a driver using the DMA API
+ *
+ * Both change under iox_iommu_join_lock.
  */
 struct iox_iommu_dev {
 	struct iox_iommu *iommu;
+	struct iox_iommu_domain *domain;
 	struct iox_iommu_domain *attached;
 };
 
 /**
  * struct iox_iommu_domain - an IOMMU API domain served by iox
  * @domain: the IOMMU core's domain
- * @iox: the iox domain; NULL for an identity domain, and for a blocked
- *	domain while no device is in it
- * @users: devices in a blocked domain: its iox domain exists only while
- *	there are some, so that a group's idle blocking domain does not pin
- *	the backend module; under the group mutex
+ * @iox: the iox domain; NULL for an identity domain, and for a blocked or
+ *	DMA domain while no device is attached to it
+ * @users: devices attached to a blocked or DMA domain: its iox domain exists
+ *	only while there are some, so that an idle blocking domain or the
+ *	DMA default domain of an unbound device pins no backend module;
+ *	under iox_iommu_join_lock
  * @snoop: every mapping snoops the CPU caches (enforce_cache_coherency)
  */
 struct iox_iommu_domain {
@@ -97,6 +116,17 @@ struct iox_iommu_domain {
 /* Protects iox_iommus; not held while the IOMMU core probes devices. */
 static DEFINE_MUTEX(iox_iommus_lock);
 static LIST_HEAD(iox_iommus);
+
+/* The bind notifier is registered (at iox load): DMA domains can be served. */
+static bool iox_iommu_nb_on;
+
+/*
+ * Protects which iox domain each device is attached to (struct
+ * iox_iommu_dev), and the iox domains of blocked and DMA domains with their
+ * @users: the IOMMU core changes domains under its group mutex, drivers
+ * bind under the device lock.  Taken after the group mutex.
+ */
+static DEFINE_MUTEX(iox_iommu_join_lock);
 
 static const struct iommu_ops iox_iommu_ops;
 
@@ -148,51 +178,129 @@ static struct iommu_device *iox_iommu_probe_device(struct device *dev)
  * Leave whatever iox domain the bridge put @dev in.  If the core cannot
  * make sure the hardware stopped using it, @dev stays there.
  */
+static void iox_iommu_add_direct(u64 start, u64 last, void *data)
+{
+	struct iommu_resv_region *region;
+
+	region = iommu_alloc_resv_region(start, last - start + 1, IOMMU_READ | IOMMU_WRITE,
+					 IOMMU_RESV_DIRECT, GFP_KERNEL);
+	if (region)
+		list_add_tail(&region->list, data);
+}
+
+/*
+ * The MSI window, and the regions firmware DMAs to for @dev (VT-d RMRRs:
+ * direct regions, mapped 1:1 in @dev's DMA domains and kept out of VFIO's
+ * IOVA ranges).
+ */
+static void iox_iommu_get_resv_regions(struct device *dev, struct list_head *head)
+{
+	struct iommu_resv_region *region;
+	struct iox_unit *unit;
+
+	region = iommu_alloc_resv_region(IOX_MSI_BASE, IOX_MSI_SIZE, IOMMU_WRITE | IOMMU_MMIO,
+					 IOMMU_RESV_MSI, GFP_KERNEL);
+	if (region)
+		list_add_tail(&region->list, head);
+
+	unit = iox_unit_for_device(dev);
+	if (!unit)
+		return;
+	if (unit->ops->direct_regions)
+		unit->ops->direct_regions(unit, dev, iox_iommu_add_direct, head);
+	iox_unit_put(unit);
+}
+
+/* Map @dev's direct regions 1:1 in a new iox DMA domain. */
+static int iox_iommu_map_direct(struct iox_domain *iox, struct device *dev)
+{
+	struct iommu_resv_region *r;
+	LIST_HEAD(regions);
+	int ret = 0;
+
+	iox_iommu_get_resv_regions(dev, &regions);
+	list_for_each_entry(r, &regions, list)
+		if (!ret && (r->type == IOMMU_RESV_DIRECT ||
+			     r->type == IOMMU_RESV_DIRECT_RELAXABLE))
+			ret = iox_dma_domain_map_direct(iox, r->start, r->start + r->length - 1);
+	iommu_put_resv_regions(dev, &regions);
+	return ret;
+}
+
+/* Blocked and DMA domains have an iox domain only while devices use it. */
+static bool iox_iommu_on_demand(struct iox_iommu_domain *d)
+{
+	return d->domain.type == IOMMU_DOMAIN_BLOCKED || iommu_is_dma_domain(&d->domain);
+}
+
+static void iox_iommu_drop_iox(struct iox_iommu_domain *d)
+{
+	if (iommu_is_dma_domain(&d->domain))
+		iox_dma_domain_free(d->iox);
+	else
+		WARN_ON(iox_domain_free(d->iox));
+	d->iox = NULL;
+}
+
 static int iox_iommu_leave(struct device *dev, struct iox_iommu_dev *data)
 {
 	struct iox_iommu_domain *d = data->attached;
 	int ret;
 
+	lockdep_assert_held(&iox_iommu_join_lock);
 	if (!d)
 		return 0;
 	ret = iox_detach_device(d->iox, dev);
 	if (ret)
 		return ret;
 	data->attached = NULL;
-	if (d->domain.type == IOMMU_DOMAIN_BLOCKED && !--d->users) {
-		WARN_ON(iox_domain_free(d->iox));
-		d->iox = NULL;
-	}
+	if (iox_iommu_on_demand(d) && !--d->users)
+		iox_iommu_drop_iox(d);
 	return 0;
 }
 
 /*
- * Attach @dev to @d's iox domain; a blocked domain gets one, for @dev's
- * unit, when its first device comes.
+ * Attach @dev to @d's iox domain.  A blocked domain gets one for @dev's unit
+ * when its first device comes, a DMA domain an iox DMA domain with @dev's
+ * direct regions mapped, lazy or strict as iox's policy for @dev says now
+ * (dma_policy, dma_lazy): the domain's type follows, DMA_FQ or DMA, as the
+ * IOMMU core does itself when it gives a DMA domain a flush queue.
  */
 static int iox_iommu_join(struct iox_iommu_domain *d, struct device *dev,
 			  struct iox_iommu_dev *data)
 {
-	bool blocked = d->domain.type == IOMMU_DOMAIN_BLOCKED;
+	bool on_demand = iox_iommu_on_demand(d);
 	int ret;
 
-	if (blocked && !d->iox) {
-		d->iox = iox_domain_alloc(data->iommu->unit);
-		if (IS_ERR(d->iox)) {
-			ret = PTR_ERR(d->iox);
-			d->iox = NULL;
-			return ret;
+	lockdep_assert_held(&iox_iommu_join_lock);
+	if (on_demand && !d->iox) {
+		struct iox_domain *iox;
+
+		if (iommu_is_dma_domain(&d->domain)) {
+			bool lazy = iox_dma_dev_lazy(dev);
+
+			iox = iox_dma_domain_alloc(dev, lazy);
+			ret = IS_ERR(iox) ? 0 : iox_iommu_map_direct(iox, dev);
+			if (ret) {
+				iox_dma_domain_free(iox);
+				return ret;
+			}
+			if (!IS_ERR(iox))
+				d->domain.type = lazy ? IOMMU_DOMAIN_DMA_FQ : IOMMU_DOMAIN_DMA;
+		} else {
+			iox = iox_domain_alloc(data->iommu->unit);
 		}
+		if (IS_ERR(iox))
+			return PTR_ERR(iox);
+		d->iox = iox;
 	}
 	ret = iox_attach_device(d->iox, dev);
 	if (ret) {
-		if (blocked && !d->users) {
-			iox_domain_free(d->iox);
-			d->iox = NULL;
-		}
+		if (on_demand && !d->users)
+			iox_iommu_drop_iox(d);
 		return ret;
 	}
-	if (blocked)
+	if (on_demand)
 		d->users++;
 	/* The domain may have narrowed to what the new unit supports. */
 	d->domain.pgsize_bitmap = READ_ONCE(d->iox->pgsize_bitmap);
@@ -201,23 +309,56 @@ static int iox_iommu_join(struct iox_iommu_domain *d, struct device *dev,
 	return 0;
 }
 
+/*
+ * A device in a DMA domain has iox's DMA ops, unless a driver bound before
+ * it came there (@bound) and is not attached through iox: a driver bound
+ * when the units registered keeps the DMA it set up until it unbinds, and
+ * a driver that manages DMA itself (vfio-pci) needs none.  Out of a DMA
+ * domain, iox's ops go.
+ */
+static void iox_iommu_sync_ops(struct device *dev, struct iox_iommu_dev *data, bool bound)
+{
+	struct iox_iommu_domain *d = data->domain;
+
+	lockdep_assert_held(&iox_iommu_join_lock);
+	if (d && iommu_is_dma_domain(&d->domain) && (!bound || data->attached == d))
+		iox_dma_set_ops(dev);
+	else
+		iox_dma_clear_ops(dev);
+}
+
 static void iox_iommu_release_device(struct device *dev)
 {
 	struct iox_iommu_dev *data = dev_iommu_priv_get(dev);
 
+	mutex_lock(&iox_iommu_join_lock);
 	WARN_ON(iox_iommu_leave(dev, data));
+	iox_dma_clear_ops(dev);
 	dev_iommu_priv_set(dev, NULL);
+	mutex_unlock(&iox_iommu_join_lock);
 	kfree(data);
 }
 
+/* After the default domain is attached: the device's DMA ops match it. */
+static void iox_iommu_probe_finalize(struct device *dev)
+{
+	struct iox_iommu_dev *data = dev_iommu_priv_get(dev);
+
+	mutex_lock(&iox_iommu_join_lock);
+	iox_iommu_sync_ops(dev, data, dev->driver);
+	mutex_unlock(&iox_iommu_join_lock);
+}
+
 /*
- * Without iox's DMA layer no DMA domain can be offered: every device uses
- * the identity domain, which is also what a device bound and doing DMA at
- * registration must keep.
+ * A device bound when the units register keeps its untranslated DMA
+ * (identity); every other one gets a DMA domain of iox's policy, if iox
+ * gives DMA domains at all (dma_attach, and the bind notifier in place).
  */
 static int iox_iommu_def_domain_type(struct device *dev)
 {
-	return IOMMU_DOMAIN_IDENTITY;
+	if (dev->driver || !iox_dma_enabled() || !READ_ONCE(iox_iommu_nb_on))
+		return IOMMU_DOMAIN_IDENTITY;
+	return iox_dma_dev_lazy(dev) ? IOMMU_DOMAIN_DMA_FQ : IOMMU_DOMAIN_DMA;
 }
 
 /* Any unit the bridge registered: a domain starts with its capabilities. */
@@ -231,20 +372,34 @@ static struct iox_unit *iox_iommu_any_unit(void)
 	return iommu ? iommu->unit : NULL;
 }
 
+static bool iox_iommu_type_served(unsigned int type)
+{
+	switch (type) {
+	case IOMMU_DOMAIN_IDENTITY:
+	case IOMMU_DOMAIN_BLOCKED:
+	case IOMMU_DOMAIN_UNMANAGED:
+		return true;
+	case IOMMU_DOMAIN_DMA:
+	case IOMMU_DOMAIN_DMA_FQ:
+		return IS_ENABLED(CONFIG_DMA_OPS);
+	default:
+		return false;
+	}
+}
+
 static struct iommu_domain *iox_iommu_domain_alloc(unsigned int type)
 {
 	struct iox_iommu_domain *d;
 	struct iox_unit *unit;
 
-	if (type != IOMMU_DOMAIN_IDENTITY && type != IOMMU_DOMAIN_BLOCKED &&
-	    type != IOMMU_DOMAIN_UNMANAGED)
+	if (!iox_iommu_type_served(type))
 		return NULL;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return NULL;
 	if (type != IOMMU_DOMAIN_UNMANAGED)
-		return &d->domain;	/* a blocked domain's iox domain comes later */
+		return &d->domain;	/* a blocked or DMA domain's iox domain comes later */
 
 	/*
 	 * The IOMMU API names no device here: start with any unit's page
@@ -269,33 +424,48 @@ static void iox_iommu_domain_free(struct iommu_domain *domain)
 	struct iox_iommu_domain *d = to_iox_iommu_domain(domain);
 
 	if (d->iox)
-		WARN_ON(iox_domain_free(d->iox));
+		iox_iommu_drop_iox(d);
 	kfree(d);
 }
 
 /*
- * Move @dev from the iox domain it is in (if any) to @domain's.  The IOMMU
- * core also calls this to restore the previous domain after a failed
- * switch; a failure to attach restores the old iox domain.
+ * Move @dev from the iox domain it is in (if any) to @d's.  Identity and DMA
+ * domains translate nothing yet: the backend passes the device's DMA
+ * through until a driver using the DMA API binds (iox_iommu_bind()).  A
+ * failure to attach restores the old domain.
  */
-static int iox_iommu_attach_dev(struct iommu_domain *domain, struct device *dev)
+static int iox_iommu_switch(struct iox_iommu_domain *d, struct device *dev,
+			    struct iox_iommu_dev *data)
 {
-	struct iox_iommu_domain *d = to_iox_iommu_domain(domain);
-	struct iox_iommu_dev *data = dev_iommu_priv_get(dev);
-	struct iox_iommu_domain *old = data->attached;
+	struct iox_iommu_domain *old = data->attached, *prev = data->domain;
 	int ret;
 
-	if (old == d)
+	if (prev == d)
 		return 0;
 	ret = iox_iommu_leave(dev, data);
 	if (ret)
 		return ret;
-	if (domain->type == IOMMU_DOMAIN_IDENTITY)
-		return 0;	/* the backend passes the device's DMA through */
+	data->domain = d;
+	if (d->domain.type != IOMMU_DOMAIN_IDENTITY && !iommu_is_dma_domain(&d->domain)) {
+		ret = iox_iommu_join(d, dev, data);
+		if (ret) {
+			data->domain = prev;
+			if (old && iox_iommu_join(old, dev, data))
+				dev_err(dev, "iox: neither the new nor the old domain could be attached\n");
+		}
+	}
+	iox_iommu_sync_ops(dev, data, dev->driver);
+	return ret;
+}
 
-	ret = iox_iommu_join(d, dev, data);
-	if (ret && old && iox_iommu_join(old, dev, data))
-		dev_err(dev, "iox: neither the new nor the old domain could be attached\n");
+static int iox_iommu_attach_dev(struct iommu_domain *domain, struct device *dev)
+{
+	struct iox_iommu_dev *data = dev_iommu_priv_get(dev);
+	int ret;
+
+	mutex_lock(&iox_iommu_join_lock);
+	ret = iox_iommu_switch(to_iox_iommu_domain(domain), dev, data);
+	mutex_unlock(&iox_iommu_join_lock);
 	return ret;
 }
 
@@ -303,8 +473,13 @@ static void iox_iommu_detach_dev(struct iommu_domain *domain, struct device *dev
 {
 	struct iox_iommu_dev *data = dev_iommu_priv_get(dev);
 
-	if (data->attached == to_iox_iommu_domain(domain))
+	mutex_lock(&iox_iommu_join_lock);
+	if (data->domain == to_iox_iommu_domain(domain)) {
 		WARN_ON(iox_iommu_leave(dev, data));
+		data->domain = NULL;
+		iox_dma_clear_ops(dev);
+	}
+	mutex_unlock(&iox_iommu_join_lock);
 }
 
 static int iox_iommu_prot(struct iox_iommu_domain *d, int prot)
@@ -336,7 +511,8 @@ static int iox_iommu_map_pages(struct iommu_domain *domain, unsigned long iova,
 	int ret;
 
 	*mapped = 0;
-	if (!d->iox || domain->type == IOMMU_DOMAIN_BLOCKED)
+	/* Blocked maps nothing; a DMA domain's IOVAs are the DMA layer's. */
+	if (!d->iox || domain->type != IOMMU_DOMAIN_UNMANAGED)
 		return -EINVAL;
 	ret = iox_map(d->iox, iova, paddr, size, iox_iommu_prot(d, prot), gfp);
 	if (!ret)
@@ -353,7 +529,7 @@ static size_t iox_iommu_unmap_pages(struct iommu_domain *domain, unsigned long i
 	struct iox_iotlb_gather g;
 	size_t unmapped;
 
-	if (!d->iox)
+	if (!d->iox || domain->type != IOMMU_DOMAIN_UNMANAGED)
 		return 0;
 	iox_iotlb_gather_init(&g, gather->queued);
 	unmapped = iox_unmap_fast(d->iox, iova, pgsize * pgcount, &g);
@@ -436,16 +612,6 @@ static bool iox_iommu_capable(struct device *dev, enum iommu_cap cap)
 	}
 }
 
-static void iox_iommu_get_resv_regions(struct device *dev, struct list_head *head)
-{
-	struct iommu_resv_region *region;
-
-	region = iommu_alloc_resv_region(IOX_MSI_BASE, IOX_MSI_SIZE, IOMMU_WRITE | IOMMU_MMIO,
-					 IOMMU_RESV_MSI, GFP_KERNEL);
-	if (region)
-		list_add_tail(&region->list, head);
-}
-
 static const struct iommu_domain_ops iox_iommu_domain_ops = {
 	.attach_dev = iox_iommu_attach_dev,
 	.detach_dev = iox_iommu_detach_dev,
@@ -463,6 +629,7 @@ static const struct iommu_ops iox_iommu_ops = {
 	.domain_alloc = iox_iommu_domain_alloc,
 	.probe_device = iox_iommu_probe_device,
 	.release_device = iox_iommu_release_device,
+	.probe_finalize = iox_iommu_probe_finalize,
 	.device_group = pci_device_group,
 	.get_resv_regions = iox_iommu_get_resv_regions,
 	.def_domain_type = iox_iommu_def_domain_type,
@@ -477,6 +644,136 @@ static struct bus_type *const iox_iommu_buses[] = {
 	&pci_bus_type,
 };
 
+/**
+ * iox_iommu_owns() - whether a device is in an IOMMU group of an iox unit
+ * @dev: the device
+ *
+ * Such a device's domain is its group's business, not dma.c's notifier's.
+ *
+ * Return: true if the bridge probed @dev.
+ */
+bool iox_iommu_owns(struct device *dev)
+{
+	return dev->iommu && dev->iommu->iommu_dev &&
+	       dev->iommu->iommu_dev->ops == &iox_iommu_ops;
+}
+
+/* The bridge's state of @dev, or NULL if it did not probe @dev. */
+static struct iox_iommu_dev *iox_iommu_dev_data(struct device *dev)
+{
+	lockdep_assert_held(&iox_iommu_join_lock);
+	return iox_iommu_owns(dev) ? dev_iommu_priv_get(dev) : NULL;
+}
+
+/*
+ * Block or unblock what @dev reaches outside a domain (dma.c's states),
+ * where its unit can block a device; others pass such devices through.
+ */
+static void iox_iommu_set_blocked(struct device *dev, struct iox_iommu_dev *data, bool blocked)
+{
+	if (data->iommu->unit->ops->release_dev && iox_device_set_blocked(dev, blocked))
+		dev_warn(dev, "iox: cannot %s its DMA\n", blocked ? "block" : "unblock");
+}
+
+/*
+ * A driver binds to @dev, before its probe: in a DMA domain, a driver that
+ * uses the DMA API gets @dev attached to the domain's iox DMA domain.  If
+ * that fails the device stays untranslated, with the kernel's direct DMA.
+ * Either way a device blocked when its last driver unbound is unblocked,
+ * for its next detach (as dma.c does).
+ */
+static void iox_iommu_bind(struct device *dev)
+{
+	struct iox_iommu_dev *data;
+	struct iox_iommu_domain *d;
+	int ret;
+
+	mutex_lock(&iox_iommu_join_lock);
+	data = iox_iommu_dev_data(dev);
+	d = data ? data->domain : NULL;
+	if (!d || !iommu_is_dma_domain(&d->domain) || data->attached == d)
+		goto out;
+	if (iox_dma_driver_uses_api(dev)) {
+		ret = iox_iommu_join(d, dev, data);
+		if (ret)
+			dev_warn(dev, "iox: no DMA domain (%d): DMA not translated\n", ret);
+		else
+			dev_info(dev, "iox: DMA domain %d, %s (IOMMU API %s domain)\n",
+				 d->iox->id, iox_dma_is_lazy(dev) ? "lazy" : "strict",
+				 d->domain.type == IOMMU_DOMAIN_DMA_FQ ? "DMA-FQ" : "DMA");
+	}
+	iox_iommu_set_blocked(dev, data, false);
+	iox_iommu_sync_ops(dev, data, true);
+out:
+	mutex_unlock(&iox_iommu_join_lock);
+}
+
+/*
+ * @dev's DMA-API driver is gone: the device leaves the iox DMA domain for
+ * the blocked state in one step (dma.c does the same), so nothing the
+ * driver mapped stays reachable; the iox domain goes with its last device.
+ */
+static void iox_iommu_unbind(struct device *dev)
+{
+	struct iox_iommu_dev *data;
+	int ret;
+
+	mutex_lock(&iox_iommu_join_lock);
+	data = iox_iommu_dev_data(dev);
+	if (data && data->attached && data->attached == data->domain &&
+	    iommu_is_dma_domain(&data->domain->domain)) {
+		iox_iommu_set_blocked(dev, data, true);
+		ret = iox_iommu_leave(dev, data);
+		if (ret)
+			dev_err(dev, "iox: DMA domain not left (%d)\n", ret);
+	}
+	if (data)
+		iox_iommu_sync_ops(dev, data, false);
+	mutex_unlock(&iox_iommu_join_lock);
+}
+
+static int iox_iommu_bus_notify(struct notifier_block *nb, unsigned long action,
+				void *data)
+{
+	switch (action) {
+	case BUS_NOTIFY_BIND_DRIVER:		/* before the driver probes */
+		iox_iommu_bind(data);
+		break;
+	case BUS_NOTIFY_UNBOUND_DRIVER:		/* the driver is gone */
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
+		iox_iommu_unbind(data);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block iox_iommu_nb = {
+	.notifier_call = iox_iommu_bus_notify,
+};
+
+/*
+ * Called at iox load: watch drivers bind, so that DMA domains can be
+ * served.  Registered here, under no lock, because backends register
+ * units under locks their own bus notifiers take.
+ */
+void iox_iommu_init(void)
+{
+	if (!IS_ENABLED(CONFIG_DMA_OPS))
+		return;
+	if (bus_register_notifier(&pci_bus_type, &iox_iommu_nb))
+		pr_warn("no bus notifier: identity default domains only\n");
+	else
+		iox_iommu_nb_on = true;
+}
+
+/* Called at iox unload, when no unit is registered any more. */
+void iox_iommu_exit(void)
+{
+	if (iox_iommu_nb_on)
+		bus_unregister_notifier(&pci_bus_type, &iox_iommu_nb);
+	iox_iommu_nb_on = false;
+}
+
 /*
  * The last unit left: stop the buses pointing at ops that go away with this
  * module, and let other ops (a reload's) register.
@@ -485,6 +782,7 @@ static void iox_iommu_release_buses(void)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&iox_iommus_lock);
 	for (i = 0; i < ARRAY_SIZE(iox_iommu_buses); i++)
 		if (iox_iommu_buses[i]->iommu_ops == &iox_iommu_ops)
 			WRITE_ONCE(iox_iommu_buses[i]->iommu_ops, NULL);
@@ -495,8 +793,9 @@ static void iox_iommu_release_buses(void)
  * @unit: a unit registered with iox
  *
  * Units that cannot translate (no domain_alloc) are skipped.  Registration
- * probes every device: those behind @unit join IOMMU groups with an identity
- * default domain.  A failure is logged and leaves the unit to iox's own
+ * probes every device: those behind @unit join IOMMU groups, with an
+ * identity default domain if they are bound then, else a DMA domain (see
+ * def_domain_type).  A failure is logged and leaves the unit to iox's own
  * users; nothing of it stays registered.
  *
  * Return: 0, or the IOMMU core's error (-EBUSY if another IOMMU driver owns

@@ -6,6 +6,7 @@
 #define _IOX_INTERNAL_H
 
 #include <linux/debugfs.h>
+#include <linux/err.h>
 #include <linux/kconfig.h>
 #include <linux/seq_file.h>
 
@@ -29,9 +30,15 @@ void iox_domain_units_destroy(struct iox_domain *domain);
 
 /* The bridge to the kernel's IOMMU API (iommu_api.c), on x86 PCI systems. */
 #if IS_ENABLED(CONFIG_IOMMU_API) && IS_ENABLED(CONFIG_PCI) && IS_ENABLED(CONFIG_X86)
+void iox_iommu_init(void);
+void iox_iommu_exit(void);
 int iox_iommu_add_unit(struct iox_unit *unit);
 void iox_iommu_remove_unit(struct iox_unit *unit);
+bool iox_iommu_owns(struct device *dev);
 #else
+static inline void iox_iommu_init(void) { }
+static inline void iox_iommu_exit(void) { }
+
 static inline int iox_iommu_add_unit(struct iox_unit *unit)
 {
 	return 0;
@@ -39,6 +46,11 @@ static inline int iox_iommu_add_unit(struct iox_unit *unit)
 
 static inline void iox_iommu_remove_unit(struct iox_unit *unit)
 {
+}
+
+static inline bool iox_iommu_owns(struct device *dev)
+{
+	return false;
 }
 #endif
 
@@ -53,12 +65,48 @@ static inline void iox_fault_inject_init(struct dentry *root)
 /* Tests only (CONFIG_IOX_KUNIT_TEST, namespace IOX_TEST); see map.c. */
 void iox_test_set_emptied_hook(void (*hook)(struct iox_domain *domain));
 
+/* The DMA layer (dma.c), where the architecture has dma_map_ops. */
 #ifdef CONFIG_DMA_OPS
 void iox_dma_init(void);
 void iox_dma_exit(void);
+struct iox_domain *iox_dma_domain_alloc(struct device *dev, bool lazy);
+void iox_dma_domain_free(struct iox_domain *domain);
+int iox_dma_domain_map_direct(struct iox_domain *domain, u64 start, u64 last);
+void iox_dma_set_ops(struct device *dev);
+void iox_dma_clear_ops(struct device *dev);
+bool iox_dma_enabled(void);
+bool iox_dma_dev_lazy(struct device *dev);
+bool iox_dma_driver_uses_api(struct device *dev);
 #else
 static inline void iox_dma_init(void) { }
 static inline void iox_dma_exit(void) { }
+static inline struct iox_domain *iox_dma_domain_alloc(struct device *dev, bool lazy)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void iox_dma_domain_free(struct iox_domain *domain) { }
+static inline int iox_dma_domain_map_direct(struct iox_domain *domain, u64 start, u64 last)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline void iox_dma_set_ops(struct device *dev) { }
+static inline void iox_dma_clear_ops(struct device *dev) { }
+static inline bool iox_dma_enabled(void)
+{
+	return false;
+}
+
+static inline bool iox_dma_dev_lazy(struct device *dev)
+{
+	return false;
+}
+
+static inline bool iox_dma_driver_uses_api(struct device *dev)
+{
+	return false;
+}
 #endif
 
 #endif /* _IOX_INTERNAL_H */

@@ -20,6 +20,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
+#include "../iox-internal.h"
 #include "debugfs_read.h"
 
 struct dk_domain {
@@ -446,7 +447,48 @@ static void dma_blocked_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dk_releases, 4);
 }
 
+#define DK_DIRECT_BASE	0x7f000000ULL
+#define DK_DIRECT_LAST	0x7f00ffffULL
+
+/*
+ * A direct region (a VT-d RMRR, as the IOMMU API bridge maps them) in a
+ * DMA domain: a misaligned one is refused; the region is mapped 1:1
+ * read-write and its IOVAs are reserved, so that the DMA API hands out
+ * none of them even where they are the top of the device's mask.
+ */
+static void dma_direct_region(struct kunit *test)
+{
+	struct iox_domain *domain = iox_dma_domain_alloc(dk_dev, false);
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addr;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(domain));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			iox_dma_domain_map_direct(domain, DK_DIRECT_BASE + SZ_2K, DK_DIRECT_LAST));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			iox_dma_domain_map_direct(domain, DK_DIRECT_BASE, DK_DIRECT_BASE - 1));
+	KUNIT_EXPECT_EQ(test, iox_dma_domain_map_direct(domain, DK_DIRECT_BASE, DK_DIRECT_LAST), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(domain, DK_DIRECT_BASE + 0x1234),
+			(phys_addr_t)DK_DIRECT_BASE + 0x1234);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(domain, DK_DIRECT_LAST + 1), (phys_addr_t)0);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_EQ(test, iox_attach_device(domain, dk_dev), 0);
+	iox_dma_set_ops(dk_dev);
+	dk_dma_mask = DK_DIRECT_LAST;
+	addr = dma_map_page(dk_dev, page, 0, SZ_4K, DMA_TO_DEVICE);
+	KUNIT_EXPECT_FALSE(test, dma_mapping_error(dk_dev, addr));
+	KUNIT_EXPECT_LT_MSG(test, addr, DK_DIRECT_BASE, "IOVA %pad is in the direct region", &addr);
+	if (!dma_mapping_error(dk_dev, addr))
+		dma_unmap_page(dk_dev, addr, SZ_4K, DMA_TO_DEVICE);
+	iox_dma_clear_ops(dk_dev);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(domain, dk_dev), 0);
+	iox_dma_domain_free(domain);
+	__free_page(page);
+}
+
 static struct kunit_case dma_cases[] = {
+	KUNIT_CASE(dma_direct_region),
 	KUNIT_CASE(dma_masks),
 	KUNIT_CASE(dma_subpage_offsets),
 	KUNIT_CASE(dma_sg_merging),
@@ -469,3 +511,4 @@ kunit_test_suite(dma_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the iox DMA layer");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(IOX_TEST);

@@ -21,13 +21,16 @@
 # entry without access on AMD-Vi); a rebind gets a new domain, with the
 # policy changed at run time; unloading and reloading the driver and the
 # backend brings the disk back (still blocked in between); the backend
-# unloads once the driver is gone.
+# unloads once the driver is gone.  The disk is in an IOMMU group of the
+# unit: its iox DMA domain is the one of the group's default domain, whose
+# type (DMA or DMA-FQ) follows the policy.
 
 m=/lib/modules/iox
 s=/lib/modules/stock
 lazy=${IOX_DMA_LAZY:-0}
-mode=strict other=lazy
-[ "$lazy" = 1 ] && mode=lazy other=strict
+mode=strict other=lazy type=DMA other_type=DMA-FQ
+[ "$lazy" = 1 ] && mode=lazy other=strict type=DMA-FQ other_type=DMA
+group_type=/sys/bus/pci/devices/$disk_dev/iommu_group/type
 blocks=512	# 2 MiB in 4 KiB O_DIRECT requests
 bdf=${disk_dev#*:}
 backend=${disk_backend:-iox-intel}
@@ -44,7 +47,7 @@ iox-amd)
 	} ;;
 esac
 
-ktap_plan 15
+ktap_plan 16
 ktap_check "iox core loads (dma_lazy=$((1 - lazy)) dma_policy=$disk_dev=$mode)" \
 	insmod $m/iox.ko dma_lazy=$((1 - lazy)) dma_policy=$disk_dev=$mode
 ktap_check "$backend loads" insmod "$m/$backend.ko"
@@ -75,6 +78,7 @@ ktap_check "the disk appears" wait_disk
 domain=$(disk_domain $mode)
 ktap_check "the disk is in a $mode iox DMA domain (${domain:-none}), by its dma_policy entry" \
 	test -n "$domain"
+ktap_check "it serves the disk's IOMMU API $type default domain" grep -qx "$type" "$group_type"
 stats=/sys/kernel/debug/iox/domains/$domain/stats
 fq=/sys/kernel/debug/iox/domains/$domain/flush_queue
 maps0=$(caps_field "$stats" maps)
@@ -158,8 +162,8 @@ rebind() {
 	wait_disk && dd if="$disk_blk" of=/tmp/back2 bs=4096 count=16 iflag=direct 2>/dev/null &&
 		cmp -n 65536 /tmp/back2 /tmp/pattern || return 1
 	new=$(disk_domain $other)
-	echo "# now in domain ${new:-none}, $other"
-	test -n "$new" && domain=$new
+	echo "# now in domain ${new:-none}, $other, group type $(cat "$group_type")"
+	test -n "$new" && domain=$new && grep -qx "$other_type" "$group_type"
 }
 ktap_check "a rebind reads the disk through a new $other domain (dma_policy changed)" rebind
 reload() {

@@ -10,4 +10,5 @@ IOX_VFIO_UNIT=ivhd0
 IOX_VFIO_DMA_TEST=iox_amdvi_dma_test
 IOX_VFIO_DMA_PREFIX=iox-amdvi-dma
 IOX_VFIO_SELFTEST_ARGS=-n
+IOX_VFIO_EDU_DMA_ARGS=faults=0
 . /tests/vfio.sh

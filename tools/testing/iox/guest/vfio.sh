@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# VFIO device assignment through iox on QEMU's intel-iommu: iox registers
-# dmar0 with the kernel's IOMMU API, edu (00:10.0) is bound to the stock
-# vfio-pci, and the user-space selftest vfio_iox_test
+# The kernel's IOMMU API served by iox on QEMU's intel-iommu: iox registers
+# dmar0 with the IOMMU core, which gives the unbound edu (00:10.0) a DMA
+# default domain (strict: iox is loaded with dma_lazy=0).  A driver using
+# the DMA API (the test module iox_edu_dma_api_test) binds and DMAs through
+# an iox DMA domain with iox's DMA ops; unbound, the iox domain is gone.
+# Then VFIO device assignment: edu is bound to the stock vfio-pci, and the
+# user-space selftest vfio_iox_test
 # (tools/testing/selftests/iox/) maps its memory with VFIO type1v2 and lets
 # edu DMA through iox.  iox does not remap interrupts, so
 # vfio_iommu_type1 needs allow_unsafe_interrupts=1.  Then: unload refused
@@ -17,6 +21,7 @@ unit=${IOX_VFIO_UNIT:-dmar0}		# the unit it registers
 dma_test=${IOX_VFIO_DMA_TEST:-iox_vtd_dma_test}	# and the KTAP prefix it prints
 dma_prefix=${IOX_VFIO_DMA_PREFIX:-iox-vtd-dma}
 selftest_args=${IOX_VFIO_SELFTEST_ARGS:-}
+edu_dma_args=${IOX_VFIO_EDU_DMA_ARGS:-}	# faults=0: the unit reports none
 backend_mod=$(echo "$backend" | tr - _)
 v=/lib/modules/vfio
 edu=0000:00:10.0
@@ -85,19 +90,49 @@ iox_reload() {
 		[ -e "$sysdev/iommu_group" ] && vfio_bind && hold_start && hold_stop
 }
 
-ktap_plan 13
-ktap_check "iox core loads" insmod $m/iox.ko
+# edu_dma_api: a DMA API driver binds edu; its DMA goes through iox.
+edu_dma_api() {
+	# shellcheck disable=SC2086
+	module_subtest iox-edu-dma-api 5 $m/iox_edu_dma_api_test.ko $edu_dma_args || return 1
+	pattern="s/.*$edu: iox: DMA domain \([0-9]*\), strict (IOMMU API DMA domain).*/\1/p"
+	domain=$(dmesg | sed -n "$pattern" | tail -n 1)
+	stats=/sys/kernel/debug/iox/domains/$domain/stats
+	if [ -z "$domain" ] || [ ! -f "$stats" ]; then
+		echo "# no strict iox DMA domain for edu"
+		return 1
+	fi
+	sed 's/^/# /' "$stats"
+	# One map and one strict unmap with its IOTLB sync, one fault after it.
+	[ "$(caps_field "$stats" maps)" -ge 1 ] && [ "$(caps_field "$stats" unmaps)" -ge 1 ] &&
+		[ "$(caps_field "$stats" syncs)" -ge "$(caps_field "$stats" unmaps)" ] &&
+		[ "$(caps_field "$stats" devices)" -eq 1 ]
+}
+
+edu_unbind_frees() {
+	rmmod iox_edu_dma_api_test && [ ! -e "$sysdev/driver" ] &&
+		[ ! -d "/sys/kernel/debug/iox/domains/$domain" ] &&
+		grep -qx DMA "$sysdev/iommu_group/type"
+}
+
+ktap_plan 15
+ktap_check "iox core loads (dma_lazy=0)" insmod $m/iox.ko dma_lazy=0
 ktap_check "$backend loads, $unit serves the IOMMU API, edu has a group" \
 	sh -c "insmod $m/$backend.ko && [ -e /sys/class/iommu/$unit ] &&
 	       [ -e $sysdev/iommu_group ]"
-ktap_check "edu's group starts in the identity domain" \
-	grep -qx identity "$sysdev/iommu_group/type"
+# edu_fresh: edu, with no driver yet, is in a DMA domain and no iox domain.
+edu_fresh() {
+	grep -qx DMA "$sysdev/iommu_group/type" && [ -z "$(ls /sys/kernel/debug/iox/domains)" ]
+}
+ktap_check "edu (no driver) gets a DMA default domain, and no iox domain yet" edu_fresh
+ktap_check "a DMA API driver binding edu DMAs through a strict iox DMA domain" edu_dma_api
+ktap_check "the driver unbound, its iox domain is gone, edu stays in the DMA domain" \
+	edu_unbind_frees
 ktap_check "VFIO loads after iox (type1 with allow_unsafe_interrupts=1)" vfio_load
 ktap_check "edu binds to vfio-pci" vfio_bind
 echo 4 >/proc/sys/vm/nr_hugepages
 ktap_check "VFIO type1v2 through iox from user space" selftest_subtest
-ktap_check "after the container closed, edu is back in the identity domain" \
-	grep -qx identity "$sysdev/iommu_group/type"
+ktap_check "after the container closed, edu is back in its DMA default domain" \
+	grep -qx DMA "$sysdev/iommu_group/type"
 ktap_check "edu, unbound from vfio-pci, does DMA through iox for its test module" \
 	iox_dma_module
 vfio_bind && hold_start
