@@ -79,6 +79,17 @@ void iox_vtd_decode_caps(u32 ver, u64 cap, u64 ecap, struct iox_vtd_caps *caps)
 }
 EXPORT_SYMBOL_GPL(iox_vtd_decode_caps);
 
+static bool iox_vtd_scopes_name(const struct iox_vtd_scope *scopes, unsigned int nr,
+				u8 type, u8 bus, u8 devfn)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (scopes[i].type == type && scopes[i].bus == bus && scopes[i].devfn == devfn)
+			return true;
+	return false;
+}
+
 /**
  * iox_vtd_scope_names() - whether a unit's device scope has an entry
  * @vtd: the unit
@@ -90,35 +101,42 @@ EXPORT_SYMBOL_GPL(iox_vtd_decode_caps);
  */
 bool iox_vtd_scope_names(const struct iox_vtd_unit *vtd, u8 type, u8 bus, u8 devfn)
 {
-	unsigned int i;
-
-	for (i = 0; i < vtd->nr_scopes; i++)
-		if (vtd->scopes[i].type == type && vtd->scopes[i].bus == bus &&
-		    vtd->scopes[i].devfn == devfn)
-			return true;
-	return false;
+	return iox_vtd_scopes_name(vtd->scopes, vtd->nr_scopes, type, bus, devfn);
 }
 EXPORT_SYMBOL_GPL(iox_vtd_scope_names);
 
-/*
- * Whether the unit's device scope names the device, or one of the bridges
- * above it: a bridge entry stands for the bridge and everything behind it
- * (a PCIe root port and the device in its slot, say).
+/**
+ * iox_vtd_scopes_cover() - whether a device scope covers a PCI device
+ * @scopes: the scope entries (of a DRHD or an RMRR)
+ * @nr: their number
+ * @segment: the PCI segment they are on
+ * @pdev: the device
+ *
+ * Return: true if an endpoint entry names @pdev, or a bridge entry names it
+ * or a bridge above it: a bridge entry stands for the bridge and everything
+ * behind it (a PCIe root port and the device in its slot, say).
  */
-static bool iox_vtd_scope_covers(const struct iox_vtd_unit *vtd, struct pci_dev *pdev)
+bool iox_vtd_scopes_cover(const struct iox_vtd_scope *scopes, unsigned int nr, u16 segment,
+			  struct pci_dev *pdev)
 {
 	struct pci_dev *up;
 
-	if (pci_domain_nr(pdev->bus) != vtd->segment)
+	if (pci_domain_nr(pdev->bus) != segment)
 		return false;
-	if (iox_vtd_scope_names(vtd, ACPI_DMAR_SCOPE_TYPE_ENDPOINT, pdev->bus->number,
+	if (iox_vtd_scopes_name(scopes, nr, ACPI_DMAR_SCOPE_TYPE_ENDPOINT, pdev->bus->number,
 				pdev->devfn))
 		return true;
 	for (up = pdev; up; up = pci_upstream_bridge(up))
-		if (iox_vtd_scope_names(vtd, ACPI_DMAR_SCOPE_TYPE_BRIDGE, up->bus->number,
+		if (iox_vtd_scopes_name(scopes, nr, ACPI_DMAR_SCOPE_TYPE_BRIDGE, up->bus->number,
 					up->devfn))
 			return true;
 	return false;
+}
+EXPORT_SYMBOL_NS_GPL(iox_vtd_scopes_cover, IOX_TEST);
+
+static bool iox_vtd_scope_covers(const struct iox_vtd_unit *vtd, struct pci_dev *pdev)
+{
+	return iox_vtd_scopes_cover(vtd->scopes, vtd->nr_scopes, vtd->segment, pdev);
 }
 
 /**
@@ -318,6 +336,7 @@ static const struct iox_unit_ops iox_vtd_unit_ops = {
 	.serves = iox_vtd_unit_serves,
 	.domain_alloc = iox_vtd_domain_alloc,
 	.release_dev = iox_vtd_release_dev,
+	.direct_regions = iox_vtd_direct_regions,
 };
 
 /**
@@ -610,13 +629,20 @@ static int __init iox_vtd_init(void)
 {
 	int ret;
 
+	/* The regions first: registering a unit asks for them (IOMMU API). */
+	ret = iox_vtd_rmrrs_load();
+	if (ret)
+		return ret;
 	/* Before the bring-up, so that no device added meanwhile is missed. */
 	ret = bus_register_notifier(&pci_bus_type, &iox_vtd_pci_nb);
 	if (ret)
-		return ret;
+		goto free_rmrrs;
 	ret = iox_backend_probe(&iox_vtd_backend);
-	if (ret)
-		bus_unregister_notifier(&pci_bus_type, &iox_vtd_pci_nb);
+	if (!ret)
+		return 0;
+	bus_unregister_notifier(&pci_bus_type, &iox_vtd_pci_nb);
+free_rmrrs:
+	iox_vtd_rmrrs_free();
 	return ret;
 }
 
@@ -624,6 +650,7 @@ static void __exit iox_vtd_exit(void)
 {
 	bus_unregister_notifier(&pci_bus_type, &iox_vtd_pci_nb);
 	iox_backend_remove(&iox_vtd_backend);
+	iox_vtd_rmrrs_free();
 }
 
 module_init(iox_vtd_init);

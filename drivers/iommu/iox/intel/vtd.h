@@ -21,6 +21,7 @@
 #include <linux/xarray.h>
 
 struct acpi_dmar_hardware_unit;
+struct acpi_dmar_reserved_memory;
 struct pci_dev;
 struct seq_file;
 
@@ -335,20 +336,55 @@ static inline struct iox_vtd_unit *to_vtd_unit(struct iox_unit *unit)
 }
 
 /**
- * struct iox_dmar_walk - a visitor of the DRHDs of the DMAR table
- * @drhd: called for each hardware unit definition; a non-zero return stops
- *	the walk.  Callers embed the walk in their own state.
- * @haw: set by the walk before the first @drhd call: the host address
- *	width the table declares, in bits (the physical addresses DMA reaches)
+ * struct iox_dmar_walk - a visitor of the DRHDs and RMRRs of the DMAR table
+ * @drhd: called for each hardware unit definition, unless NULL; a non-zero
+ *	return stops the walk.  Callers embed the walk in their own state.
+ * @rmrr: called for each reserved memory region report, unless NULL; a
+ *	non-zero return stops the walk
+ * @haw: set by the walk before the first call: the host address width the
+ *	table declares, in bits (the physical addresses DMA reaches)
  */
 struct iox_dmar_walk {
 	int (*drhd)(struct iox_dmar_walk *walk, const struct acpi_dmar_hardware_unit *drhd);
+	int (*rmrr)(struct iox_dmar_walk *walk, const struct acpi_dmar_reserved_memory *rmrr);
 	unsigned int haw;
 };
 
+/**
+ * struct iox_vtd_rmrr - a reserved memory region of the DMAR table (RMRR)
+ * @list: entry in the backend's list of regions
+ * @base: first byte of the region, page aligned
+ * @last: last byte of the region
+ * @segment: PCI segment of the devices in @scopes
+ * @nr_scopes: number of entries in @scopes
+ * @scopes: the devices whose firmware may DMA to the region at any time
+ */
+struct iox_vtd_rmrr {
+	struct list_head list;
+	u64 base;
+	u64 last;
+	u16 segment;
+	unsigned int nr_scopes;
+	struct iox_vtd_scope *scopes;
+};
+
+struct acpi_table_header;
+int iox_dmar_walk_table(struct acpi_table_header *hdr, struct iox_dmar_walk *walk);
 int iox_dmar_walk_drhds(struct iox_dmar_walk *walk);
 int iox_dmar_parse_scopes(const struct acpi_dmar_hardware_unit *drhd,
 			  struct iox_vtd_scope **scopes, unsigned int *nr);
+int iox_dmar_parse_rmrr(const struct acpi_dmar_reserved_memory *rmrr,
+			struct iox_vtd_rmrr **out);
+
+int iox_vtd_rmrrs_load(void);
+void iox_vtd_rmrrs_free(void);
+void iox_vtd_rmrr_free(struct iox_vtd_rmrr *r);
+void iox_vtd_rmrr_add(struct iox_vtd_rmrr *r);
+void iox_vtd_rmrr_del(struct iox_vtd_rmrr *r);
+void iox_vtd_direct_regions(struct iox_unit *unit, struct device *dev,
+			    void (*fn)(u64 start, u64 last, void *data), void *data);
+bool iox_vtd_scopes_cover(const struct iox_vtd_scope *scopes, unsigned int nr, u16 segment,
+			  struct pci_dev *pdev);
 
 int iox_vtd_gcmd_enable(struct iox_vtd_unit *vtd, u32 bit, bool on);
 int iox_vtd_gcmd_set_root(struct iox_vtd_unit *vtd, phys_addr_t root);

@@ -11,6 +11,7 @@
 #include <linux/acpi.h>
 #include <linux/hrtimer.h>
 #include <linux/io.h>
+#include <linux/iommu.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
@@ -457,7 +458,244 @@ static void vtd_gcmd_read_modify_write(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *(u32 *)(page + VTD_GCMD_REG), VTD_GSTS_QIES);
 }
 
+/* ---- RMRRs: a DMAR table crafted here (QEMU's has none) ---- */
+
+#define T_RMRR_BASE	0x7f000000ULL
+#define T_RMRR_LAST	0x7f00ffffULL
+
+/* A DMAR table being built in a buffer. */
+struct t_dmar {
+	u8 buf[512];
+	unsigned int len;
+};
+
+static void *t_dmar_add(struct t_dmar *t, u16 type, size_t size)
+{
+	struct acpi_dmar_header *h = (void *)t->buf + t->len;
+
+	h->type = type;
+	h->length = size;
+	t->len += size;
+	return h;
+}
+
+/* A device scope entry of @len bytes (8: one hop) naming bus:dev.fn. */
+static void t_dmar_scope(struct t_dmar *t, struct acpi_dmar_header *owner, u8 len,
+			 u8 bus, u8 dev, u8 fn)
+{
+	struct acpi_dmar_device_scope *ds = (void *)t->buf + t->len;
+	struct acpi_dmar_pci_path *path = (void *)(ds + 1);
+
+	ds->entry_type = ACPI_DMAR_SCOPE_TYPE_ENDPOINT;
+	ds->length = len;
+	ds->bus = bus;
+	if (len >= sizeof(*ds) + sizeof(*path)) {
+		path->device = dev;
+		path->function = fn;
+	}
+	t->len += len;
+	owner->length += len;
+}
+
+static struct acpi_dmar_reserved_memory *t_dmar_rmrr(struct t_dmar *t, u64 base, u64 end)
+{
+	struct acpi_dmar_reserved_memory *r;
+
+	r = t_dmar_add(t, ACPI_DMAR_TYPE_RESERVED_MEMORY, sizeof(*r));
+	r->base_address = base;
+	r->end_address = end;
+	return r;
+}
+
+static void t_dmar_start(struct t_dmar *t)
+{
+	struct acpi_table_dmar *dmar = (void *)t->buf;
+
+	memset(t, 0, sizeof(*t));
+	memcpy(dmar->header.signature, ACPI_SIG_DMAR, 4);
+	dmar->width = 47;
+	t->len = sizeof(*dmar);
+}
+
+static struct acpi_table_header *t_dmar_end(struct t_dmar *t)
+{
+	struct acpi_table_header *hdr = (void *)t->buf;
+
+	hdr->length = t->len;
+	return hdr;
+}
+
+/* What a walk over the crafted table found. */
+struct t_rmrr_walk {
+	struct iox_dmar_walk walk;
+	int drhds;
+	int refused;
+	struct iox_vtd_rmrr *parsed[4];
+	int nr_parsed;
+};
+
+static int t_count_drhd(struct iox_dmar_walk *walk, const struct acpi_dmar_hardware_unit *drhd)
+{
+	container_of(walk, struct t_rmrr_walk, walk)->drhds++;
+	return 0;
+}
+
+static int t_parse_rmrr(struct iox_dmar_walk *walk, const struct acpi_dmar_reserved_memory *rmrr)
+{
+	struct t_rmrr_walk *w = container_of(walk, struct t_rmrr_walk, walk);
+	struct iox_vtd_rmrr *r = NULL;
+	int ret = iox_dmar_parse_rmrr(rmrr, &r);
+
+	if (ret == -EINVAL)
+		w->refused++;
+	else if (!ret && w->nr_parsed < ARRAY_SIZE(w->parsed))
+		w->parsed[w->nr_parsed++] = r;
+	else if (!ret)
+		iox_vtd_rmrr_free(r);
+	return ret == -EINVAL ? 0 : ret;
+}
+
+static void t_rmrr_walk_free(struct t_rmrr_walk *w)
+{
+	while (w->nr_parsed)
+		iox_vtd_rmrr_free(w->parsed[--w->nr_parsed]);
+}
+
+/*
+ * A DMAR table with a DRHD, a good RMRR for 00:10.0 and three bad ones
+ * (misaligned base, end below base, a scope entry too short to hold a
+ * path): the walk visits each entry, the good region is parsed with its
+ * bounds and scope, each bad one is refused with -EINVAL; an entry running
+ * past the table's end fails the walk.
+ */
+static void vtd_dmar_rmrr_parse(struct kunit *test)
+{
+	struct t_dmar *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct t_rmrr_walk w = {
+		.walk.drhd = t_count_drhd,
+		.walk.rmrr = t_parse_rmrr,
+	};
+	struct acpi_dmar_hardware_unit *drhd;
+	struct acpi_dmar_reserved_memory *r;
+	struct iox_vtd_rmrr *got;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t_dmar_start(t);
+	drhd = t_dmar_add(t, ACPI_DMAR_TYPE_HARDWARE_UNIT, sizeof(*drhd));
+	drhd->address = QEMU_VTD_BASE;
+	t_dmar_scope(t, &drhd->header, 8, 0, 0x10, 0);
+	r = t_dmar_rmrr(t, T_RMRR_BASE, T_RMRR_LAST);
+	t_dmar_scope(t, &r->header, 8, 0, 0x10, 0);
+	r = t_dmar_rmrr(t, T_RMRR_BASE + 0x800, T_RMRR_LAST);
+	t_dmar_scope(t, &r->header, 8, 0, 0x10, 0);
+	r = t_dmar_rmrr(t, T_RMRR_BASE, T_RMRR_BASE - 1);
+	t_dmar_scope(t, &r->header, 8, 0, 0x10, 0);
+	r = t_dmar_rmrr(t, T_RMRR_BASE, T_RMRR_LAST);
+	t_dmar_scope(t, &r->header, 6, 0, 0x10, 0);
+
+	KUNIT_EXPECT_EQ(test, iox_dmar_walk_table(t_dmar_end(t), &w.walk), 0);
+	KUNIT_EXPECT_EQ(test, w.walk.haw, 48);
+	KUNIT_EXPECT_EQ(test, w.drhds, 1);
+	KUNIT_EXPECT_EQ(test, w.refused, 3);
+	KUNIT_ASSERT_EQ(test, w.nr_parsed, 1);
+	got = w.parsed[0];
+	KUNIT_EXPECT_EQ(test, got->base, T_RMRR_BASE);
+	KUNIT_EXPECT_EQ(test, got->last, T_RMRR_LAST);
+	KUNIT_EXPECT_EQ(test, got->segment, 0);
+	KUNIT_ASSERT_EQ(test, got->nr_scopes, 1);
+	KUNIT_EXPECT_EQ(test, got->scopes[0].type, ACPI_DMAR_SCOPE_TYPE_ENDPOINT);
+	KUNIT_EXPECT_EQ(test, got->scopes[0].bus, 0);
+	KUNIT_EXPECT_EQ(test, got->scopes[0].devfn, PCI_DEVFN(0x10, 0));
+	t_rmrr_walk_free(&w);
+
+	/* The last RMRR claims 8 bytes more than the table has. */
+	r->header.length += 8;
+	KUNIT_EXPECT_EQ(test, iox_dmar_walk_table(t_dmar_end(t), &w.walk), -EINVAL);
+	t_rmrr_walk_free(&w);
+}
+
+/* IOMMU_RESV_DIRECT regions of @dev's group at [@base, @last]; -1 on error. */
+static int t_direct_regions(struct device *dev, u64 base, u64 last, int *msi)
+{
+	struct iommu_group *group = iommu_group_get(dev);
+	struct iommu_resv_region *r, *next;
+	LIST_HEAD(regions);
+	int n = 0;
+
+	*msi = 0;
+	if (!group)
+		return -1;
+	if (iommu_get_group_resv_regions(group, &regions))
+		n = -1;
+	list_for_each_entry_safe(r, next, &regions, list) {
+		if (n >= 0 && r->type == IOMMU_RESV_DIRECT && r->start == base &&
+		    r->length == last - base + 1 && r->prot == (IOMMU_READ | IOMMU_WRITE))
+			n++;
+		if (r->type == IOMMU_RESV_MSI)
+			(*msi)++;
+		kfree(r);
+	}
+	iommu_group_put(group);
+	return n;
+}
+
+/*
+ * An RMRR whose scope names edu (parsed from a crafted entry and handed to
+ * the backend, as the load does with the table's): the IOMMU API reports it
+ * for edu's group as a read-write direct region beside the MSI window, and
+ * not for a device outside its scope; gone with the region.
+ */
+static void vtd_rmrr_resv_region(struct kunit *test)
+{
+	struct t_dmar *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct pci_dev *edu, *other = NULL;
+	struct acpi_dmar_reserved_memory *r;
+	struct iommu_group *group;
+	struct iox_vtd_rmrr *rmrr;
+	int msi;
+
+	get_unit(test);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, edu, "no edu device on this machine");
+	group = iommu_group_get(&edu->dev);
+	if (!group) {
+		pci_dev_put(edu);
+		KUNIT_FAIL(test, "edu is in no IOMMU group: dmar0 does not serve the IOMMU API");
+		return;
+	}
+	iommu_group_put(group);
+	while ((other = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, other)))
+		if (other != edu && other->dev.iommu_group != edu->dev.iommu_group &&
+		    other->dev.iommu_group)
+			break;
+
+	t_dmar_start(t);
+	r = t_dmar_rmrr(t, T_RMRR_BASE, T_RMRR_LAST);
+	t_dmar_scope(t, &r->header, 8, edu->bus->number, PCI_SLOT(edu->devfn),
+		     PCI_FUNC(edu->devfn));
+	KUNIT_ASSERT_EQ(test, iox_dmar_parse_rmrr(r, &rmrr), 0);
+	KUNIT_EXPECT_EQ(test, t_direct_regions(&edu->dev, T_RMRR_BASE, T_RMRR_LAST, &msi), 0);
+
+	iox_vtd_rmrr_add(rmrr);
+	KUNIT_EXPECT_EQ_MSG(test, t_direct_regions(&edu->dev, T_RMRR_BASE, T_RMRR_LAST, &msi), 1,
+			    "edu's RMRR is not a direct region of its group");
+	KUNIT_EXPECT_EQ(test, msi, 1);
+	if (other)
+		KUNIT_EXPECT_EQ_MSG(test, t_direct_regions(&other->dev, T_RMRR_BASE, T_RMRR_LAST,
+							   &msi), 0,
+				    "%s, outside the RMRR's scope, got it", pci_name(other));
+	iox_vtd_rmrr_del(rmrr);
+	iox_vtd_rmrr_free(rmrr);
+
+	KUNIT_EXPECT_EQ(test, t_direct_regions(&edu->dev, T_RMRR_BASE, T_RMRR_LAST, &msi), 0);
+	pci_dev_put(other);
+	pci_dev_put(edu);
+}
+
 static struct kunit_case iox_vtd_hw_cases[] = {
+	KUNIT_CASE(vtd_dmar_rmrr_parse),
+	KUNIT_CASE(vtd_rmrr_resv_region),
 	KUNIT_CASE(vtd_check_regs_refuses),
 	KUNIT_CASE(vtd_decode_known_registers),
 	KUNIT_CASE(vtd_unit_from_dmar),
