@@ -38,6 +38,8 @@ static inline unsigned int iox_pt_level_shift(unsigned int level)
  * @replicated_type: the value of @type_mask bits in a leaf entry that is one
  *	slot of a page spanning several slots; a value no entry has if the
  *	format has no such pages
+ * @leaf_type: per level, the value of @type_mask bits in a leaf entry that
+ *	maps exactly its slot's span, as @make_leaf writes it
  * @levels: number of levels for an input address width, or -EINVAL
  * @make_table: the entry pointing to a next-level table, for a table at
  *	@level
@@ -57,6 +59,7 @@ struct iox_pgtable_fmt {
 	u64 type_mask;
 	u64 table_type[IOX_PGTABLE_MAX_LEVELS + 1];
 	u64 replicated_type;
+	u64 leaf_type[IOX_PGTABLE_MAX_LEVELS + 1];
 	int (*levels)(unsigned int ias);
 	u64 (*make_table)(phys_addr_t table, unsigned int level);
 	u64 (*make_leaf)(const struct iox_pgtable *pt, phys_addr_t pa,

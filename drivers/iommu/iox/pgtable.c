@@ -371,11 +371,13 @@ static int map_level(struct map_walk *w, u64 *table, unsigned int level,
 		     u64 start, u64 last, bool fresh);
 
 /*
- * Map a run that fits in one existing leaf table whose slots are all empty,
- * for a walker that snoops the caches: one pass checks the slots, one
- * writes them, so a run the fast path cannot take is left untouched to the
- * general walk (which handles tables left behind, AMD-Vi override pages,
- * missing tables and write-back).  Return: true if the run was mapped.
+ * Map a run that fits in one existing leaf table, for a walker that snoops
+ * the caches: one pass over the slots, each written while empty.  At the
+ * first slot that is not (a table left behind, a mapping), it stops; the
+ * general walk maps the rest or fails there, as if it had done the whole
+ * run (@w says how far the run got).  Visits are counted only for a run
+ * done here, so that the counters count each table once either way.
+ * Return: true if the whole run was mapped.
  */
 static bool map_run_fast(struct map_walk *w, u64 iova, u64 last)
 {
@@ -391,13 +393,15 @@ static bool map_run_fast(struct map_walk *w, u64 iova, u64 last)
 		return false;
 	first = entry_index(iova, w->leaf_level);
 	end = entry_index(last, w->leaf_level);
-	for (i = first; i <= end; i++)
+	for (i = first; i <= end; i++, pte += pgsize) {
 		if (READ_ONCE(table[i]) & present)
-			return false;
-	for (i = first; i <= end; i++, pte += pgsize)
+			break;
 		WRITE_ONCE(table[i], pte);
+	}
 	w->pte = pte;
-	w->mapped = (size_t)(end - first + 1) * pgsize;
+	w->mapped = (size_t)(i - first) * pgsize;
+	if (i <= end)
+		return false;
 	run_table_visits(pt, w->leaf_level);
 	return true;
 }
@@ -528,7 +532,8 @@ int iox_pgtable_map_pages(struct iox_pgtable *pt, u64 iova, phys_addr_t paddr,
 	w.span = pgsize >> iox_pt_level_shift(w.leaf_level);
 	w.pte = pt->fmt->make_leaf(pt, paddr, w.leaf_level, shift, prot);
 	if (!map_run_fast(&w, iova, last))
-		ret = map_level(&w, pt->root, pt->levels, iova, last, false);
+		ret = map_level(&w, pt->root, pt->levels, iova + w.mapped, last,
+				false);
 	if (mapped)
 		*mapped = w.mapped;
 	return ret;
@@ -870,49 +875,50 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 }
 
 /*
- * Unmap a run of pages of @pgsize that fits in one existing table whose
- * slots over the run all hold standalone leaves of that size, for a walker
- * that snoops the caches: one pass checks, one clears, so that a run the
- * fast path cannot take (a split, a hole, smaller leaves, an AMD-Vi
- * override page, tables to free or write back) is left to the general
- * walk untouched; so is a run over a whole table, which the general walk
- * unlinks and frees.  Return: true if the run was unmapped.
+ * Unmap a run of pages of @pgsize that fits in one existing table, for a
+ * walker that snoops the caches: one pass over the slots, each cleared
+ * while it holds a standalone leaf of that size.  At the first slot that
+ * does not (a hole, smaller leaves, an AMD-Vi override page) it stops and
+ * the general walk does the rest from there, as if it had done the whole
+ * run; a run over a whole table, which the general walk unlinks and frees,
+ * is left to it from the start.  Visits are counted only for a run done
+ * here, so that the counters count each table once either way.  Return:
+ * the bytes unmapped from @iova on, their range added to @gather.
  */
-static bool unmap_run_fast(struct iox_pgtable *pt, u64 iova, u64 last,
-			   size_t pgsize, struct iox_iotlb_gather *gather,
-			   size_t *unmapped)
+static size_t unmap_run_fast(struct iox_pgtable *pt, u64 iova, u64 last,
+			     size_t pgsize, struct iox_iotlb_gather *gather)
 {
 	const struct iox_pgtable_fmt *fmt = pt->fmt;
 	unsigned int level = (__ffs(pgsize) - IOX_PT_PAGE_SHIFT) /
 			     IOX_PT_ENTRY_BITS + 1;
 	u64 present = fmt->present, type_mask = fmt->type_mask;
-	u64 replicated = fmt->replicated_type;
-	u64 table_type = level > 1 ? fmt->table_type[level] : replicated;
+	u64 leaf_type = fmt->leaf_type[level];
 	unsigned int first, end, i;
+	size_t done;
 	u64 *table;
 
 	if (!pt->cfg.coherent || pgsize != entry_span(level))
-		return false;
+		return 0;
 	table = run_table(pt, iova, last, level);
 	if (!table)
-		return false;
+		return 0;
 	first = entry_index(iova, level);
 	end = entry_index(last, level);
-	/* A run over a whole table other than the root unlinks the table. */
 	if (!first && end == IOX_PT_ENTRIES - 1 && level < pt->levels)
-		return false;
+		return 0;
 	for (i = first; i <= end; i++) {
-		u64 pte = READ_ONCE(table[i]), type = pte & type_mask;
+		u64 pte = READ_ONCE(table[i]);
 
-		if (!(pte & present) || type == replicated || type == table_type)
-			return false;
-	}
-	for (i = first; i <= end; i++)
+		if (!(pte & present) || (pte & type_mask) != leaf_type)
+			break;
 		WRITE_ONCE(table[i], 0);
-	run_table_visits(pt, level);
-	iox_iotlb_gather_add_range(gather, iova, last - iova + 1, pgsize);
-	*unmapped = last - iova + 1;
-	return true;
+	}
+	done = (size_t)(i - first) * pgsize;
+	if (i > end)
+		run_table_visits(pt, level);
+	if (done)
+		iox_iotlb_gather_add_range(gather, iova, done, pgsize);
+	return done;
 }
 
 /**
@@ -948,6 +954,7 @@ int iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 			    size_t *unmapped)
 {
 	struct unmap_walk w;
+	size_t done;
 	u64 last;
 	int ret;
 
@@ -955,21 +962,23 @@ int iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 	ret = check_run(pt, iova, pgsize, pgcount, &last);
 	if (ret)
 		return ret;
-	if (unmap_run_fast(pt, iova, last, pgsize, gather, unmapped))
+	done = unmap_run_fast(pt, iova, last, pgsize, gather);
+	*unmapped = done;
+	if (done == last - iova + 1)
 		return 0;
 	w = (struct unmap_walk){
 		.pt = pt,
 		.gather = gather,
 		.inval_start = U64_MAX,
 	};
-	ret = unmap_level(&w, pt->root, pt->levels, iova, last, false);
+	ret = unmap_level(&w, pt->root, pt->levels, iova + done, last, false);
 	if (w.tail_split)
 		table_free_tree(pt, w.tail_split, w.tail_level - 1);
 	if (w.unmapped)
 		iox_iotlb_gather_add_range(gather, w.inval_start,
 					   w.inval_last - w.inval_start + 1,
 					   w.inval_pgsize);
-	*unmapped = w.unmapped;
+	*unmapped = done + w.unmapped;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_pgtable_unmap_pages);

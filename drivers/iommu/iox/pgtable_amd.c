@@ -111,6 +111,7 @@ const struct iox_pgtable_fmt iox_pgtable_amd_fmt = {
 		[6] = AMD_TABLE_TYPE(6),
 	},
 	.replicated_type = (u64)AMD_NL_OVERRIDE << 9,
+	/* leaf_type[] all 0: next level 0 marks a leaf of the slot's span. */
 	.levels = amd_levels,
 	.make_table = amd_make_table,
 	.make_leaf = amd_make_leaf,

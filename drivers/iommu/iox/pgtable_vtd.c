@@ -72,6 +72,9 @@ const struct iox_pgtable_fmt iox_pgtable_vtd_fmt = {
 	.type_mask = VTD_SL_PS,
 	/* table_type[] all 0: a non-leaf entry has PS clear. */
 	.replicated_type = ~0ULL,	/* every leaf maps its entry's span */
+	.leaf_type = {
+		[2] = VTD_SL_PS, [3] = VTD_SL_PS, [4] = VTD_SL_PS, [5] = VTD_SL_PS,
+	},
 	.levels = vtd_levels,
 	.make_table = vtd_make_table,
 	.make_leaf = vtd_make_leaf,

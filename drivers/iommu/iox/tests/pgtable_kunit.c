@@ -667,6 +667,73 @@ static void pgtable_run_walks_each_table_once(struct kunit *test)
 	pt_free(test, pt);
 }
 
+static void visits_reset(struct iox_pgtable *pt)
+{
+	memset(&pt->stats.table_visits, 0, sizeof(pt->stats.table_visits));
+}
+
+static void expect_visits_once(struct kunit *test, struct iox_pgtable *pt,
+			       const char *what)
+{
+	unsigned int level;
+
+	for (level = 1; level <= pt->levels; level++)
+		KUNIT_EXPECT_EQ_MSG(test, pt->stats.table_visits[level], 1UL,
+				    "%s, level %u", what, level);
+}
+
+/*
+ * A run inside one leaf table is written in one pass until a slot is not
+ * as expected; the general walk takes over there, with the same result
+ * and errors as if it had done the whole run, and each table counts one
+ * visit.
+ */
+static void pgtable_run_fast_path_hands_over(struct kunit *test)
+{
+	struct iox_pgtable *pt = pt_new(test, IOX_PGTABLE_VTD_SL, 39, 48);
+	struct iox_iotlb_gather gather;
+	size_t mapped;
+	int err;
+
+	/* Tables on the path; slot 3 taken. */
+	map_ok(test, pt, SZ_1G + 3 * SZ_4K, SZ_1G, SZ_4K, 1, PROT_RW);
+	visits_reset(pt);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_map_pages(pt, SZ_1G, SZ_2G, SZ_4K, 5, PROT_RW,
+						    GFP_KERNEL, &mapped), -EEXIST);
+	KUNIT_EXPECT_EQ(test, mapped, (size_t)3 * SZ_4K);
+	expect_visits_once(test, pt, "map up to a mapped slot");
+	KUNIT_EXPECT_EQ(test, iox_pgtable_iova_to_phys(pt, SZ_1G + 2 * SZ_4K),
+			(phys_addr_t)SZ_2G + 2 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_iova_to_phys(pt, SZ_1G + 3 * SZ_4K),
+			(phys_addr_t)SZ_1G);
+	KUNIT_EXPECT_EQ(test, iox_pgtable_iova_to_phys(pt, SZ_1G + 4 * SZ_4K), (phys_addr_t)0);
+
+	/* Slots 0-3 mapped, 4 a hole: the unmap stops there. */
+	visits_reset(pt);
+	iox_iotlb_gather_init(&gather, false);
+	err = iox_pgtable_unmap_pages(pt, SZ_1G, SZ_4K, 6, &gather, &mapped);
+	KUNIT_EXPECT_EQ(test, err, -ENOENT);
+	KUNIT_EXPECT_EQ(test, mapped, (size_t)4 * SZ_4K);
+	KUNIT_EXPECT_EQ(test, gather.start, (u64)SZ_1G);
+	KUNIT_EXPECT_EQ(test, gather.end, (u64)SZ_1G + 4 * SZ_4K - 1);
+	KUNIT_EXPECT_EQ(test, gather_release(&gather), 0UL);
+	expect_visits_once(test, pt, "unmap up to a hole");
+	expect_only_root(test, pt);
+
+	/* 2M pages around 512 4K pages: the fast pass stops at the table. */
+	map_ok(test, pt, 0, 0, SZ_2M, 1, PROT_RW);
+	map_ok(test, pt, SZ_2M, SZ_2M, SZ_4K, 512, PROT_RW);
+	map_ok(test, pt, SZ_4M, SZ_4M, SZ_2M, 1, PROT_RW);
+	iox_iotlb_gather_init(&gather, false);
+	KUNIT_EXPECT_EQ(test, unmap_gather(pt, 0, SZ_2M, 3, &gather), (size_t)3 * SZ_2M);
+	KUNIT_EXPECT_EQ(test, gather.start, 0ULL);
+	KUNIT_EXPECT_EQ(test, gather.end, (u64)6 * SZ_1M - 1);
+	/* The leaf table the run covered whole is freed. */
+	KUNIT_EXPECT_EQ(test, gather_release(&gather), 1UL);
+	expect_only_root(test, pt);
+	pt_free(test, pt);
+}
+
 /*
  * The write-backs of a non-coherent walker, recorded, and the reachable
  * tables before and after an operation, copied, so that the flushed bytes
@@ -1280,6 +1347,7 @@ static struct kunit_case pgtable_cases[] = {
 	KUNIT_CASE(pgtable_amd_split_override),
 	KUNIT_CASE(pgtable_split_without_memory),
 	KUNIT_CASE(pgtable_run_walks_each_table_once),
+	KUNIT_CASE(pgtable_run_fast_path_hands_over),
 	KUNIT_CASE(pgtable_noncoherent_flush_batching),
 	KUNIT_CASE(pgtable_random_vtd),
 	KUNIT_CASE(pgtable_random_amd),
