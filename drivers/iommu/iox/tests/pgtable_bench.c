@@ -63,8 +63,8 @@ MODULE_PARM_DESC(quick, "one round of each shape, for make check: the code runs,
  * @destroy: free it and every table page
  * @map: map @pgcount pages of @pgsize at @iova (to the same physical
  *	address), read and write
- * @unmap: unmap [@iova, @iova + @size), whatever leaves map it; return the
- *	bytes unmapped
+ * @unmap: unmap @pgcount pages of @pgsize at @iova, whatever leaves map
+ *	them; return the bytes unmapped
  * @iox: the iox table, for the iox implementations
  * @format: its format
  * @ops: the kernel's table, for the reference
@@ -74,7 +74,8 @@ struct bench_impl {
 	int (*init)(struct bench_impl *impl);
 	void (*destroy)(struct bench_impl *impl);
 	int (*map)(struct bench_impl *impl, u64 iova, size_t pgsize, size_t pgcount);
-	size_t (*unmap)(struct bench_impl *impl, u64 iova, size_t size);
+	size_t (*unmap)(struct bench_impl *impl, u64 iova, size_t pgsize,
+			size_t pgcount);
 	struct iox_pgtable iox;
 	enum iox_pgtable_format format;
 	struct io_pgtable_ops *ops;
@@ -106,15 +107,15 @@ static int iox_impl_map(struct bench_impl *impl, u64 iova, size_t pgsize,
 }
 
 /* Tables the unmap emptied are freed here, as part of its cost. */
-static size_t iox_impl_unmap(struct bench_impl *impl, u64 iova, size_t size)
+static size_t iox_impl_unmap(struct bench_impl *impl, u64 iova, size_t pgsize,
+			     size_t pgcount)
 {
 	struct iox_iotlb_gather gather;
-	size_t pgsize = size >= SZ_1G ? SZ_1G : size >= SZ_2M ? SZ_2M : SZ_4K;
 	size_t unmapped;
 
 	iox_iotlb_gather_init(&gather, false);
-	if (iox_pgtable_unmap_pages(&impl->iox, iova, pgsize, size / pgsize,
-				    &gather, &unmapped))
+	if (iox_pgtable_unmap_pages(&impl->iox, iova, pgsize, pgcount, &gather,
+				    &unmapped))
 		unmapped = 0;
 	if (!list_empty(&gather.freelist))
 		put_pages_list(&gather.freelist);
@@ -163,15 +164,13 @@ static int kernel_impl_map(struct bench_impl *impl, u64 iova, size_t pgsize,
 				    IOMMU_READ | IOMMU_WRITE, GFP_KERNEL, &mapped);
 }
 
-/* As __iommu_unmap() calls it: the largest page size the range allows. */
-static size_t kernel_impl_unmap(struct bench_impl *impl, u64 iova, size_t size)
+static size_t kernel_impl_unmap(struct bench_impl *impl, u64 iova,
+				size_t pgsize, size_t pgcount)
 {
 	struct iommu_iotlb_gather gather;
-	size_t pgsize = size >= SZ_1G ? SZ_1G : size >= SZ_2M ? SZ_2M : SZ_4K;
 
 	iommu_iotlb_gather_init(&gather);
-	return impl->ops->unmap_pages(impl->ops, iova, pgsize, size / pgsize,
-				      &gather);
+	return impl->ops->unmap_pages(impl->ops, iova, pgsize, pgcount, &gather);
 }
 #endif
 
@@ -304,7 +303,8 @@ static int bench_unmap_runs(struct bench_impl *impl, const struct bench_batch *b
 	unsigned int k;
 
 	for (k = 0; k < b->calls; k++)
-		if (impl->unmap(impl, b->base + k * b->stride, size) < size)
+		if (impl->unmap(impl, b->base + k * b->stride, b->pgsize,
+				b->pgcount) < size)
 			return -EIO;
 	return 0;
 }
@@ -328,7 +328,8 @@ static int bench_round(struct bench_impl *impl, enum bench_shape shape,
 		t0 = ktime_get_ns();
 		ret = bench_map_1g(impl);
 		t1 = ktime_get_ns();
-		if (!ret && impl->unmap(impl, SZ_1G, SZ_1G) != SZ_1G)
+		/* One call, as __iommu_unmap() makes it: one 1G page size. */
+		if (!ret && impl->unmap(impl, SZ_1G, SZ_1G, 1) != SZ_1G)
 			ret = -EIO;
 		t2 = ktime_get_ns();
 		break;
