@@ -75,7 +75,7 @@ bench_vm_window() {
 # bench.sh), each mode booted IOX_BENCH_BOOTS times (default 3), the
 # modes alternating; the medians go to bench.txt prefixed "vm: ".
 bench_vm() {
-	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid
+	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid desc
 	: >"$raw"
 	build_modules "$IOX_BUILD/bench-modules.log" ||
 		{ tail -n 20 "$IOX_BUILD/bench-modules.log"; return 1; }
@@ -99,10 +99,12 @@ bench_vm() {
 			"$IOX_TOOLS/ktap.py" "$log" "bench-vm-$mode-$boot" || return 1
 			sed -n "s/^# bench-vm: dma $mode \(.*\)/$boot $mode dma \1/p" "$log" |
 				tr -d '\r' >>"$raw"
-			sed -n "s/^# bench-vm: nvme $mode ms \([0-9]*\).*/$boot $mode nvme ms \1/p" \
-				"$log" >>"$raw"
-			[ -f "$window" ] &&
-				echo "$boot $mode nvme desc $(grep -c '^vtd_inv_desc ' "$window")" >>"$raw"
+			sed -n "s/^# bench-vm: nvme $mode ms \([0-9]*\).*/\1/p" "$log" |
+				sed "s/^/$boot $mode nvme ms /" >>"$raw"
+			if [ -f "$window" ]; then
+				desc=$(grep -c '^vtd_inv_desc ' "$window")
+				echo "$boot $mode nvme desc $desc" >>"$raw"
+			fi
 		done
 	done
 	"$IOX_TOOLS/bench_report.py" --vm "$raw" | tee -a "$IOX_BUILD/bench.txt"

@@ -8,6 +8,8 @@
 # first and edu is pinned to 00:10.0 with a 64-bit DMA mask (QEMU.md).
 IOX_EDU="-device edu,addr=0x10,dma_mask=0xffffffffffffffff"
 IOX_OFF="intel_iommu=off amd_iommu=off intremap=off"
+# A modern-only virtio-blk disk whose DMA goes through the IOMMU.
+IOX_VIRTIO_BLK="-device virtio-blk-pci,drive=vd,addr=0x12,iommu_platform=on,disable-legacy=on"
 
 vm_machine() { # scenario -> "qemu args|kernel args"
 	case $1 in
@@ -38,8 +40,7 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 	vtd-virtio | vtd-virtio-lazy)	# a modern-only virtio-blk disk behind the IOMMU
 		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-drive file=$IOX_BUILD/vmtest-disk.img,if=none,id=vd,format=raw" \
-			"-device virtio-blk-pci,drive=vd,addr=0x12,iommu_platform=on,disable-legacy=on" \
-			"|$IOX_OFF" ;;
+			"$IOX_VIRTIO_BLK|$IOX_OFF" ;;
 	amdvi-nvme | amdvi-nvme-lazy)	# the NVMe disk behind amd-iommu; 2 CPUs
 		echo "-M q35 -smp 2 -device amd-iommu,intremap=off" \
 			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
@@ -63,11 +64,12 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 
 # vm_bench_args bench-MODE: the kernel arguments of a make bench mode.
 vm_bench_args() {
+	local on="intel_iommu=on iommu.passthrough=0 amd_iommu=off intremap=off"
+
 	case ${1#bench-} in
-	iox-*) echo "$IOX_OFF" ;;
-	kernel-strict) echo "intel_iommu=on iommu.passthrough=0 iommu.strict=1 amd_iommu=off intremap=off" ;;
-	kernel-lazy) echo "intel_iommu=on iommu.passthrough=0 iommu.strict=0 amd_iommu=off intremap=off" ;;
-	*) echo "$IOX_OFF" ;;	# direct: the unit stays off
+	kernel-strict) echo "$on iommu.strict=1" ;;
+	kernel-lazy) echo "$on iommu.strict=0" ;;
+	*) echo "$IOX_OFF" ;;	# iox-* and direct: the unit is left off
 	esac
 }
 
@@ -118,7 +120,8 @@ vm_initramfs() {
 	# Stock drivers the disk scenarios load after iox, with their deps.
 	mkdir -p "$dir/lib/modules/stock"
 	for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme \
-		virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk; do
+		virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
+		virtio_blk; do
 		find "$IOX_IMAGE/lib/modules/$IOX_ABI/kernel" -name "$m.ko" \
 			-exec cp {} "$dir/lib/modules/stock/" \;
 	done
