@@ -87,7 +87,8 @@ bench_vm() {
 			log=$IOX_BUILD/bench-vm-$mode-$boot.log
 			trace=$IOX_BUILD/bench-vm-$mode.trace
 			window=$IOX_BUILD/bench-vm-$mode.window
-			rm -f "$trace" "$window"
+			# No stale log or trace may satisfy the watcher.
+			rm -f "$log" "$trace" "$window"
 			touch "$trace"
 			bench_vm_window "$log" "$trace" "$window" &
 			pid=$!
