@@ -51,14 +51,17 @@ static bool dma_lazy = IS_ENABLED(CONFIG_IOMMU_DEFAULT_DMA_LAZY);
 module_param(dma_lazy, bool, 0644);
 MODULE_PARM_DESC(dma_lazy, "DMA domains invalidate lazily through a flush queue (default: the kernel's CONFIG_IOMMU_DEFAULT_DMA_LAZY)");
 
-/* Built in, devices are probed before the units register (not yet handled). */
+/*
+ * Built in, iox.dma_attach=1 gives DMA domains: VT-d units come up before
+ * PCI drivers register (rootfs_initcall), so every driver binds after them.
+ */
 #ifdef MODULE
 static bool dma_attach = true;
 #else
 static bool dma_attach;
 #endif
 module_param(dma_attach, bool, 0444);
-MODULE_PARM_DESC(dma_attach, "give PCI devices whose driver binds after iox loads a DMA domain (default: as a module)");
+MODULE_PARM_DESC(dma_attach, "give PCI devices whose driver binds after iox loads a DMA domain (default: as a module; iox.dma_attach=1 built in)");
 
 /* "<device>=strict|lazy" entries, comma separated; NULL for none. */
 static char *dma_policy;
@@ -561,14 +564,21 @@ EXPORT_SYMBOL_NS_GPL(iox_dma_domain_alloc, IOX_TEST);
  * iox_dma_domain_free() - free a domain of iox_dma_domain_alloc()
  * @domain: the domain, no device attached
  *
- * Lazy unmaps still queued are flushed; the domain and its IOVAs go.
+ * Lazy unmaps still queued are flushed; the domain and its IOVAs go, with
+ * any mapping left in it (counted in a warning).
  */
 void iox_dma_domain_free(struct iox_domain *domain)
 {
 	struct iox_dma_domain *dd = domain->dma;
+	int id = domain->id;
 
 	iox_domain_free(domain);
+	/* What a buggy driver left mapped goes with the domain: say so, once. */
+	iox_iova_set_quiet_leaks(&dd->iovad, true);
 	iox_iova_domain_destroy(&dd->iovad);
+	if (dd->iovad.leaked)
+		pr_warn("DMA domain %d: %lu mappings left at detach, freed with the domain\n",
+			id, dd->iovad.leaked);
 	kfree(dd);
 }
 EXPORT_SYMBOL_NS_GPL(iox_dma_domain_free, IOX_TEST);
@@ -670,23 +680,30 @@ EXPORT_SYMBOL_GPL(iox_dma_attach);
  * iox_dma_detach() - take a device out of its iox DMA domain
  * @dev: the device; its driver has no DMA mappings left (it is unbound)
  *
- * Lazy unmaps still queued are flushed; the domain and its IOVAs go.  The
- * device gets back the DMA ops it had before iox_dma_attach(), and what its
- * unit gives devices without a domain: pass-through, or nothing if
+ * Lazy unmaps still queued are flushed; the domain and its IOVAs go, with
+ * any mapping the driver left (counted in a warning).  The device gets
+ * back the DMA ops it had before iox_dma_attach(), and what its unit gives
+ * devices without a domain: pass-through, or nothing if
  * iox_device_set_blocked() blocked it.
  *
- * Return: 0, or -ENODEV if @dev is not in an iox DMA domain.
+ * Return: 0, -ENODEV if @dev is not in an iox DMA domain, or the errno of
+ * a detach the backend could not complete (-ETIMEDOUT, -EIO): the device
+ * then stays in its domain, which may still be reachable, with iox's
+ * dma_map_ops; the detach may be retried.
  */
 int iox_dma_detach(struct device *dev)
 {
 	struct iox_dma_domain *dd = dev_dma(dev);
 	struct iox_domain *domain;
+	int ret;
 
 	if (!dd)
 		return -ENODEV;
 	domain = dd->domain;
+	ret = iox_detach_device(domain, dev);
+	if (ret)
+		return ret;
 	set_dma_ops(dev, dd->prev_ops);
-	iox_detach_device(domain, dev);
 	iox_dma_domain_free(domain);
 	return 0;
 }
@@ -754,11 +771,15 @@ static void iox_dma_bind(struct device *dev)
  */
 static void iox_dma_unbind(struct device *dev)
 {
+	int ret;
+
 	if (iox_iommu_owns(dev) || !dev_dma(dev))
 		return;
 	if (iox_device_set_blocked(dev, true))
 		dev_warn(dev, "iox: cannot block its DMA: pass-through after unbind\n");
-	iox_dma_detach(dev);
+	ret = iox_dma_detach(dev);
+	if (ret)
+		dev_err(dev, "iox: DMA domain kept after unbind (%d)\n", ret);
 }
 
 static int iox_dma_bus_notify(struct notifier_block *nb, unsigned long action,

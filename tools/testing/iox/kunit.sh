@@ -11,7 +11,9 @@
 #         and the page table (iox-pgtable-smp), 2 CPUs, and once with two
 #         edu functions behind a PCIe-to-PCI bridge for the IOMMU API
 #         bridge's group case (iox-hw-iommu-api, vtd-alias.py), and for the DMA
-#         layer (iox-dma), which needs dma_map_ops
+#         layer (iox-dma), which needs dma_map_ops, and once with an NVMe
+#         disk that the built-in iox serves from boot (iox-boot-disk,
+#         vtd-nvme.py, on an image written here)
 #         (drivers/iommu/iox/tests/x86_64.kunitconfig, qemu_configs/)
 # kunit.py's raw log is judged by ktap.py like every other tier.
 
@@ -63,8 +65,12 @@ qemu)
 	# concurrency and CPU-hotplug cases and the page table's concurrent
 	# map/unmap need the 2 CPUs UML lacks; the DMA layer needs the
 	# dma_map_ops UML lacks.
+	# The disk of iox-boot-disk: its first block is the tag it reads back.
+	export IOX_KUNIT_DISK=$IOX_BUILD/kunit-nvme.img
+	{ printf IOXBOOT; head -c 4089 /dev/zero | tr '\0' x; } >"$IOX_KUNIT_DISK"
+	truncate -s 16M "$IOX_KUNIT_DISK"
 	for run in amdvi:iox-hw-* iova:iox-iova pgtable-smp:iox-pgtable-smp \
-		vtd-alias:iox-hw-iommu-api dma:iox-dma; do
+		vtd-alias:iox-hw-iommu-api dma:iox-dma vtd-nvme:iox-boot-disk; do
 		machine=${run%%:*}
 		config=$machine
 		case $machine in iova | pgtable-smp | dma) config=vtd ;; esac

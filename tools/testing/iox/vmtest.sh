@@ -68,17 +68,21 @@ amdvi_trace_ktap() {
 	}' "$1"
 }
 
-# A lazy disk scenario's read between two markers (disk.sh), against the
-# flush queue's bounds: the guest printed the unmaps the read queued, how
-# long it took, the entries per CPU ring and the timeout.  No unmap is
-# invalidated by itself (no page-selective descriptor); the domain-wide
-# flushes are fewer than the unmaps and no more than one per full ring
-# plus one per timeout (and one for each end of the read).
-lazy_trace_ktap() {
-	awk -v guest="$(sed -n 's/.*# lazy-trace: //p' "$2" | tr -d '\r')" '
+# A disk scenario's read between two markers (disk.sh): the guest printed
+# the policy, the unmaps the read made, how long it took and, when lazy,
+# the flush queue's entries per CPU ring and timeout.  Strict: every unmap
+# was invalidated by itself, page-selectively, and waited for; no
+# domain-wide flush.  Lazy: no unmap was invalidated by itself (no
+# page-selective descriptor); the domain-wide flushes are fewer than the
+# unmaps and no more than one per full ring plus one per timeout (and one
+# for each end of the read).
+disk_trace_ktap() {
+	awk -v guest="$(sed -n 's/.*# disk-trace: //p' "$2" | tr -d '\r')" '
 	/vtd_inv_desc_cc_devices.*sid 0xfffe / { marks++; next }
 	marks == 1 && /vtd_inv_desc_iotlb_pages/ { pages++ }
 	marks == 1 && /vtd_inv_desc_iotlb_(domain|global)/ { flushes++ }
+	marks == 1 && /vtd_inv_desc_wait/ { waits++ }
+	marks == 1 && /vtd_inv_desc / { descs++ }
 	function ok(n, cond, what) {
 		printf "%sok %d %s\n", cond ? "" : "not ", n, what
 	}
@@ -86,19 +90,28 @@ lazy_trace_ktap() {
 		n = split(guest, kv, " ")
 		for (i = 1; i <= n; i++) {
 			split(kv[i], f, "=")
-			g[f[1]] = f[2] + 0
+			g[f[1]] = f[2]
+		}
+		u = g["unmaps"] + 0
+		pages += 0; flushes += 0; waits += 0; descs += 0
+		print "KTAP version 1"
+		print "1..4"
+		ok(1, marks == 2 && u > 0, "trace markers: " marks ", " g["mode"] " unmaps in between: " u)
+		printf "# %d descriptors for %d unmaps: %d page-selective, %d domain-wide, %d waits\n",
+			descs, u, pages, flushes, waits
+		if (g["mode"] == "strict") {
+			ok(2, pages >= u, "strict: a page-selective invalidation per unmap: " pages)
+			ok(3, waits >= u, "strict: a wait per unmap: " waits)
+			ok(4, flushes == 0, "strict: no domain-wide flush: " flushes)
+			exit
 		}
 		bound = 0
 		if (g["entries"] && g["timeout_ms"])
-			bound = int(g["unmaps"] / g["entries"]) + int(g["ms"] / g["timeout_ms"]) + 2
-		print "KTAP version 1"
-		print "1..4"
-		ok(1, marks == 2 && g["unmaps"] > 0, "trace markers: " marks ", unmaps in between: " g["unmaps"])
-		ok(2, pages == 0, "no page-selective invalidation per unmap: " pages + 0)
-		what = "domain-wide flushes " flushes + 0 " for " g["unmaps"] " unmaps"
-		ok(3, flushes > 0 && flushes < g["unmaps"], what)
-		what = "flushes " flushes + 0 " <= " bound " (" g["unmaps"] " unmaps / "
-		what = what g["entries"] " per ring + " g["ms"] " ms / " g["timeout_ms"] " ms + 2)"
+			bound = int(u / g["entries"]) + int(g["ms"] / g["timeout_ms"]) + 2
+		ok(2, pages == 0, "lazy: no page-selective invalidation per unmap: " pages)
+		ok(3, flushes > 0 && flushes < u, "lazy: domain-wide flushes " flushes " for " u " unmaps")
+		what = "lazy: flushes " flushes " <= " bound " (" u " unmaps / " g["entries"]
+		what = what " per ring + " g["ms"] " ms / " g["timeout_ms"] " ms + 2)"
 		ok(4, flushes <= bound, what)
 	}' "$1"
 }
@@ -123,8 +136,8 @@ for scenario in ${IOX_VMTEST_SCENARIOS:-$scenarios}; do
 			"$IOX_RESULTS" || { status=1; cat "$IOX_BUILD/vmtest-vtd-trace.log"; }
 	fi
 	case $scenario in
-	vtd-nvme-lazy | vtd-virtio-lazy)
-		lazy_trace_ktap "$trace" "$log" >"$IOX_BUILD/vmtest-$scenario-trace.log"
+	vtd-nvme* | vtd-virtio*)
+		disk_trace_ktap "$trace" "$log" >"$IOX_BUILD/vmtest-$scenario-trace.log"
 		"$IOX_TOOLS/ktap.py" "$IOX_BUILD/vmtest-$scenario-trace.log" \
 			"vmtest-$scenario-trace" "$IOX_RESULTS" ||
 			{ status=1; cat "$IOX_BUILD/vmtest-$scenario-trace.log"; }

@@ -653,5 +653,10 @@ static void __exit iox_vtd_exit(void)
 	iox_vtd_rmrrs_free();
 }
 
-module_init(iox_vtd_init);
+/*
+ * Built in: after the PCI buses are enumerated (subsys_initcall) and before
+ * PCI drivers register (device_initcall), so that every device whose
+ * driver binds gets its DMA domain first (drivers/iommu/iox/dma.c).
+ */
+rootfs_initcall(iox_vtd_init);
 module_exit(iox_vtd_exit);

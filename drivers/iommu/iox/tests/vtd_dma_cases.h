@@ -7,6 +7,8 @@
 #ifndef _IOX_TESTS_VTD_DMA_CASES_H
 #define _IOX_TESTS_VTD_DMA_CASES_H
 
+#include <linux/dma-map-ops.h>
+
 #include "../intel/vtd.h"
 #include "dma_cases.h"
 
@@ -270,6 +272,28 @@ static void iox_dma_case_fault_storm_free(struct iox_dma_test *t)
 	before = t->faults;
 	T_CHECK(t, !t_dma_out(t, T_NOWHERE), "DMA out");
 	T_CHECK(t, t_faulted(t, before), "the new domain gets no fault reports");
+}
+
+/*
+ * A DMA domain whose detach cannot be made sure (the invalidation after
+ * the context entry changed fails) stays: the device keeps its domain and
+ * iox's dma_map_ops, and a retried detach completes.
+ */
+static void iox_dma_case_dma_api_detach_failure(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	struct iox_domain *domain = t_dma_api_enter(t, IOX_DMA_STRICT);
+	int ret;
+
+	if (!domain)
+		return;
+	iox_vtd_inject_inv_errors(t_vtd(t), 1);
+	ret = iox_dma_detach(dev);
+	iox_vtd_inject_inv_errors(t_vtd(t), 0);
+	T_CHECK(t, ret == -EIO, "detach with a failed invalidation gave %d", ret);
+	T_CHECK(t, iox_device_domain(dev) == domain, "the domain went");
+	T_CHECK(t, get_dma_ops(dev), "the dma_map_ops went");
+	t_dma_api_leave(t);
 }
 
 #endif /* _IOX_TESTS_VTD_DMA_CASES_H */

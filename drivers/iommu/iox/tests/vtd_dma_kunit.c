@@ -71,6 +71,7 @@ VTD_DMA_CASE(attach_detach_stress)
 VTD_DMA_CASE(free_during_fault)
 VTD_DMA_CASE(fault_storm_free)
 VTD_DMA_CASE(unbind_blocks)
+VTD_DMA_CASE(dma_api_detach_failure)
 
 static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_mapped_roundtrip),
@@ -91,6 +92,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_free_during_fault),
 	KUNIT_CASE(vtd_dma_fault_storm_free),
 	KUNIT_CASE(vtd_dma_unbind_blocks),
+	KUNIT_CASE(vtd_dma_dma_api_detach_failure),
 	{}
 };
 

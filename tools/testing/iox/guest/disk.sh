@@ -13,8 +13,8 @@
 # override (iox dma_policy) against the opposite global default
 # (dma_lazy).  A pattern written with O_DIRECT reads back equal after the
 # caches are dropped and the domain's counters account for the traffic;
-# in lazy mode the host checks QEMU's invalidation descriptors between two
-# markers around the read (vmtest.sh; VT-d only).  Then: unloading the
+# the host checks QEMU's invalidation descriptors between two markers
+# around the read (vmtest.sh; VT-d only).  Then: unloading the
 # backend under the bound disk is refused; unbinding the driver while the
 # disk is being read is clean (the domain with its IOVA allocator is freed
 # and the device is blocked: no context entry on VT-d, a device table
@@ -90,20 +90,22 @@ echo 3 >/proc/sys/vm/drop_caches
 uptime_cs() {
 	tr -d . </proc/uptime | cut -d' ' -f1
 }
-# The read between two trace markers (lazy), with the unmaps it queued.
-[ "$lazy" = 1 ] && queued0=$(caps_field "$fq" queued) && [ "$backend" = iox-intel ] &&
+# The read between two trace markers (VT-d), with the unmaps it made;
+# vmtest.sh counts QEMU's invalidation descriptors in between.
+mark() {
+	[ "$backend" = iox-intel ] || return 0
 	insmod $m/iox_vtd_dma_test.ko mark=1 && rmmod iox_vtd_dma_test
+}
+unmaps0=$(caps_field "$stats" unmaps)
+mark
 t0=$(uptime_cs)
 ktap_check "O_DIRECT read back equals the pattern" sh -c \
 	"dd if=$disk_blk of=/tmp/back bs=4096 count=$blocks iflag=direct && cmp /tmp/pattern /tmp/back"
 t1=$(uptime_cs)
-if [ "$lazy" = 1 ]; then
-	[ "$backend" = iox-intel ] && insmod $m/iox_vtd_dma_test.ko mark=1 &&
-		rmmod iox_vtd_dma_test
-	echo "# lazy-trace: unmaps=$(($(caps_field "$fq" queued) - queued0))" \
-		"ms=$(((t1 - t0) * 10 + 10)) entries=$(caps_field "$fq" entries_per_cpu)" \
-		"timeout_ms=$(caps_field "$fq" timeout_ms)"
-fi
+mark
+echo "# disk-trace: mode=$mode unmaps=$(($(caps_field "$stats" unmaps) - unmaps0))" \
+	"ms=$(((t1 - t0) * 10 + 10)) entries=$(caps_field "$fq" entries_per_cpu 2>/dev/null)" \
+	"timeout_ms=$(caps_field "$fq" timeout_ms 2>/dev/null)"
 maps=$(($(caps_field "$stats" maps) - ${maps0:-0}))
 echo "# domain $domain: $maps maps for $((2 * blocks)) requests"
 sed 's/^/# /' "$stats"

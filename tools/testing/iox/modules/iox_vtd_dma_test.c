@@ -67,6 +67,7 @@ static const struct {
 	{ "free_during_fault", iox_dma_case_free_during_fault },
 	{ "fault_storm_free", iox_dma_case_fault_storm_free },
 	{ "unbind_blocks", iox_dma_case_unbind_blocks },
+	{ "dma_api_detach_failure", iox_dma_case_dma_api_detach_failure },
 };
 
 /* Whether edu's DMA reaches memory at physical addresses (pass-through). */
