@@ -391,7 +391,7 @@ static void *iox_dma_alloc(struct device *dev, size_t size,
 
 	/* The IOMMU translates: the memory may be anywhere, above 4 GiB too. */
 	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
-	page = alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN, order);
+	page = iox_should_fail_alloc() ? NULL : alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN, order);
 	if (!page)
 		return NULL;
 	*handle = map_phys(dev, page_to_phys(page), PAGE_ALIGN(size),
@@ -540,7 +540,7 @@ struct iox_domain *iox_dma_domain_alloc(struct device *dev, bool lazy)
 
 	if (!unit)
 		return ERR_PTR(-ENODEV);
-	dd = kzalloc(sizeof(*dd), GFP_KERNEL);
+	dd = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*dd), GFP_KERNEL);
 	domain = dd ? iox_domain_alloc(unit) : ERR_PTR(-ENOMEM);
 	/* A live domain pins the unit's backend by itself. */
 	iox_unit_put(unit);

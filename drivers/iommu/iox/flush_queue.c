@@ -235,7 +235,8 @@ int iox_fq_init(struct iox_flush_queue *fq, unsigned int entries,
 	if (!flush || !entries || entries > IOX_FQ_MAX_ENTRIES || !timeout_ms ||
 	    timeout_ms > IOX_FQ_MAX_TIMEOUT_MS)
 		return -EINVAL;
-	fq->rings = __alloc_percpu(sizeof(struct iox_fq_ring) +
+	fq->rings = iox_should_fail_alloc() ? NULL :
+		    __alloc_percpu(sizeof(struct iox_fq_ring) +
 				   (entries + 1) * sizeof(struct iox_fq_entry),
 				   __alignof__(struct iox_fq_ring));
 	if (!fq->rings)

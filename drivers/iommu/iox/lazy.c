@@ -45,7 +45,7 @@ int iox_domain_enable_lazy(struct iox_domain *domain,
 	struct iox_flush_queue *fq;
 	int ret;
 
-	fq = kzalloc(sizeof(*fq), GFP_KERNEL);
+	fq = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*fq), GFP_KERNEL);
 	if (!fq)
 		return -ENOMEM;
 	ret = iox_fq_init(fq, entries, timeout_ms, iox_lazy_flush, domain,

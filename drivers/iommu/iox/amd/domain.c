@@ -265,7 +265,7 @@ struct iox_domain *iox_amdvi_domain_alloc(struct iox_unit *unit)
 		return ERR_PTR(-ENODEV);
 	if (!try_module_get(THIS_MODULE))
 		return ERR_PTR(-ENODEV);
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d) {
 		module_put(THIS_MODULE);
 		return ERR_PTR(-ENOMEM);

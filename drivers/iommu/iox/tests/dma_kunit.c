@@ -22,6 +22,7 @@
 
 #include "../iox-internal.h"
 #include "debugfs_read.h"
+#include "fail_nth.h"
 
 struct dk_domain {
 	struct iox_domain domain;
@@ -487,7 +488,65 @@ static void dma_direct_region(struct kunit *test)
 	__free_page(page);
 }
 
+static int dk_probe_id;
+
+static int run_dma_attach(struct kunit *test)
+{
+	return iox_dma_attach(dk_dev, IOX_DMA_LAZY);
+}
+
+static void undo_dma_attach(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, iox_dma_is_lazy(dk_dev));
+	KUNIT_EXPECT_EQ(test, iox_device_domain(dk_dev)->id, dk_probe_id);
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
+}
+
+static void snap_dma_attach(struct kunit *test)
+{
+}
+
+/* The device as before: no domain, no DMA ops, no domain id kept. */
+static void check_dma_attach(struct kunit *test)
+{
+	struct iox_domain *domain;
+
+	KUNIT_EXPECT_NULL(test, iox_device_domain(dk_dev));
+	KUNIT_EXPECT_NULL(test, dk_dev->dma_ops);
+	KUNIT_EXPECT_FALSE(test, iox_dma_is_lazy(dk_dev));
+	domain = iox_domain_alloc(&dk_unit);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(domain));
+	KUNIT_EXPECT_EQ(test, domain->id, dk_probe_id);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(domain), 0);
+}
+
+/*
+ * Attaching a device to a lazy DMA domain with each allocation failed in
+ * turn (fail_nth.h): the DMA layer's, the domain's, the page table's, the
+ * IOVA domain's and the flush queue's.  Each failure leaves the device as
+ * it was; the attach that finally succeeds gets the same domain id.
+ */
+static void dma_attach_fail_nth(struct kunit *test)
+{
+	const struct sweep attach = {
+		"DMA attach (lazy)", run_dma_attach, undo_dma_attach, snap_dma_attach,
+		check_dma_attach,
+	};
+	struct iox_domain *probe;
+
+	if (!IS_ENABLED(CONFIG_IOX_FAULT_INJECTION))
+		kunit_skip(test, "needs CONFIG_IOX_FAULT_INJECTION");
+	dk_dma_mask = DMA_BIT_MASK(64);
+	dk_dev->coherent_dma_mask = DMA_BIT_MASK(64);
+	probe = iox_domain_alloc(&dk_unit);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(probe));
+	dk_probe_id = probe->id;
+	KUNIT_ASSERT_EQ(test, iox_domain_free(probe), 0);
+	KUNIT_EXPECT_GE(test, sweep_run(test, &attach), 8U);
+}
+
 static struct kunit_case dma_cases[] = {
+	KUNIT_CASE(dma_attach_fail_nth),
 	KUNIT_CASE(dma_direct_region),
 	KUNIT_CASE(dma_masks),
 	KUNIT_CASE(dma_subpage_offsets),
