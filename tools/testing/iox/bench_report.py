@@ -27,8 +27,10 @@ import re
 import subprocess
 import sys
 
-RESULT = re.compile(r'^(?:(?P<arch>[\w-]+): )?(?P<name>[^:]+): iox (?P<iox>\d+) (?P<unit>ns|ms|desc)'
-                    r'(?:, (?P<ref>[\w-]+) (?P<refns>\d+) (?:ns|ms|desc), ratio (?P<ratio>[\d.]+))?')
+RESULT = re.compile(r'^(?:(?P<arch>[\w-]+): )?(?P<name>[^:]+): '
+                    r'iox (?P<iox>\d+) (?P<unit>ns|ms|desc)'
+                    r'(?:, (?P<ref>[\w-]+) (?P<refns>\d+) (?:ns|ms|desc), '
+                    r'ratio (?P<ratio>[\d.]+))?')
 
 # Goals, first match wins: (arch or None for any, name pattern, reference
 # pattern, highest ratio met, where the goal comes from).
