@@ -488,6 +488,8 @@ struct iox_fault {
  * @debugfs: the domain's directory under /sys/kernel/debug/iox/domains/
  * @fq: the flush queue of a domain in lazy mode (iox_domain_enable_lazy()),
  *	NULL in strict mode; set under @lock, read locklessly by unmaps
+ * @fq_release: set with @fq: destroys it, after a last flush, when the
+ *	domain is freed (the core does not call into the flush queue)
  * @dma: the DMA layer's data for a DMA domain (drivers/iommu/iox/dma.c),
  *	set before the device is attached
  * @units: the units the domain is on (struct iox_domain_unit), which are
@@ -520,6 +522,7 @@ struct iox_domain {
 	void *fault_data;
 	struct dentry *debugfs;
 	struct iox_flush_queue *fq;
+	void (*fq_release)(struct iox_domain *domain);
 	struct iox_dma_domain *dma;
 	struct list_head units;
 };

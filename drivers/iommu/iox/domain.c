@@ -123,6 +123,7 @@ struct iox_domain *iox_domain_alloc(struct iox_unit *unit)
 	INIT_LIST_HEAD(&domain->units);
 	domain->nr_devices = 0;
 	domain->fq = NULL;
+	domain->fq_release = NULL;
 	domain->dma = NULL;
 	atomic64_set(&domain->mapped_bytes, 0);
 	atomic_long_set(&domain->used_pgsizes, 0);
@@ -165,7 +166,8 @@ int iox_domain_free(struct iox_domain *domain)
 	}
 	mutex_unlock(&domain->lock);
 
-	iox_domain_disable_lazy(domain);
+	if (domain->fq_release)
+		domain->fq_release(domain);
 	iox_debugfs_remove_domain(domain);
 	/* Fault reports look domains up under RCU: let them finish. */
 	synchronize_rcu();

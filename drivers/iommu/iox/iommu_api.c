@@ -381,7 +381,7 @@ static bool iox_iommu_type_served(unsigned int type)
 		return true;
 	case IOMMU_DOMAIN_DMA:
 	case IOMMU_DOMAIN_DMA_FQ:
-		return IS_ENABLED(CONFIG_DMA_OPS);
+		return IS_ENABLED(CONFIG_IOX_DMA);
 	default:
 		return false;
 	}
@@ -758,7 +758,7 @@ static struct notifier_block iox_iommu_nb = {
  */
 void iox_iommu_init(void)
 {
-	if (!IS_ENABLED(CONFIG_DMA_OPS))
+	if (!IS_ENABLED(CONFIG_IOX_DMA))
 		return;
 	if (bus_register_notifier(&pci_bus_type, &iox_iommu_nb))
 		pr_warn("no bus notifier: identity default domains only\n");

@@ -23,13 +23,12 @@ void iox_debugfs_add_unit(struct iox_unit *unit);
 void iox_debugfs_remove_unit(struct iox_unit *unit);
 void iox_debugfs_add_domain(struct iox_domain *domain);
 void iox_debugfs_remove_domain(struct iox_domain *domain);
-void iox_domain_disable_lazy(struct iox_domain *domain);
 void iox_device_forget(struct device *dev);
 void iox_device_forget_all(void);
 void iox_domain_units_destroy(struct iox_domain *domain);
 
-/* The bridge to the kernel's IOMMU API (iommu_api.c), on x86 PCI systems. */
-#if IS_ENABLED(CONFIG_IOMMU_API) && IS_ENABLED(CONFIG_PCI) && IS_ENABLED(CONFIG_X86)
+/* The bridge to the kernel's IOMMU API (iommu_api.c, CONFIG_IOX_IOMMU_API). */
+#ifdef CONFIG_IOX_IOMMU_API
 void iox_iommu_init(void);
 void iox_iommu_exit(void);
 int iox_iommu_add_unit(struct iox_unit *unit);
@@ -65,8 +64,8 @@ static inline void iox_fault_inject_init(struct dentry *root)
 /* Tests only (CONFIG_IOX_KUNIT_TEST, namespace IOX_TEST); see map.c. */
 void iox_test_set_emptied_hook(void (*hook)(struct iox_domain *domain));
 
-/* The DMA layer (dma.c), where the architecture has dma_map_ops. */
-#ifdef CONFIG_DMA_OPS
+/* The DMA layer (dma.c, CONFIG_IOX_DMA). */
+#ifdef CONFIG_IOX_DMA
 void iox_dma_init(void);
 void iox_dma_exit(void);
 struct iox_domain *iox_dma_domain_alloc(struct device *dev, bool lazy);

@@ -23,6 +23,20 @@ static int iox_lazy_flush(void *data)
 	return iox_flush_all(data);
 }
 
+/*
+ * The domain's fq_release, called by iox_domain_free(): a last flush
+ * releases what is queued.
+ */
+static void iox_domain_disable_lazy(struct iox_domain *domain)
+{
+	struct iox_flush_queue *fq = domain->fq;
+
+	WRITE_ONCE(domain->fq, NULL);
+	domain->fq_release = NULL;
+	iox_fq_destroy(fq);
+	kfree(fq);
+}
+
 /**
  * iox_domain_enable_lazy() - defer a domain's unmap invalidations
  * @domain: the domain; never one used for device assignment
@@ -55,12 +69,14 @@ int iox_domain_enable_lazy(struct iox_domain *domain,
 		return ret;
 	}
 	mutex_lock(&domain->lock);
-	if (!domain->lazy_ok)
+	if (!domain->lazy_ok) {
 		ret = -EOPNOTSUPP;
-	else if (domain->fq)
+	} else if (domain->fq) {
 		ret = -EBUSY;
-	else
+	} else {
+		domain->fq_release = iox_domain_disable_lazy;
 		WRITE_ONCE(domain->fq, fq);
+	}
 	mutex_unlock(&domain->lock);
 	if (ret) {
 		iox_fq_destroy(fq);
@@ -71,18 +87,6 @@ int iox_domain_enable_lazy(struct iox_domain *domain,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iox_domain_enable_lazy);
-
-/* Called by iox_domain_free(): a last flush releases what is queued. */
-void iox_domain_disable_lazy(struct iox_domain *domain)
-{
-	struct iox_flush_queue *fq = domain->fq;
-
-	if (!fq)
-		return;
-	WRITE_ONCE(domain->fq, NULL);
-	iox_fq_destroy(fq);
-	kfree(fq);
-}
 
 /**
  * iox_unmap_lazy() - unmap a range and defer its IOTLB invalidation

@@ -48,7 +48,8 @@ gate() {
 # scratch and gates on warnings; the other tiers only need the objects.
 build_modules() {
 	make -C "$KDIR" M="$IOX_ROOT/drivers/iommu/iox" W=1 \
-		CONFIG_IOX=m CONFIG_IOX_INTEL=m CONFIG_IOX_AMD=m modules >"$1" 2>&1 &&
+		CONFIG_IOX=m CONFIG_IOX_INTEL=m CONFIG_IOX_AMD=m CONFIG_IOX_DMA=y \
+		CONFIG_IOX_IOMMU_API=y modules >"$1" 2>&1 &&
 	make -C "$KDIR" M="$IOX_TOOLS/modules" W=1 \
 		KBUILD_EXTRA_SYMBOLS="$IOX_ROOT/drivers/iommu/iox/Module.symvers" \
 		modules >>"$1" 2>&1

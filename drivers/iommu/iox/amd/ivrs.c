@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) "iox-amd: " fmt
 
 #include <linux/acpi.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "amdvi.h"
@@ -192,3 +193,6 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 	*nr = n;
 	return 0;
 }
+
+MODULE_DESCRIPTION("iox AMD-Vi backend");
+MODULE_LICENSE("GPL");

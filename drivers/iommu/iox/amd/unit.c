@@ -439,6 +439,3 @@ static void __exit iox_amdvi_exit(void)
 
 module_init(iox_amdvi_init);
 module_exit(iox_amdvi_exit);
-
-MODULE_DESCRIPTION("iox AMD-Vi backend");
-MODULE_LICENSE("GPL");
