@@ -3,12 +3,13 @@
 #
 # overlay.sh SRCDIR TREE: put the iox files of the project at SRCDIR into the
 # Linux 6.1 tree TREE: drivers/iommu/iox/, include/linux/iox*.h,
-# Documentation/iommu/iox.rst (wired into the documentation index) and
-# tools/testing/iox/; add the one-line hooks to drivers/iommu/Kconfig and
-# drivers/iommu/Makefile and the project's sections to MAINTAINERS.  The
-# result is the tree the patch series (make series) adds up to.  Re-running
-# picks up edits: only files whose content changed are rewritten (and so
-# rebuilt), and files deleted from the project are deleted from the tree.
+# Documentation/iommu/iox.rst (wired into the documentation index),
+# tools/testing/iox/ and tools/testing/selftests/iox/; add the one-line
+# hooks to drivers/iommu/Kconfig and drivers/iommu/Makefile and the
+# project's sections to MAINTAINERS.  The result is the tree the patch
+# series (make series) adds up to.  Re-running picks up edits: only files
+# whose content changed are rewritten (and so rebuilt), and files deleted
+# from the project are deleted from the tree.
 
 set -euo pipefail
 
@@ -25,6 +26,8 @@ sync_tree "$src/drivers/iommu/iox/" "$tree/drivers/iommu/iox/"
 mkdir -p "$tree/Documentation/iommu" "$tree/tools/testing"
 sync_tree "$src/Documentation/iommu/iox.rst" "$tree/Documentation/iommu/iox.rst"
 sync_tree "$src/tools/testing/iox/" "$tree/tools/testing/iox/"
+mkdir -p "$tree/tools/testing/selftests"
+sync_tree "$src/tools/testing/selftests/iox/" "$tree/tools/testing/selftests/iox/"
 
 # Headers share include/linux/ with the kernel's: track what we put there.
 manifest=$tree/.iox-headers

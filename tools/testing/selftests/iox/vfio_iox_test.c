@@ -95,7 +95,7 @@ static struct {
 	bool no_faults;		/* the unit reports no faults (-n) */
 	uint64_t aperture_end;	/* the last IOVA GET_INFO offers */
 	int container, group, device;
-	volatile uint8_t *bar;
+	uint8_t *bar;	/* mmapped BAR 0: accessed through bar_*() only */
 	size_t bar_size;
 	uint64_t cfg_offset;
 } v = { .container = -1, .group = -1, .device = -1 };
@@ -220,19 +220,23 @@ static long long wait_faults(long long before)
 
 /* ---- edu through BAR 0 ---- */
 
+/*
+ * Register accesses: one load or store each, never merged, split or
+ * reordered by the compiler (relaxed atomics, plain moves on x86).
+ */
 static void bar_write64(unsigned int off, uint64_t val)
 {
-	*(volatile uint64_t *)(v.bar + off) = val;
+	__atomic_store_n((uint64_t *)(v.bar + off), val, __ATOMIC_RELAXED);
 }
 
 static uint64_t bar_read64(unsigned int off)
 {
-	return *(volatile uint64_t *)(v.bar + off);
+	return __atomic_load_n((uint64_t *)(v.bar + off), __ATOMIC_RELAXED);
 }
 
 static uint32_t bar_read32(unsigned int off)
 {
-	return *(volatile uint32_t *)(v.bar + off);
+	return __atomic_load_n((uint32_t *)(v.bar + off), __ATOMIC_RELAXED);
 }
 
 /* One transfer between the bus address @iova and edu's buffer; 0 when done. */
@@ -379,7 +383,9 @@ static void vfio_close(void)
 		close(v.group);
 	if (v.container >= 0)
 		close(v.container);
-	v.device = v.group = v.container = -1;
+	v.device = -1;
+	v.group = -1;
+	v.container = -1;
 }
 
 static void *alloc_buf(size_t size, bool huge)
@@ -443,7 +449,8 @@ static void test_info(void)
 		ranges_ok = ranges_ok && cap->iova_ranges[0].start == 0 &&
 			    cap->iova_ranges[0].end == MSI_START - 1 &&
 			    cap->iova_ranges[1].start == MSI_END + 1;
-	ktap_result(ranges_ok && msi_free, "IOVA ranges exclude the MSI window 0xfee00000-0xfeefffff");
+	ktap_result(ranges_ok && msi_free,
+		    "IOVA ranges exclude the MSI window 0xfee00000-0xfeefffff");
 	free(info);
 }
 
@@ -528,7 +535,8 @@ static void test_superpage(void)
 	/* The hole made from user space: two mappings around it. */
 	ok = unmap_dma(iova, SZ_2M) == (long long)SZ_2M;
 	memset(huge, 0, SZ_2M);
-	ok = ok && map_dma(iova, huge, SZ_1M, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) == 0;
+	ok = ok && map_dma(iova, huge, SZ_1M,
+			   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) == 0;
 	ok = ok && map_dma(iova + SZ_1M + SZ_4K, huge + SZ_1M + SZ_4K, SZ_1M - SZ_4K,
 			   VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) == 0;
 	ok = ok && dma_lands(iova + SZ_1M - SZ_4K, huge + SZ_1M - SZ_4K) &&
@@ -582,6 +590,7 @@ static void test_bad_input(uint8_t *buf)
 	unmaps = dom_field("unmaps");
 	diag("%-28s %-18s %-10s %s", "ioctl", "iova", "expected", "got");
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *expected, *result;
 		long long got;
 
 		if (cases[i].map && !cases[i].iova) {
@@ -594,9 +603,15 @@ static void test_bad_input(uint8_t *buf)
 				      cases[i].flags);
 		else
 			got = unmap_dma(cases[i].iova, cases[i].size);
-		diag("%-28s %#-18llx %-10s %s", cases[i].what, (unsigned long long)cases[i].iova,
-		     cases[i].want ? strerror(-cases[i].want) : "0 bytes",
-		     got < 0 ? strerror(-got) : got ? "bytes unmapped!" : "0 bytes");
+		if (got < 0)
+			result = strerror(-got);
+		else
+			result = got ? "bytes unmapped!" : "0 bytes";
+		expected = "0 bytes";
+		if (cases[i].want)
+			expected = strerror(-cases[i].want);
+		diag("%-28s %#-18llx %-10s %s", cases[i].what,
+		     (unsigned long long)cases[i].iova, expected, result);
 		if (got != cases[i].want)
 			all = false;
 	}
@@ -616,7 +631,8 @@ static void test_close(uint8_t *buf)
 	int domains, devices;
 	bool ok;
 
-	ok = map_dma(T_IOVA, buf, 4 * SZ_4K, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) == 0 &&
+	ok = map_dma(T_IOVA, buf, 4 * SZ_4K,
+		     VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) == 0 &&
 	     edu_dma(T_IOVA, 0, 64, true) == 0;
 	vfio_close();
 	mapped = all_domains_sum("mapped_bytes", &domains);
@@ -633,7 +649,7 @@ static int hold(void)
 
 	if (vfio_open() || !buf ||
 	    map_dma(T_IOVA, buf, SZ_4K, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)) {
-		fprintf(stderr, "hold: setup failed\n");
+		fprintf(stderr, "%s: setup failed\n", __func__);
 		return 1;
 	}
 	printf("holding\n");
@@ -659,7 +675,8 @@ int main(int argc, char **argv)
 	printf("KTAP version 1\n1..13\n");
 	buf = alloc_buf(8 * SZ_4K, false);
 	if (!buf || vfio_open()) {
-		ktap_result(false, "open %s through VFIO type1v2 (group, container, device)", v.bdf);
+		ktap_result(false, "open %s through VFIO type1v2 (group, container, device)",
+			    v.bdf);
 		printf("# Bail out! no VFIO access to the device\n");
 		return 1;
 	}
