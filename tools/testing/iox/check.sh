@@ -27,7 +27,11 @@ done
 
 echo "=== summary ($(($(date +%s) - start)) s)"
 summary=$IOX_BUILD/check-summary.new
-awk '{ printf "  %-22s %5d passed %5d failed\n", $1, $2, $3 }' "$IOX_RESULTS" | tee "$summary"
+# One line per test name (series-check records one result per patch).
+awk '!($1 in p) { order[n++] = $1 } { p[$1] += $2; f[$1] += $3 }
+	END { for (i = 0; i < n; i++)
+		printf "  %-22s %5d passed %5d failed\n", order[i], p[order[i]], f[order[i]] }' \
+	"$IOX_RESULTS" | tee "$summary"
 read -r passed failed < <(awk '{ p += $2; f += $3 } END { print p + 0, f + 0 }' "$IOX_RESULTS")
 if [ ${#failed_tiers[@]} -gt 0 ] && [ "$failed" -eq 0 ]; then
 	failed=${#failed_tiers[@]}	# a tier failed without recording a count
