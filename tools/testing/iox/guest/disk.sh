@@ -100,7 +100,8 @@ unmaps0=$(caps_field "$stats" unmaps)
 mark
 t0=$(uptime_cs)
 ktap_check "O_DIRECT read back equals the pattern" sh -c \
-	"dd if=$disk_blk of=/tmp/back bs=4096 count=$blocks iflag=direct && cmp /tmp/pattern /tmp/back"
+	"dd if=$disk_blk of=/tmp/back bs=4096 count=$blocks iflag=direct &&
+	 cmp /tmp/pattern /tmp/back"
 t1=$(uptime_cs)
 mark
 echo "# disk-trace: mode=$mode unmaps=$(($(caps_field "$stats" unmaps) - unmaps0))" \
