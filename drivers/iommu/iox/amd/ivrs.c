@@ -194,5 +194,26 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 	return 0;
 }
 
+/**
+ * iox_amdvi_serves() - whether a PCI requester is behind a unit
+ * @amdvi: the unit
+ * @segment: PCI segment of the requester
+ * @devid: requester id (bus << 8 | devfn)
+ *
+ * Return: true if one of the unit's IVHD device entries covers @devid.
+ */
+bool iox_amdvi_serves(struct iox_amdvi_unit *amdvi, u16 segment, u16 devid)
+{
+	unsigned int i;
+
+	if (segment != amdvi->segment)
+		return false;
+	for (i = 0; i < amdvi->nr_ranges; i++)
+		if (devid >= amdvi->ranges[i].first && devid <= amdvi->ranges[i].last)
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(iox_amdvi_serves);
+
 MODULE_DESCRIPTION("iox AMD-Vi backend");
 MODULE_LICENSE("GPL");

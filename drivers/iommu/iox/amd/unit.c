@@ -61,27 +61,6 @@ static void iox_amdvi_decode_caps(u64 efr, struct iox_amdvi_caps *caps)
 	caps->perf_counters = efr & AMDVI_EFR_PC;
 }
 
-/**
- * iox_amdvi_serves() - whether a PCI requester is behind a unit
- * @amdvi: the unit
- * @segment: PCI segment of the requester
- * @devid: requester id (bus << 8 | devfn)
- *
- * Return: true if one of the unit's IVHD device entries covers @devid.
- */
-bool iox_amdvi_serves(struct iox_amdvi_unit *amdvi, u16 segment, u16 devid)
-{
-	unsigned int i;
-
-	if (segment != amdvi->segment)
-		return false;
-	for (i = 0; i < amdvi->nr_ranges; i++)
-		if (devid >= amdvi->ranges[i].first && devid <= amdvi->ranges[i].last)
-			return true;
-	return false;
-}
-EXPORT_SYMBOL_GPL(iox_amdvi_serves);
-
 static void iox_amdvi_show(struct iox_unit *unit, struct seq_file *m)
 {
 	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
