@@ -96,9 +96,10 @@ disk_trace_ktap() {
 		pages += 0; flushes += 0; waits += 0; descs += 0
 		print "KTAP version 1"
 		print "1..4"
-		ok(1, marks == 2 && u > 0, "trace markers: " marks ", " g["mode"] " unmaps in between: " u)
-		printf "# %d descriptors for %d unmaps: %d page-selective, %d domain-wide, %d waits\n",
-			descs, u, pages, flushes, waits
+		what = "trace markers: " marks ", " g["mode"] " unmaps in between: " u
+		ok(1, marks == 2 && u > 0, what)
+		printf "# %d descriptors for %d unmaps: %d page-selective, " \
+			"%d domain-wide, %d waits\n", descs, u, pages, flushes, waits
 		if (g["mode"] == "strict") {
 			ok(2, pages >= u, "strict: a page-selective invalidation per unmap: " pages)
 			ok(3, waits >= u, "strict: a wait per unmap: " waits)
@@ -109,7 +110,8 @@ disk_trace_ktap() {
 		if (g["entries"] && g["timeout_ms"])
 			bound = int(u / g["entries"]) + int(g["ms"] / g["timeout_ms"]) + 2
 		ok(2, pages == 0, "lazy: no page-selective invalidation per unmap: " pages)
-		ok(3, flushes > 0 && flushes < u, "lazy: domain-wide flushes " flushes " for " u " unmaps")
+		what = "lazy: domain-wide flushes " flushes " for " u " unmaps"
+		ok(3, flushes > 0 && flushes < u, what)
 		what = "lazy: flushes " flushes " <= " bound " (" u " unmaps / " g["entries"]
 		what = what " per ring + " g["ms"] " ms / " g["timeout_ms"] " ms + 2)"
 		ok(4, flushes <= bound, what)
