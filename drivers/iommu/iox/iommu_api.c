@@ -166,7 +166,7 @@ static struct iommu_device *iox_iommu_probe_device(struct device *dev)
 	if (!iommu)
 		return ERR_PTR(-ENODEV);	/* its unit registers later */
 
-	data = kzalloc(sizeof(*data), GFP_KERNEL);
+	data = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*data), GFP_KERNEL);
 	if (!data)
 		return ERR_PTR(-ENOMEM);
 	data->iommu = iommu;
@@ -395,7 +395,7 @@ static struct iommu_domain *iox_iommu_domain_alloc(unsigned int type)
 	if (!iox_iommu_type_served(type))
 		return NULL;
 
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return NULL;
 	if (type != IOMMU_DOMAIN_UNMANAGED)
@@ -808,7 +808,7 @@ int iox_iommu_add_unit(struct iox_unit *unit)
 
 	if (!unit->ops->domain_alloc)
 		return 0;
-	iommu = kzalloc(sizeof(*iommu), GFP_KERNEL);
+	iommu = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*iommu), GFP_KERNEL);
 	if (!iommu)
 		return -ENOMEM;
 	iommu->unit = unit;

@@ -222,7 +222,7 @@ int iox_dmar_parse_rmrr(const struct acpi_dmar_reserved_memory *rmrr,
 		       rmrr->base_address, rmrr->end_address);
 		return -EINVAL;
 	}
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = iox_should_fail_alloc() ? NULL : kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	r->base = rmrr->base_address;
