@@ -12,7 +12,10 @@
 #           DMA API (modules/iox_dma_bench.c) and NVMe reads through iox
 #           strict and lazy, the kernel's intel-iommu strict and lazy, and
 #           dma-direct (guest/bench.sh), with QEMU's count of invalidation
-#           descriptors; each configuration booted IOX_BENCH_BOOTS times
+#           descriptors; each configuration booted IOX_BENCH_BOOTS times;
+#           in the strict ones, iox_map()/iox_unmap() beside iommu_map()/
+#           iommu_unmap() on an UNMANAGED intel-iommu domain
+#           (modules/iox_map_bench.c), descriptors counted alike
 # IOX_BENCH_ARCHS picks some of "uml x86_64 vm" (default: all).  The KUnit
 # ones build in the shared kernel tree (the heavy lock), vm boots VMs (the
 # VM lock, with your own IOX_BUILD).  Each
@@ -56,16 +59,17 @@ bench() {
 	"$IOX_TOOLS/ktap.py" "$log" "$name" || status=1
 }
 
-# bench_vm_window LOG TRACE OUT: copy to OUT the trace lines QEMU wrote
-# between the guest's "iox-bench: start" and "iox-bench: stop" (the guest
-# sleeps on both sides); runs beside the VM until the stop mark.
+# bench_vm_window LOG TRACE OUT [TAG]: copy to OUT the trace lines QEMU
+# wrote between the guest's "iox-bench: [TAG ]start" and "iox-bench:
+# [TAG ]stop" (the guest sleeps on both sides); runs beside the VM until
+# the stop mark.
 bench_vm_window() {
-	local log=$1 trace=$2 out=$3 a=
+	local log=$1 trace=$2 out=$3 mark="^iox-bench: ${4:+$4 }" a=
 	until [ -n "$a" ]; do
-		grep -q '^iox-bench: start' "$log" 2>/dev/null && a=$(wc -l <"$trace")
+		grep -q "${mark}start" "$log" 2>/dev/null && a=$(wc -l <"$trace")
 		sleep 0.2
 	done
-	until grep -q '^iox-bench: stop' "$log"; do
+	until grep -q "${mark}stop" "$log"; do
 		sleep 0.2
 	done
 	sed -n "$((a + 1)),$(wc -l <"$trace")p" "$trace" >"$out"
@@ -75,7 +79,7 @@ bench_vm_window() {
 # bench.sh), each mode booted IOX_BENCH_BOOTS times (default 3), the
 # modes alternating; the medians go to bench.txt prefixed "vm: ".
 bench_vm() {
-	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid desc
+	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid desc mpid
 	: >"$raw"
 	build_modules "$IOX_BUILD/bench-modules.log" ||
 		{ tail -n 20 "$IOX_BUILD/bench-modules.log"; return 1; }
@@ -88,18 +92,29 @@ bench_vm() {
 			trace=$IOX_BUILD/bench-vm-$mode.trace
 			window=$IOX_BUILD/bench-vm-$mode.window
 			# No stale log or trace may satisfy the watcher.
-			rm -f "$log" "$trace" "$window"
+			rm -f "$log" "$trace" "$window" "$window-map"
 			touch "$trace"
 			bench_vm_window "$log" "$trace" "$window" &
 			pid=$!
+			mpid=
+			case $mode in
+			*-strict)
+				bench_vm_window "$log" "$trace" "$window-map" map &
+				mpid=$!
+				;;
+			esac
 			IOX_QEMU_EXTRA="-trace vtd_inv_desc -D $trace" \
 				vm_run "bench-$mode" "$IOX_BUILD/bench-initramfs.cpio.gz" "$log" 300
-			kill "$pid" 2>/dev/null || true
-			wait "$pid" 2>/dev/null || true
+			kill "$pid" $mpid 2>/dev/null || true
+			wait "$pid" $mpid 2>/dev/null || true
 			cat "$log" >>"$IOX_BUILD/bench-vm.log"
 			"$IOX_TOOLS/ktap.py" "$log" "bench-vm-$mode-$boot" || return 1
 			sed -n "s/^# bench-vm: dma $mode \(.*\)/$boot $mode dma \1/p" "$log" |
 				tr -d '\r' >>"$raw"
+			sed -n "s/^# bench-vm: map $mode \(.*\)/$boot $mode map \1/p" "$log" |
+				tr -d '\r' >>"$raw"
+			[ -f "$window-map" ] && echo "$boot $mode map desc" \
+				"$(grep -c '^vtd_inv_desc ' "$window-map")" >>"$raw"
 			sed -n "s/^# bench-vm: nvme $mode ms \([0-9]*\).*/\1/p" "$log" |
 				sed "s/^/$boot $mode nvme ms /" >>"$raw"
 			if [ -f "$window" ]; then

@@ -15,10 +15,12 @@ are the kernel logs of the run, searched for the kernel version; SECONDS is
 how long the run took.  Prints the paths it wrote.
 
 With --vm, reads the VM benchmark's raw figures ("BOOT MODE dma SHAPE CPUS
-NS", "BOOT MODE nvme ms MS", "BOOT MODE nvme desc N", one boot of one mode
+NS", "BOOT MODE nvme ms MS", "BOOT MODE nvme desc N", "BOOT MODE map SHAPE
+NS", "BOOT MODE map desc N", one boot of one mode
 each) and prints the result lines of the medians over the boots: iox
 strict and lazy beside the kernel's intel-iommu in the same mode, and
-beside dma-direct.
+beside dma-direct; the full-stack map rows (iox_map() beside iommu_map(),
+strict boots only) beside kernel-strict.
 """
 
 import datetime
@@ -47,6 +49,7 @@ GOALS = [
     ('vm', r'^nvme 32MiB read', r'kernel', 1.0, 'issue #11'),
     ('vm', r'^nvme descriptors strict', r'kernel', 0.5, 'issue #11'),
     ('vm', r'^nvme descriptors lazy', r'kernel', 1.0, 'issue #11'),
+    ('vm', r'^full stack ', r'kernel-strict', 1.0, 'issue #15'),
 ]
 
 
@@ -171,8 +174,12 @@ def vm_lines(raw):
                 if not a or not b or (ref == 'direct' and what == 'desc'):
                     continue
                 ma, mb = median(a), median(b)
-                unit = 'ns' if kind == 'dma' else what.split()[-1]
-                if kind == 'dma':
+                unit = what if what in ('ms', 'desc') else 'ns'
+                if kind == 'map':
+                    name = 'full stack ' + ('descriptors' if what == 'desc' else
+                                            what if what.startswith('unmap') else
+                                            'map+unmap ' + what)
+                elif kind == 'dma':
                     name = 'dma %s %s' % (what, mode)
                 elif what == 'ms':
                     name = 'nvme 32MiB read %s' % mode

@@ -12,13 +12,24 @@
 # 4 KiB O_DIRECT reads from the disk, bracketed by "iox-bench: start" and
 # "iox-bench: stop" so that the host counts QEMU's invalidation
 # descriptors in between.  Results are "# bench-vm: ..." lines.
+#
+# In iox-strict and kernel-strict, first (edu still without a driver)
+# iox_map_bench times map+unmap through the full stack: iox_map()/iox_unmap()
+# on an iox domain, or iommu_map()/iommu_unmap() on an UNMANAGED domain of
+# the kernel's intel-iommu (iox_map_bench_kernel); then it runs the same
+# sequence again between "iox-bench: map start" and "iox-bench: map stop".
 
 m=/lib/modules/iox
 s=/lib/modules/stock
 mode=${scenario#bench-}
 blocks=8192
 
-ktap_plan 4
+map_bench=
+case $mode in
+iox-strict) map_bench=iox_map_bench ;;
+kernel-strict) map_bench=iox_map_bench_kernel ;;
+esac
+ktap_plan $((${map_bench:+1} + 4))
 # For the report: which kernel this is.
 echo "# $(cat /proc/version)"
 case $mode in
@@ -38,6 +49,22 @@ for mod in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvm
 	insmod "$s/$mod.ko" || { echo "# $mod did not load"; bad=1; }
 done
 ktap_result $bad "the stock nvme driver loads"
+
+# map_run: the timed run, then the counted sequence between the marks.
+map_run() {
+	insmod $m/$map_bench.ko && rmmod $map_bench || return 1
+	echo "iox-bench: map start"
+	sleep 2
+	insmod $m/$map_bench.ko count=16 && rmmod $map_bench || return 1
+	sleep 1
+	echo "iox-bench: map stop"
+	sleep 2
+}
+if [ -n "$map_bench" ]; then
+	ktap_check "full-stack map+unmap benchmark on edu ($map_bench)" map_run
+	dmesg | sed -n 's/.*iox-map-bench: \(# bench-vm: map .*\)/\1/p' |
+		sed "s/^# bench-vm: map /# bench-vm: map $mode /"
+fi
 
 ktap_check "DMA API benchmark on edu" insmod $m/iox_dma_bench.ko
 dmesg | sed -n 's/.*iox-dma-bench: \(.*\)/\1/p' | sed "s/^# bench-vm: dma /# bench-vm: dma $mode /"
