@@ -212,26 +212,20 @@ static bool amdvi_on(void __iomem *regs)
  * device ranges, device table, command buffer and its semaphore, event
  * log) failed in turn (bringup_sweep.h).
  */
+static phys_addr_t amdvi_regs_phys(struct iox_unit *unit)
+{
+	return to_amdvi_unit(unit)->mmio_phys;
+}
+
 static void amdvi_fail_nth_bringup(struct kunit *test)
 {
 	struct bringup_sweep b = {
-		.backend = &iox_amdvi_backend, .unit = "ivhd0", .hw_on = amdvi_on,
+		.backend = &iox_amdvi_backend, .unit = "ivhd0",
+		.regs_phys = amdvi_regs_phys, .regs_size = AMDVI_MMIO_SIZE,
+		.hw_on = amdvi_on, .expected = expected, .min_sites = 6,
 	};
-	struct iox_unit *unit;
 
-	if (!IS_ENABLED(CONFIG_IOX_FAULT_INJECTION))
-		kunit_skip(test, "needs CONFIG_IOX_FAULT_INJECTION");
-	unit = iox_unit_find("ivhd0");
-	if (!unit) {
-		if (expected)
-			KUNIT_FAIL(test, "no AMD-Vi unit");
-		kunit_skip(test, "no AMD-Vi unit");
-	}
-	b.regs = ioremap(to_amdvi_unit(unit)->mmio_phys, AMDVI_MMIO_SIZE);
-	iox_unit_put(unit);
-	KUNIT_ASSERT_TRUE(test, b.regs);
-	KUNIT_EXPECT_GE(test, sweep_bringup(test, &b), 6U);
-	iounmap(b.regs);
+	bringup_sweep_case(test, &b);
 }
 
 static struct kunit_case amdvi_bringup_fail_nth_cases[] = {

@@ -22,14 +22,22 @@
  * struct bringup_sweep - a backend whose bring-up is swept
  * @backend: the backend
  * @unit: the name of its first unit
- * @regs: that unit's registers, mapped by the test
+ * @regs_phys: where that unit's registers are
+ * @regs_size: their size
  * @hw_on: whether the unit at @regs is enabled
+ * @expected: the machine has the unit: its absence is a failure, not a skip
+ * @min_sites: the allocation sites the sweep must reach at least
+ * @regs: the unit's registers, mapped by bringup_sweep_case()
  */
 struct bringup_sweep {
 	const struct iox_backend *backend;
 	const char *unit;
-	void __iomem *regs;
+	phys_addr_t (*regs_phys)(struct iox_unit *unit);
+	size_t regs_size;
 	bool (*hw_on)(void __iomem *regs);
+	bool expected;
+	unsigned int min_sites;
+	void __iomem *regs;
 };
 
 static struct bringup_sweep *bringup;
@@ -86,6 +94,29 @@ static inline unsigned int sweep_bringup(struct kunit *test, struct bringup_swee
 	KUNIT_EXPECT_EQ(test, iox_backend_probe(b->backend), 0);
 	KUNIT_EXPECT_TRUE(test, b->hw_on(b->regs));
 	return n;
+}
+
+/*
+ * The whole test case: find the backend's first unit (skipped without it,
+ * unless @b->expected), map its registers and sweep its bring-up.
+ */
+static inline void bringup_sweep_case(struct kunit *test, struct bringup_sweep *b)
+{
+	struct iox_unit *unit;
+
+	if (!IS_ENABLED(CONFIG_IOX_FAULT_INJECTION))
+		kunit_skip(test, "needs CONFIG_IOX_FAULT_INJECTION");
+	unit = iox_unit_find(b->unit);
+	if (!unit) {
+		if (b->expected)
+			KUNIT_FAIL(test, "no %s unit", b->backend->hw);
+		kunit_skip(test, "no %s unit", b->backend->hw);
+	}
+	b->regs = ioremap(b->regs_phys(unit), b->regs_size);
+	iox_unit_put(unit);
+	KUNIT_ASSERT_TRUE(test, b->regs);
+	KUNIT_EXPECT_GE(test, sweep_bringup(test, b), b->min_sites);
+	iounmap(b->regs);
 }
 
 #endif /* _IOX_TESTS_BRINGUP_SWEEP_H */

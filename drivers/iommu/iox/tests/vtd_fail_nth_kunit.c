@@ -140,24 +140,20 @@ static bool vtd_on(void __iomem *regs)
  * mapping, device scope, pass-through domain id, root and context tables,
  * invalidation queue) failed in turn (bringup_sweep.h).
  */
+static phys_addr_t vtd_regs_phys(struct iox_unit *unit)
+{
+	return to_vtd_unit(unit)->reg_phys;
+}
+
 static void vtd_fail_nth_bringup(struct kunit *test)
 {
-	struct bringup_sweep b = { .backend = &iox_vtd_backend, .unit = "dmar0", .hw_on = vtd_on };
-	struct iox_unit *unit;
+	struct bringup_sweep b = {
+		.backend = &iox_vtd_backend, .unit = "dmar0",
+		.regs_phys = vtd_regs_phys, .regs_size = VTD_REG_SIZE,
+		.hw_on = vtd_on, .expected = expected, .min_sites = 7,
+	};
 
-	if (!IS_ENABLED(CONFIG_IOX_FAULT_INJECTION))
-		kunit_skip(test, "needs CONFIG_IOX_FAULT_INJECTION");
-	unit = iox_unit_find("dmar0");
-	if (!unit) {
-		if (expected)
-			KUNIT_FAIL(test, "no VT-d unit");
-		kunit_skip(test, "no VT-d unit");
-	}
-	b.regs = ioremap(to_vtd_unit(unit)->reg_phys, VTD_REG_SIZE);
-	iox_unit_put(unit);
-	KUNIT_ASSERT_TRUE(test, b.regs);
-	KUNIT_EXPECT_GE(test, sweep_bringup(test, &b), 7U);
-	iounmap(b.regs);
+	bringup_sweep_case(test, &b);
 }
 
 static struct kunit_case vtd_fail_nth_cases[] = {
