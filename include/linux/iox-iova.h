@@ -111,6 +111,8 @@ struct iox_iova_hint {
  * @depot: one depot per cached size, each in cache lines of its own
  * @trim_work: returns depot magazines that stayed unused for a whole
  *	interval to the tree
+ * @trim_interval: that interval, in jiffies (IOX_IOVA_TRIM_INTERVAL unless
+ *	a test set it with iox_iova_test_trim_interval())
  * @flush_work: empties every CPU's caches for a flush that could not wait
  *	for them (see iox_iova_flush_caches())
  * @check_frees: every free of a cached size is checked against the tree
@@ -147,6 +149,7 @@ struct iox_iova_domain {
 	struct iox_iova_hint hints[IOX_IOVA_HINTS];
 	struct iox_iova_depot depot[IOX_IOVA_CACHE_ORDERS];
 	struct delayed_work trim_work;
+	unsigned long trim_interval;
 	struct work_struct flush_work;
 	bool check_frees;
 	struct hlist_node cpuhp_node;
@@ -207,6 +210,8 @@ void iox_iova_flush_caches(struct iox_iova_domain *iovad);
 void iox_iova_set_quiet_leaks(struct iox_iova_domain *iovad, bool quiet);
 /* For tests and benchmarks only (namespace IOX_TEST). */
 void iox_iova_test_check_frees(struct iox_iova_domain *iovad, bool check);
+void iox_iova_test_trim_interval(struct iox_iova_domain *iovad,
+				 unsigned long interval);
 void iox_iova_trim(struct iox_iova_domain *iovad);
 void iox_iova_get_stats(struct iox_iova_domain *iovad,
 			struct iox_iova_stats *stats);

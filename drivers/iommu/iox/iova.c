@@ -890,7 +890,7 @@ static void iox_iova_recent_drain(struct iox_iova_domain *iovad,
 static void iox_iova_arm_trim(struct iox_iova_domain *iovad)
 {
 	if (!delayed_work_pending(&iovad->trim_work))
-		schedule_delayed_work(&iovad->trim_work, IOX_IOVA_TRIM_INTERVAL);
+		schedule_delayed_work(&iovad->trim_work, iovad->trim_interval);
 }
 
 /* Replace the CPU's empty previous magazine by a full one from the depot. */
@@ -1171,7 +1171,7 @@ static void iox_iova_trim_work(struct work_struct *work)
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
 		if (READ_ONCE(iovad->depot[order].nr_full)) {
 			schedule_delayed_work(&iovad->trim_work,
-					      IOX_IOVA_TRIM_INTERVAL);
+					      iovad->trim_interval);
 			break;
 		}
 	}
@@ -1517,6 +1517,23 @@ void iox_iova_test_check_frees(struct iox_iova_domain *iovad, bool check)
 EXPORT_SYMBOL_NS_GPL(iox_iova_test_check_frees, IOX_TEST);
 
 /**
+ * iox_iova_test_trim_interval() - set the interval between trim passes
+ * @iovad: the domain, before its first free
+ * @interval: jiffies between passes of the trim work
+ *
+ * For tests that drive the passes themselves with flush_delayed_work():
+ * a long interval keeps the work from running a pass of its own between
+ * theirs, however slowly the test runs.
+ */
+void iox_iova_test_trim_interval(struct iox_iova_domain *iovad,
+				 unsigned long interval)
+{
+	WARN_ON_ONCE(delayed_work_pending(&iovad->trim_work));
+	iovad->trim_interval = interval;
+}
+EXPORT_SYMBOL_NS_GPL(iox_iova_test_trim_interval, IOX_TEST);
+
+/**
  * iox_iova_get_stats() - read a domain's counters
  * @iovad: the domain
  * @stats: receives the counters
@@ -1686,6 +1703,7 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 		INIT_LIST_HEAD(&iovad->depot[order].full);
 	}
 	INIT_DELAYED_WORK(&iovad->trim_work, iox_iova_trim_work);
+	iovad->trim_interval = IOX_IOVA_TRIM_INTERVAL;
 	INIT_WORK(&iovad->flush_work, iox_iova_flush_work);
 	iovad->check_frees = IS_ENABLED(CONFIG_IOX_IOVA_DEBUG);
 
