@@ -5,7 +5,8 @@
 #   sparse      C=2 W=1 over every iox C file, tests included, in an x86_64
 #               tree configured with all iox options (kernel tree overlay),
 #               and over the vmtest modules against the distro headers
-#   checkpatch  scripts/checkpatch.pl --strict over every source file
+#   checkpatch  scripts/checkpatch.pl --strict over every source file, the
+#               harness's scripts and Makefiles included
 #   kernel-doc  scripts/kernel-doc -v -none over every C file and header
 
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +17,9 @@ cd "$IOX_ROOT"
 mapfile -t c_files < <(find drivers include tools/testing/iox/modules \
 	\( -name '*.[ch]' ! -name '*.mod.c' \) | sort)
 mapfile -t kbuild_files < <(find drivers \( -name Kconfig -o -name Makefile \) | sort)
+# The harness's scripts and Makefiles go into the series too.
+mapfile -t script_files < <(find Makefile .ci tools/testing/iox -type f \
+	\( -name '*.sh' -o -name '*.py' -o -name Makefile -o -name init -o -name run \) | sort)
 
 # sparse: a small configured tree that only ever builds drivers/iommu/iox/.
 tree=$IOX_BUILD/lint-x86_64
@@ -63,9 +67,9 @@ else
 	gate lint-sparse-modules 0
 fi
 
-# checkpatch: C, headers, Kconfig and Makefiles.
+# checkpatch: C, headers, Kconfig, Makefiles and the harness's scripts.
 out=$("$IOX_TREE/scripts/checkpatch.pl" --strict --no-tree --quiet --terse \
-	--show-types -f "${c_files[@]}" "${kbuild_files[@]}" 2>&1 |
+	--show-types -f "${c_files[@]}" "${kbuild_files[@]}" "${script_files[@]}" 2>&1 |
 	grep -v '^total: 0 errors, 0 warnings, 0 checks' || true)
 # verdict TIER OUTPUT: a gate that passes only when the tool said nothing.
 verdict() {
