@@ -10,6 +10,8 @@ IOX_EDU="-device edu,addr=0x10,dma_mask=0xffffffffffffffff"
 IOX_OFF="intel_iommu=off amd_iommu=off intremap=off"
 # A modern-only virtio-blk disk whose DMA goes through the IOMMU.
 IOX_VIRTIO_BLK="-device virtio-blk-pci,drive=vd,addr=0x12,iommu_platform=on,disable-legacy=on"
+# An 82574L NIC on the user-mode network, whose gateway answers pings.
+IOX_E1000E="-netdev user,id=n0 -device e1000e,netdev=n0,addr=0x13"
 
 vm_machine() { # scenario -> "qemu args|kernel args"
 	case $1 in
@@ -41,6 +43,11 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-drive file=$IOX_BUILD/vmtest-disk.img,if=none,id=vd,format=raw" \
 			"$IOX_VIRTIO_BLK|$IOX_OFF" ;;
+	vtd-e1000e)	# an e1000e NIC on QEMU's user-mode network; 2 CPUs
+		echo "-M q35 -smp 2 -device intel-iommu,intremap=off,aw-bits=48" \
+			"$IOX_E1000E|$IOX_OFF" ;;
+	amdvi-e1000e-lazy)	# the e1000e NIC behind amd-iommu; 2 CPUs
+		echo "-M q35 -smp 2 -device amd-iommu,intremap=off $IOX_E1000E|$IOX_OFF" ;;
 	amdvi-nvme | amdvi-nvme-lazy)	# the NVMe disk behind amd-iommu; 2 CPUs
 		echo "-M q35 -smp 2 -device amd-iommu,intremap=off" \
 			"-drive file=$IOX_BUILD/vmtest-nvme.img,if=none,id=nvm,format=raw" \
@@ -121,7 +128,7 @@ vm_initramfs() {
 	mkdir -p "$dir/lib/modules/stock"
 	for m in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme \
 		virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci \
-		virtio_blk; do
+		virtio_blk e1000e; do
 		find "$IOX_IMAGE/lib/modules/$IOX_ABI/kernel" -name "$m.ko" \
 			-exec cp {} "$dir/lib/modules/stock/" \;
 	done

@@ -36,16 +36,9 @@ bdf=${disk_dev#*:}
 backend=${disk_backend:-iox-intel}
 bmod=$(echo "$backend" | tr - _)
 # entry_blocked: the unit's entry for the disk refuses its DMA.
-case $backend in
-iox-amd)
-	entry_blocked() {
-		grep -q "^$bdf blocked\$" /sys/kernel/debug/iox/ivhd0/devtab
-	} ;;
-*)
-	entry_blocked() {
-		! grep "^$bdf " /sys/kernel/debug/iox/dmar0/context
-	} ;;
-esac
+entry_blocked() {
+	unit_entry_blocked "$backend" "$bdf"
+}
 
 ktap_plan 16
 ktap_check "iox core loads (dma_lazy=$((1 - lazy)) dma_policy=$disk_dev=$mode)" \

@@ -72,3 +72,13 @@ module_subtest() {
 dmesg_has() {
 	dmesg | grep -q -- "$1"
 }
+
+# unit_entry_blocked BACKEND BDF: the unit's entry for the device refuses
+# its DMA (VT-d: no context entry; AMD-Vi: a device table entry without
+# access).
+unit_entry_blocked() {
+	case $1 in
+	iox-amd) grep -q "^$2 blocked\$" /sys/kernel/debug/iox/ivhd0/devtab ;;
+	*) ! grep -q "^$2 " /sys/kernel/debug/iox/dmar0/context ;;
+	esac
+}
