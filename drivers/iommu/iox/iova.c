@@ -1663,9 +1663,10 @@ static void iox_iova_free_mags(struct iox_iova_domain *iovad)
  * @granule: bytes per page, a power of two (the IOMMU's smallest page)
  * @start_pfn: lowest pfn to hand out; pfn 0 is usually kept out, since a
  *	zero DMA address looks like an error to some drivers
- * @end_pfn: highest pfn to hand out (the domain's limit); the domain spans
- *	at most 2^(BITS_PER_LONG - 1) pfns, so that every size has a power of
- *	two alignment and the sentinel above @end_pfn fits
+ * @end_pfn: highest pfn to hand out (the domain's limit), below ULONG_MAX
+ *	so that the sentinel above it fits; the domain spans at most
+ *	2^(BITS_PER_LONG - 1) pfns, so that every size has a power of two
+ *	alignment
  * @name: for messages and for /sys/kernel/debug/iox/iova/<name>/stats;
  *	NULL or "" for no debugfs directory.  Names should be unique.
  *
@@ -1673,8 +1674,8 @@ static void iox_iova_free_mags(struct iox_iova_domain *iovad)
  * and registers the domain for CPU hotplug.  May sleep.
  *
  * Return: 0 on success; -EINVAL for a granule that is not a power of two,
- * @start_pfn > @end_pfn or a span too large; -ENOMEM.  On error
- * nothing needs to be undone.
+ * @start_pfn > @end_pfn, @end_pfn == ULONG_MAX or a span too large;
+ * -ENOMEM.  On error nothing needs to be undone.
  */
 int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 			 unsigned long start_pfn, unsigned long end_pfn,
@@ -1685,7 +1686,7 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 	int ret;
 
 	might_sleep();
-	if (!is_power_of_2(granule) || start_pfn > end_pfn ||
+	if (!is_power_of_2(granule) || start_pfn > end_pfn || end_pfn == ULONG_MAX ||
 	    end_pfn - start_pfn >= IOX_IOVA_MAX_SPAN)
 		return -EINVAL;
 	memset(iovad, 0, sizeof(*iovad));

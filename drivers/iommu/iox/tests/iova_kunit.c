@@ -102,6 +102,40 @@ static void iova_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
 }
 
+/*
+ * A domain may end at the highest pfn that leaves room for the sentinel
+ * above it; every page of it is handed out once, none outside it.
+ */
+static void iova_domain_at_top_of_pfns(struct kunit *test)
+{
+	const unsigned long end = ULONG_MAX - 1, start = end - 255;
+	struct iox_iova_domain *iovad;
+	unsigned long pfn, pages = 0, size;
+
+	iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, iovad);
+	/* No pfn is left above ULONG_MAX for the sentinel. */
+	KUNIT_EXPECT_EQ(test, iox_iova_domain_init(iovad, 1, ULONG_MAX - 255, ULONG_MAX,
+						   NULL), -EINVAL);
+	iovad = new_domain(test, start, end);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 64, ULONG_MAX, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, pfn, ULONG_MAX - 127);	/* 64-aligned, below the sentinel */
+	KUNIT_EXPECT_EQ(test, iox_iova_free(iovad, pfn, 64), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_reserve(iovad, end, ULONG_MAX), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_unreserve(iovad, end, ULONG_MAX), 0);
+	for (size = 64; size; size >>= 1) {
+		while (!iox_iova_alloc(iovad, size, ULONG_MAX, &pfn)) {
+			KUNIT_EXPECT_GE(test, pfn, start);
+			KUNIT_EXPECT_LE(test, pfn + (size - 1), end);
+			pages += size;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, pages, end - start + 1);
+	iox_iova_set_quiet_leaks(iovad, true);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_GT(test, iovad->leaked, 0UL);
+}
+
 static void iova_size_alignment(struct kunit *test)
 {
 	struct iox_iova_domain *iovad = new_domain(test, 1, (1UL << 20) - 1);
@@ -1083,6 +1117,7 @@ static void iova_reserve_flushes_other_cpus(struct kunit *test)
 
 static struct kunit_case iova_cases[] = {
 	KUNIT_CASE(iova_bad_input),
+	KUNIT_CASE(iova_domain_at_top_of_pfns),
 	KUNIT_CASE(iova_cached_bad_frees_refused),
 	KUNIT_CASE(iova_unreserve),
 	KUNIT_CASE(iova_atomic_flush_reaches_other_cpus),
