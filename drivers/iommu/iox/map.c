@@ -281,9 +281,14 @@ ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 	if (!sg || !nents)
 		return -EINVAL;
 
-	/* Validate everything first, so that bad input changes nothing. */
+	/*
+	 * Validate everything first, so that bad input changes nothing: each
+	 * entry (alignment, length, physical wrap), then the IOVA range of
+	 * the whole list as iox_map() checks its range.
+	 */
 	for_each_sg(sg, s, nents, i) {
-		ret = iox_check_range(domain, iova + total, sg_phys(s), s->length);
+		ret = iox_split_check(iova + total, sg_phys(s), s->length,
+				      READ_ONCE(domain->pgsize_bitmap));
 		if (ret)
 			return ret;
 		if (total + s->length < total)

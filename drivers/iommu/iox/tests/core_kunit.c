@@ -750,6 +750,43 @@ static void map_sg_merges_and_is_atomic(struct kunit *test)
 	__free_pages(pages, get_order(SZ_4M));
 }
 
+/* Bad input is refused before anything is mapped, with iox_map()'s errnos. */
+static void map_sg_refuses_bad_input(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	struct scatterlist sg[2];
+	struct page *pages;
+
+	pages = alloc_pages(GFP_KERNEL, 1);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	sg_init_table(sg, 2);
+	sg_set_page(&sg[0], pages, SZ_4K, 0);
+	sg_set_page(&sg[1], pages + 1, SZ_4K, 0);
+
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, 0, NULL, 2, IOX_PROT_READ, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, 0, sg, 0, IOX_PROT_READ, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, 0, sg, 2, 0, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, 0, sg, 2, IOX_PROT_SNOOP, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, 0x1800, sg, 2, IOX_PROT_READ, GFP_KERNEL),
+			-EINVAL);
+	/* The second entry crosses the 48-bit aperture's end. */
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, BIT_ULL(48) - SZ_4K, sg, 2, IOX_PROT_READ,
+					 GFP_KERNEL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, 0ULL - SZ_4K, sg, 2, IOX_PROT_READ, GFP_KERNEL),
+			-EOVERFLOW);
+	/* An empty entry is a zero-size range. */
+	sg[1].length = 0;
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, 0, sg, 2, IOX_PROT_READ, GFP_KERNEL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, md->nr_calls, 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), 0);
+	/* The one that fits ends at the aperture's last byte. */
+	sg[1].length = SZ_4K;
+	KUNIT_EXPECT_EQ(test, iox_map_sg(d, BIT_ULL(48) - SZ_8K, sg, 2, IOX_PROT_READ,
+					 GFP_KERNEL), SZ_8K);
+	__free_pages(pages, 1);
+}
+
 static void attach_detach_rules(struct kunit *test)
 {
 	struct mock_domain *md = test->priv;
@@ -1050,6 +1087,7 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(gather_helpers),
 	KUNIT_CASE(lazy_unmap_flushes_per_ring),
 	KUNIT_CASE(map_sg_merges_and_is_atomic),
+	KUNIT_CASE(map_sg_refuses_bad_input),
 	KUNIT_CASE(attach_detach_rules),
 	KUNIT_CASE(attach_intersects_caps),
 	KUNIT_CASE(attach_refuses_unwalkable_units),
