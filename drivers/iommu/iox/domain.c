@@ -206,6 +206,11 @@ static int iox_domain_check_unit(struct iox_domain *domain, struct iox_unit *uni
 		       unit->name, domain->id);
 		return -EINVAL;
 	}
+	if (domain->fq && !unit->lazy_ok) {
+		pr_err("%s: cannot defer invalidation; domain %d is lazy\n", unit->name,
+		       domain->id);
+		return -EINVAL;
+	}
 	if (!atomic64_read(&domain->mapped_bytes))
 		return 0;
 
@@ -228,11 +233,14 @@ static int iox_domain_check_unit(struct iox_domain *domain, struct iox_unit *uni
  * @domain: the domain
  * @dev: the device
  *
- * Return: 0, -EINVAL for no domain or a unit that cannot serve the domain's
- * mappings or walk its page table (see struct iox_domain, @unit), -ERANGE
- * if the domain maps beyond that unit's aperture, -ENODEV for a device no
- * unit serves, -EBUSY if the device is attached already (to any domain),
- * -ENOMEM, or the backend's error.  On failure nothing changed.
+ * Return: 0; -EBUSY if the device is attached already (to any domain,
+ * whatever else is wrong); -EINVAL for no domain or device, or a unit that
+ * cannot serve the domain's mappings, walk its page table (see struct
+ * iox_domain, @unit) or, for a domain in lazy mode
+ * (iox_domain_enable_lazy()), defer invalidation (@lazy_ok); -ERANGE if
+ * the domain maps beyond that unit's aperture; -ENODEV for a device no
+ * unit serves; -ENOMEM; or the backend's error.  On failure nothing
+ * changed.
  */
 int iox_attach_device(struct iox_domain *domain, struct device *dev)
 {
@@ -242,6 +250,11 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 
 	if (IS_ERR_OR_NULL(domain) || !dev)
 		return -EINVAL;
+	/* Checked again, for good, when the device's entry is inserted. */
+	if (xa_load(&iox_devices, (unsigned long)dev)) {
+		dev_err(dev, "iox: already attached to a domain\n");
+		return -EBUSY;
+	}
 
 	unit = iox_unit_for_device(dev);
 	if (!unit) {

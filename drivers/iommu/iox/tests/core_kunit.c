@@ -347,6 +347,10 @@ static void iox_core_test_exit(struct kunit *test)
 	struct mock_domain *md = test->priv;
 	int i;
 
+	mock_units[1].lazy_ok = true;
+	if (!md)
+		return;	/* the test freed its domain */
+
 	for (i = 0; i < NR_DEVS; i++)
 		if (iox_device_domain(mock_devs[i]) == &md->domain)
 			iox_detach_device(&md->domain, mock_devs[i]);
@@ -790,7 +794,7 @@ static void map_sg_refuses_bad_input(struct kunit *test)
 static void attach_detach_rules(struct kunit *test)
 {
 	struct mock_domain *md = test->priv;
-	struct iox_domain *d = &md->domain, *other;
+	struct iox_domain *d = &md->domain, *other, *foreign;
 
 	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[0]), 0);
 	KUNIT_EXPECT_PTR_EQ(test, iox_device_domain(mock_devs[0]), d);
@@ -799,6 +803,11 @@ static void attach_detach_rules(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
 	KUNIT_EXPECT_EQ(test, iox_attach_device(other, mock_devs[0]), -EBUSY);
 	KUNIT_EXPECT_EQ(test, iox_detach_device(other, mock_devs[0]), -EINVAL);
+	/* Attached is -EBUSY for any domain, also one the unit could not join. */
+	foreign = iox_domain_alloc(&mock_units[2]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(foreign));
+	KUNIT_EXPECT_EQ(test, iox_attach_device(foreign, mock_devs[0]), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(foreign), 0);
 	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[1]), -EINVAL);
 	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[4]), -ENODEV);
 	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[3]), -EINVAL);
@@ -884,6 +893,42 @@ static void attach_refuses_unwalkable_units(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iox_detach_device(plain, mock_devs[0]), 0);
 	KUNIT_EXPECT_EQ(test, iox_detach_device(plain, mock_devs[5]), 0);
 	KUNIT_EXPECT_EQ(test, iox_domain_free(plain), 0);
+}
+
+/*
+ * A domain flushes lazily only if every unit allows it: a unit that cannot
+ * defer invalidation does not join a domain with a flush queue.
+ */
+static void attach_refuses_lazy_for_strict_unit(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, iovad);
+	KUNIT_ASSERT_EQ(test, iox_iova_domain_init(iovad, SZ_4K, 1, 1023, NULL), 0);
+	mock_units[1].lazy_ok = false;
+	/* Strict, the domain takes the unit, and lazy mode is refused then. */
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[2]), 0);
+	KUNIT_EXPECT_EQ(test, iox_domain_enable_lazy(d, iovad, 8, 10), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[2]), 0);
+	/* Lazy, the unit is refused and the domain keeps its queue. */
+	KUNIT_ASSERT_EQ(test, iox_domain_enable_lazy(d, iovad, 8, 10), 0);
+	ret = iox_attach_device(d, mock_devs[2]);
+	KUNIT_EXPECT_TRUE(test, d->lazy_ok);
+	if (!ret)
+		iox_detach_device(d, mock_devs[2]);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[2]));
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[0]), 0);
+	mock_units[1].lazy_ok = true;
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[0]), 0);
+	/* The queue goes with the domain, before the allocator it frees into. */
+	KUNIT_ASSERT_EQ(test, iox_domain_free(d), 0);
+	test->priv = NULL;
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 0UL);
 }
 
 static int emptied_map_ret;
@@ -1091,6 +1136,7 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(attach_detach_rules),
 	KUNIT_CASE(attach_intersects_caps),
 	KUNIT_CASE(attach_refuses_unwalkable_units),
+	KUNIT_CASE(attach_refuses_lazy_for_strict_unit),
 	KUNIT_CASE(accounting_survives_racing_map),
 	KUNIT_CASE(stats_count_operations),
 	KUNIT_CASE(sync_failure_keeps_tables),
