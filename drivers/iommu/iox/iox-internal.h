@@ -16,6 +16,7 @@ struct dentry;
 struct device;
 struct iox_domain;
 struct iox_unit;
+struct list_head;
 
 void iox_debugfs_init(void);
 void iox_debugfs_exit(void);
@@ -60,6 +61,8 @@ static inline void iox_fault_inject_init(struct dentry *root)
 {
 }
 #endif
+
+unsigned long iox_domain_keep_pages(struct iox_domain *domain, struct list_head *freelist);
 
 /* Tests only (CONFIG_IOX_KUNIT_TEST, namespace IOX_TEST); see map.c. */
 void iox_test_set_emptied_hook(void (*hook)(struct iox_domain *domain));

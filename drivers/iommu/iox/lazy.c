@@ -100,8 +100,11 @@ EXPORT_SYMBOL_GPL(iox_domain_enable_lazy);
  * the device may still reach it through the IOTLB until the queue flushes,
  * at most the queue's bounds later.  Then the allocation and the
  * page-table pages the unmap freed are released.  Should the queue refuse
- * (a full ring whose flush failed), they are kept, never reused.  Any
- * context.
+ * (a full ring whose flush failed), neither is reused: the allocation
+ * stays allocated (the domain's IOVA allocator reports it as a leak when
+ * destroyed), and the pages are kept on the domain, as after a failed
+ * iox_iotlb_sync(), until an iox_flush_all() succeeds or the domain is
+ * freed.  Any context.
  *
  * Return: the bytes unmapped, see iox_unmap_fast(); 0 if @domain has no
  * flush queue (nothing is unmapped then).
@@ -117,9 +120,12 @@ size_t iox_unmap_lazy(struct iox_domain *domain, u64 iova, size_t size,
 		return 0;
 	iox_iotlb_gather_init(&gather, true);
 	unmapped = iox_unmap_fast(domain, iova, size, &gather);
-	if (iox_fq_queue(fq, pfn, npages, &gather))
-		pr_warn_ratelimited("domain %d: unmap of %#llx not invalidated, range and %zu bytes kept\n",
-				    domain->id, iova, size);
+	if (iox_fq_queue(fq, pfn, npages, &gather)) {
+		unsigned long nr = iox_domain_keep_pages(domain, &gather.freelist);
+
+		pr_warn_ratelimited("domain %d: unmap of %#llx not invalidated, range and %lu page-table pages kept\n",
+				    domain->id, iova, nr);
+	}
 	return unmapped;
 }
 EXPORT_SYMBOL_GPL(iox_unmap_lazy);

@@ -460,22 +460,30 @@ ssize_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size)
 EXPORT_SYMBOL_GPL(iox_unmap);
 
 /*
- * The backend could not complete an invalidation: hardware may still walk
- * the tables @freelist holds, so they are kept (never reused) until a
- * domain-wide flush succeeds or the domain is freed.
+ * Hardware may still walk the tables @freelist holds (their invalidation
+ * did not complete): keep them, never reused, until a domain-wide flush
+ * succeeds or the domain is freed.  Any context.  Returns how many.
  */
-static void iox_sync_failed(struct iox_domain *domain, struct list_head *freelist,
-			    int err)
+unsigned long iox_domain_keep_pages(struct iox_domain *domain, struct list_head *freelist)
 {
 	unsigned long flags, nr = list_count_nodes(freelist);
 
-	this_cpu_inc(domain->stats->sync_errors);
 	if (nr) {
 		spin_lock_irqsave(&domain->kept_lock, flags);
 		list_splice_tail_init(freelist, &domain->kept_pages);
 		atomic_long_add(nr, &domain->nr_kept_pages);
 		spin_unlock_irqrestore(&domain->kept_lock, flags);
 	}
+	return nr;
+}
+
+/* The backend could not complete an invalidation: keep the tables. */
+static void iox_sync_failed(struct iox_domain *domain, struct list_head *freelist,
+			    int err)
+{
+	unsigned long nr = iox_domain_keep_pages(domain, freelist);
+
+	this_cpu_inc(domain->stats->sync_errors);
 	pr_err_ratelimited("domain %d: IOTLB invalidation failed (%d), %lu page-table pages kept\n",
 			   domain->id, err, nr);
 }

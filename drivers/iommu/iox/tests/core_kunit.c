@@ -679,6 +679,70 @@ static void lazy_unmap_flushes_per_ring(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 0UL);
 }
 
+/*
+ * Whether @d keeps @table after a failed invalidation: the page then has
+ * the domain's reference besides the test's own.
+ */
+static void expect_kept(struct kunit *test, struct iox_domain *d, struct page *table,
+			long kept)
+{
+	KUNIT_EXPECT_EQ(test, page_count(table), 1 + (int)kept);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->nr_kept_pages), kept);
+}
+
+/*
+ * A lazy unmap whose queue refuses it (a full ring whose flush failed)
+ * keeps the page-table pages it freed on the domain, as a failed sync
+ * does: a later domain-wide flush that succeeds frees them, and the IOVA
+ * range stays allocated, never reused.
+ */
+static void lazy_refused_unmap_keeps_tables(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
+	struct page *table = alloc_page(GFP_KERNEL);
+	struct iox_domain *lazy;
+	struct mock_domain *ml;
+	unsigned long a, b;
+
+	KUNIT_ASSERT_NOT_NULL(test, iovad);
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	/* Our own reference shows whether the core let go of the page. */
+	get_page(table);
+	KUNIT_ASSERT_EQ(test, iox_iova_domain_init(iovad, SZ_4K, 1, 1023, NULL), 0);
+	lazy = iox_domain_alloc(&mock_units[0]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(lazy));
+	ml = to_mock(lazy);
+	KUNIT_ASSERT_EQ(test, iox_domain_enable_lazy(lazy, iovad, 1, 10000), 0);
+
+	migrate_disable();	/* one CPU's ring, of one entry */
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1, 1023, &a), 0);
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1, 1023, &b), 0);
+	KUNIT_ASSERT_EQ(test, iox_map(lazy, (u64)a << 12, SZ_1G, SZ_4K, IOX_PROT_READ,
+				      GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, iox_map(lazy, (u64)b << 12, SZ_1G, SZ_4K, IOX_PROT_READ,
+				      GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap_lazy(lazy, (u64)a << 12, SZ_4K, a, 1), SZ_4K);
+	/* The ring is full and its flush fails: the second unmap is refused. */
+	ml->fail_sync = -EIO;
+	ml->table = table;
+	KUNIT_EXPECT_EQ(test, iox_unmap_lazy(lazy, (u64)b << 12, SZ_4K, b, 1), SZ_4K);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(lazy, (u64)b << 12), 0);
+	expect_kept(test, lazy, table, 1);
+
+	/* A flush that succeeds covers the refused unmap: the page goes. */
+	ml->fail_sync = 0;
+	KUNIT_EXPECT_EQ(test, iox_flush_all(lazy), 0);
+	expect_kept(test, lazy, table, 0);
+	put_page(table);
+
+	KUNIT_EXPECT_EQ(test, iox_domain_free(lazy), 0);
+	/* The queued range went back; the refused one is kept by its caller. */
+	iox_iova_set_quiet_leaks(iovad, true);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 1UL);
+}
+
 static void gather_helpers(struct kunit *test)
 {
 	struct iox_iotlb_gather g;
@@ -1011,19 +1075,16 @@ static void sync_failure_keeps_tables(struct kunit *test)
 	md->fail_sync = -ETIMEDOUT;
 	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_8K), -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(d, 0), 0);
-	KUNIT_EXPECT_EQ(test, page_count(table), 2);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->nr_kept_pages), 1);
+	expect_kept(test, d, table, 1);
 	iox_domain_get_stats(d, &stats);
 	KUNIT_EXPECT_EQ(test, stats.sync_errors, 1);
 
 	/* A failing flush keeps them too; a successful one lets them go. */
 	KUNIT_EXPECT_EQ(test, iox_flush_all(d), -ETIMEDOUT);
-	KUNIT_EXPECT_EQ(test, page_count(table), 2);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->nr_kept_pages), 1);
+	expect_kept(test, d, table, 1);
 	md->fail_sync = 0;
 	KUNIT_EXPECT_EQ(test, iox_flush_all(d), 0);
-	KUNIT_EXPECT_EQ(test, page_count(table), 1);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->nr_kept_pages), 0);
+	expect_kept(test, d, table, 0);
 	iox_domain_get_stats(d, &stats);
 	KUNIT_EXPECT_EQ(test, stats.sync_errors, 2);
 	put_page(table);
@@ -1131,6 +1192,7 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(unmap_fast_queued_gathers_nothing),
 	KUNIT_CASE(gather_helpers),
 	KUNIT_CASE(lazy_unmap_flushes_per_ring),
+	KUNIT_CASE(lazy_refused_unmap_keeps_tables),
 	KUNIT_CASE(map_sg_merges_and_is_atomic),
 	KUNIT_CASE(map_sg_refuses_bad_input),
 	KUNIT_CASE(attach_detach_rules),
