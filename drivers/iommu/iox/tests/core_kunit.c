@@ -855,6 +855,128 @@ static void map_sg_refuses_bad_input(struct kunit *test)
 	__free_pages(pages, 1);
 }
 
+/* Unmapping twice, or a range never mapped, unmaps and syncs nothing. */
+static void unmap_twice_is_harmless(struct kunit *test)
+{
+	struct mock_domain *md = test->priv;
+	struct iox_domain *d = &md->domain;
+	struct iox_domain_stats stats;
+	size_t unmapped = 1;
+
+	KUNIT_ASSERT_EQ(test, iox_map(d, SZ_2M, SZ_4M, SZ_2M, IOX_PROT_WRITE, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, SZ_2M, SZ_2M), SZ_2M);
+	md->nr_calls = 0;
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, SZ_2M, SZ_2M), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap_range(d, SZ_2M, SZ_2M, NULL, &unmapped), -ENOENT);
+	KUNIT_EXPECT_EQ(test, unmapped, 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 0);
+	iox_domain_get_stats(d, &stats);
+	KUNIT_EXPECT_EQ(test, stats.unmaps, 1);
+	KUNIT_EXPECT_EQ(test, stats.bytes_unmapped, SZ_2M);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), 0);
+	/* The range can be mapped again. */
+	KUNIT_EXPECT_EQ(test, iox_map(d, SZ_2M, SZ_4M, SZ_2M, IOX_PROT_WRITE, GFP_KERNEL), 0);
+}
+
+static int count_units(struct iox_unit *unit, void *data)
+{
+	int *n = data;
+
+	return ++*n == 2 ? 42 : 0;
+}
+
+/* What iox_unit_register() and the unit lookups refuse or find. */
+static void unit_registration_rules(struct kunit *test)
+{
+	static const struct iox_unit_ops no_domains = { .show = mock_show };
+	struct iox_unit *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+	struct iox_domain *d;
+	int n = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	u->ops = &mock_unit_ops;
+	u->pgsize_bitmap = SZ_4K;
+	u->ias = 39;
+	KUNIT_EXPECT_EQ(test, iox_unit_register(u), -EINVAL);	/* no name */
+	strscpy(u->name, "mock_wide", sizeof(u->name));
+	KUNIT_EXPECT_EQ(test, iox_unit_register(u), -EEXIST);
+	strscpy(u->name, "mock_new", sizeof(u->name));
+	u->ops = NULL;
+	KUNIT_EXPECT_EQ(test, iox_unit_register(u), -EINVAL);
+	u->ops = &no_domains;
+	u->pgsize_bitmap = 0;
+	KUNIT_EXPECT_EQ(test, iox_unit_register(u), -EINVAL);
+	u->pgsize_bitmap = SZ_4K;
+	u->ias = 0;
+	KUNIT_EXPECT_EQ(test, iox_unit_register(u), -EINVAL);
+	KUNIT_EXPECT_NULL(test, iox_unit_find("mock_new"));
+
+	/* A unit whose backend cannot translate yet has no domains. */
+	u->ias = 39;
+	KUNIT_ASSERT_EQ(test, iox_unit_register(u), 0);
+	KUNIT_EXPECT_PTR_EQ(test, iox_unit_find("mock_new"), u);
+	iox_unit_put(u);
+	d = iox_domain_alloc(u);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(d), -EOPNOTSUPP);
+	iox_unit_unregister(u);
+	KUNIT_EXPECT_NULL(test, iox_unit_find("mock_new"));
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(iox_domain_alloc(NULL)), -EINVAL);
+
+	KUNIT_EXPECT_PTR_EQ(test, iox_unit_for_device(mock_devs[2]), &mock_units[1]);
+	iox_unit_put(&mock_units[1]);
+	KUNIT_EXPECT_NULL(test, iox_unit_for_device(mock_devs[4]));
+	/* A walk stops at the first non-zero return and passes it on. */
+	KUNIT_EXPECT_EQ(test, iox_walk_units(count_units, &n), 42);
+	KUNIT_EXPECT_EQ(test, n, 2);
+}
+
+struct fault_seen {
+	int calls;
+	struct device *dev;
+	struct iox_fault fault;
+};
+
+static void record_fault(struct iox_domain *domain, struct device *dev,
+			 const struct iox_fault *fault, void *data)
+{
+	struct fault_seen *seen = data;
+
+	seen->calls++;
+	seen->dev = dev;
+	seen->fault = *fault;
+}
+
+/* Faults reach the handler of the faulting device's domain, and only then. */
+static void fault_reports_reach_handler(struct kunit *test)
+{
+	struct iox_domain *d = &((struct mock_domain *)test->priv)->domain;
+	const struct iox_fault fault = { .iova = SZ_1M, .flags = IOX_FAULT_WRITE, .reason = 5 };
+	struct fault_seen seen = {};
+
+	KUNIT_EXPECT_FALSE(test, iox_report_fault(mock_devs[0], &fault));
+	KUNIT_ASSERT_EQ(test, iox_attach_device(d, mock_devs[0]), 0);
+	/* Attached, but no handler yet: counted only. */
+	KUNIT_EXPECT_TRUE(test, iox_report_fault(mock_devs[0], &fault));
+	iox_domain_set_fault_handler(d, record_fault, &seen);
+	KUNIT_EXPECT_TRUE(test, iox_report_fault(mock_devs[0], &fault));
+	KUNIT_EXPECT_EQ(test, seen.calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, seen.dev, mock_devs[0]);
+	KUNIT_EXPECT_EQ(test, seen.fault.iova, SZ_1M);
+	KUNIT_EXPECT_EQ(test, seen.fault.flags, IOX_FAULT_WRITE);
+	KUNIT_EXPECT_EQ(test, seen.fault.reason, 5);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->nr_faults), 2);
+	/* Another device's fault is not this domain's. */
+	KUNIT_EXPECT_FALSE(test, iox_report_fault(mock_devs[1], &fault));
+	iox_domain_set_fault_handler(d, NULL, NULL);
+	KUNIT_EXPECT_TRUE(test, iox_report_fault(mock_devs[0], &fault));
+	KUNIT_EXPECT_EQ(test, seen.calls, 1);
+	iox_domain_set_fault_handler(d, record_fault, &seen);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, mock_devs[0]), 0);
+	KUNIT_EXPECT_FALSE(test, iox_report_fault(mock_devs[0], &fault));
+	KUNIT_EXPECT_EQ(test, seen.calls, 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->nr_faults), 3);
+}
+
 static void attach_detach_rules(struct kunit *test)
 {
 	struct mock_domain *md = test->priv;
@@ -1195,6 +1317,9 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(lazy_refused_unmap_keeps_tables),
 	KUNIT_CASE(map_sg_merges_and_is_atomic),
 	KUNIT_CASE(map_sg_refuses_bad_input),
+	KUNIT_CASE(unmap_twice_is_harmless),
+	KUNIT_CASE(unit_registration_rules),
+	KUNIT_CASE(fault_reports_reach_handler),
 	KUNIT_CASE(attach_detach_rules),
 	KUNIT_CASE(attach_intersects_caps),
 	KUNIT_CASE(attach_refuses_unwalkable_units),
