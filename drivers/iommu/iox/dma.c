@@ -125,13 +125,34 @@ bool iox_dma_dev_lazy(struct device *dev)
 	return policy == IOX_DMA_LAZY;
 }
 
+/* The flush queue's bounds: a value iox_fq_init() would refuse is refused. */
+static int fq_entries_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, IOX_FQ_MAX_ENTRIES);
+}
+
+static const struct kernel_param_ops fq_entries_ops = {
+	.set = fq_entries_set,
+	.get = param_get_uint,
+};
+
+static int fq_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, IOX_FQ_MAX_TIMEOUT_MS);
+}
+
+static const struct kernel_param_ops fq_timeout_ops = {
+	.set = fq_timeout_set,
+	.get = param_get_uint,
+};
+
 static unsigned int fq_entries = 256;
-module_param(fq_entries, uint, 0644);
+module_param_cb(fq_entries, &fq_entries_ops, &fq_entries, 0644);
 MODULE_PARM_DESC(fq_entries, "lazy DMA domains: unmaps a CPU queues before a flush (1-512)");
 
 static unsigned int fq_timeout_ms = 10;
-module_param(fq_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(fq_timeout_ms, "lazy DMA domains: the longest an unmap waits for its flush, ms");
+module_param_cb(fq_timeout_ms, &fq_timeout_ops, &fq_timeout_ms, 0644);
+MODULE_PARM_DESC(fq_timeout_ms, "lazy DMA domains: the longest an unmap waits for its flush, ms (1-10000)");
 
 #define IOX_DMA_32BIT_PFN	(DMA_BIT_MASK(32) >> PAGE_SHIFT)
 
@@ -528,8 +549,7 @@ static int dma_domain_init(struct device *dev, struct iox_dma_domain *dd,
  * bridge windows reserved.
  *
  * Return: the domain; ERR_PTR(-ENODEV) if no iox unit serves @dev,
- * -EINVAL for bad flush-queue bounds (module parameters), -ENOMEM, or the
- * backend's error.
+ * -ENOMEM, or the backend's error.
  */
 struct iox_domain *iox_dma_domain_alloc(struct device *dev, bool lazy)
 {
@@ -649,8 +669,7 @@ bool iox_dma_enabled(void)
  * falls back to strict where a unit cannot defer invalidation.
  *
  * Return: 0; -ENODEV if no iox unit serves @dev; -EBUSY if it is attached
- * to a domain already; -EINVAL for bad flush-queue bounds (module
- * parameters); -ENOMEM; or the backend's attach error.  On failure
+ * to a domain already; -ENOMEM; or the backend's attach error.  On failure
  * nothing changed.
  */
 int iox_dma_attach(struct device *dev, enum iox_dma_policy policy)

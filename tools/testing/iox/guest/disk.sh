@@ -171,8 +171,25 @@ reload() {
 		cmp /tmp/back3 /tmp/pattern
 }
 ktap_check "driver and $backend unloaded and reloaded: blocked between, disk back" reload
-ktap_check "bad dma_policy values are refused" sh -c \
-	"! echo '$disk_dev=fast' >/sys/module/iox/parameters/dma_policy 2>/dev/null &&
-	 ! echo '=lazy' >/sys/module/iox/parameters/dma_policy 2>/dev/null"
+# fq_bounds: out-of-range flush-queue bounds are refused, the old value stays.
+fq_bounds() {
+	p=/sys/module/iox/parameters
+	for v in 0 513 -1 x; do
+		! echo $v >$p/fq_entries 2>/dev/null || { echo "# fq_entries=$v taken"; return 1; }
+	done
+	for v in 0 10001 x; do
+		! echo $v >$p/fq_timeout_ms 2>/dev/null ||
+			{ echo "# fq_timeout_ms=$v taken"; return 1; }
+	done
+	grep -qx 256 $p/fq_entries && grep -qx 10 $p/fq_timeout_ms &&
+		echo 512 >$p/fq_entries && echo 10000 >$p/fq_timeout_ms &&
+		grep -qx 512 $p/fq_entries && grep -qx 10000 $p/fq_timeout_ms &&
+		echo 256 >$p/fq_entries && echo 10 >$p/fq_timeout_ms
+}
+bad_params() {
+	! echo "$disk_dev=fast" >/sys/module/iox/parameters/dma_policy 2>/dev/null &&
+		! echo '=lazy' >/sys/module/iox/parameters/dma_policy 2>/dev/null && fq_bounds
+}
+ktap_check "bad dma_policy, fq_entries and fq_timeout_ms values are refused" bad_params
 ktap_check "after unbinding the driver, $backend unloads" sh -c \
 	"echo $disk_dev >/sys/bus/pci/drivers/$disk_drv/unbind && rmmod $bmod"
