@@ -352,7 +352,7 @@ static void __exit iox_exit(void)
 	iox_debugfs_exit();
 }
 
-/* Backends register from device_initcall: be there first when built in. */
+/* Backends register from rootfs_initcall: be there first when built in. */
 subsys_initcall(iox_init);
 module_exit(iox_exit);
 

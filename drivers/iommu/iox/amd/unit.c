@@ -416,5 +416,11 @@ static void __exit iox_amdvi_exit(void)
 	iox_backend_remove(&iox_amdvi_backend);
 }
 
-module_init(iox_amdvi_init);
+/*
+ * Built in: after the PCI buses are enumerated (subsys_initcall; the IVRS
+ * table is reachable from then on) and before PCI drivers register
+ * (device_initcall), so that every device behind the unit gets its DMA
+ * domain before its driver first probes, as with VT-d.
+ */
+rootfs_initcall(iox_amdvi_init);
 module_exit(iox_amdvi_exit);
