@@ -52,16 +52,14 @@ module_param(dma_lazy, bool, 0644);
 MODULE_PARM_DESC(dma_lazy, "DMA domains invalidate lazily through a flush queue (default: the kernel's CONFIG_IOMMU_DEFAULT_DMA_LAZY)");
 
 /*
- * Built in, iox.dma_attach=1 gives DMA domains: VT-d units come up before
- * PCI drivers register (rootfs_initcall), so every driver binds after them.
+ * On by default, built in as well: there the backends bring their units up
+ * at rootfs_initcall, after PCI enumeration and before PCI drivers register,
+ * so every device behind a unit gets its DMA domain before its driver first
+ * probes.  iox.dma_attach=0 leaves devices untranslated (pass-through).
  */
-#ifdef MODULE
 static bool dma_attach = true;
-#else
-static bool dma_attach;
-#endif
 module_param(dma_attach, bool, 0444);
-MODULE_PARM_DESC(dma_attach, "give PCI devices whose driver binds after iox loads a DMA domain (default: as a module; iox.dma_attach=1 built in)");
+MODULE_PARM_DESC(dma_attach, "give PCI devices behind iox units a DMA domain when their driver binds (default 1; built in: from boot; 0: pass-through)");
 
 /* "<device>=strict|lazy" entries, comma separated; NULL for none. */
 static char *dma_policy;

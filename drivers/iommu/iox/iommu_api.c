@@ -32,7 +32,9 @@
  * def_domain_type gives a device that is bound when the units register the
  * identity domain, so that it keeps the untranslated mappings its driver
  * made, and every other device a DMA domain (DMA_FQ with iox.dma_lazy),
- * unless iox gives no DMA domains (iox.dma_attach=0, the default built in).
+ * unless iox gives no DMA domains (iox.dma_attach=0).  Built in, the units
+ * register before PCI drivers do, so every device starts in a DMA domain
+ * and its driver is attached to it before it first probes.
  * Devices in an IOMMU group of iox are the bridge's: dma.c's own notifier
  * leaves them alone.
  *

@@ -11,9 +11,12 @@
 #         and the page table (iox-pgtable-smp), 2 CPUs, and once with two
 #         edu functions behind a PCIe-to-PCI bridge for the IOMMU API
 #         bridge's group case (iox-hw-iommu-api, vtd-alias.py), and for the DMA
-#         layer (iox-dma), which needs dma_map_ops, and once with an NVMe
-#         disk that the built-in iox serves from boot (iox-boot-disk,
-#         vtd-nvme.py, on an image written here)
+#         layer (iox-dma), which needs dma_map_ops, and with an NVMe disk
+#         and a PCI serial port that the built-in iox serves from boot
+#         (iox-boot-disk, nvme.py, on an image written here): behind VT-d
+#         (vtd-nvme), behind AMD-Vi (amdvi-nvme), and behind VT-d booted
+#         with iox.dma_attach=0, where they must stay untranslated
+#         (vtd-nvme-off)
 #         (drivers/iommu/iox/tests/x86_64.kunitconfig, qemu_configs/)
 # kunit.py's raw log is judged by ktap.py like every other tier.
 
@@ -70,13 +73,24 @@ qemu)
 	{ printf IOXBOOT; head -c 4089 /dev/zero | tr '\0' x; } >"$IOX_KUNIT_DISK"
 	truncate -s 16M "$IOX_KUNIT_DISK"
 	for run in amdvi:iox-hw-* iova:iox-iova pgtable-smp:iox-pgtable-smp \
-		vtd-alias:iox-hw-iommu-api dma:iox-dma vtd-nvme:iox-boot-disk; do
+		vtd-alias:iox-hw-iommu-api dma:iox-dma vtd-nvme:iox-boot-disk \
+		amdvi-nvme:iox-boot-disk vtd-nvme-off:iox-boot-disk; do
 		machine=${run%%:*}
 		config=$machine
-		case $machine in iova | pgtable-smp | dma) config=vtd ;; esac
+		args=()
+		export IOX_KUNIT_IOMMU=${machine%%-*}	# nvme.py's IOMMU
+		case $machine in
+		iova | pgtable-smp | dma) config=vtd ;;
+		*-nvme) config=nvme ;;
+		vtd-nvme-off)
+			config=nvme
+			args=(--kernel_args iox.dma_attach=0
+			      --kernel_args boot_disk_kunit.translated=0)
+			;;
+		esac
 		if [ -f "$build/arch/x86/boot/bzImage" ]; then
 			"${kunit[@]}" exec --qemu_config "$IOX_TOOLS/qemu_configs/$config.py" \
-				--build_dir "$build" --timeout 600 "${run#*:}" \
+				--build_dir "$build" --timeout 600 "${args[@]}" "${run#*:}" \
 				>"$IOX_BUILD/kunit-qemu-$machine.out" 2>&1 || true
 		fi
 		judge "kunit-qemu-$machine" "$build" "$IOX_BUILD/kunit-qemu-$machine.out"

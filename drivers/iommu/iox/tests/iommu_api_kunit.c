@@ -13,6 +13,7 @@
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/dma-mapping.h>
 #include <linux/iommu.h>
 #include <linux/iox.h>
 #include <linux/moduleparam.h>
@@ -155,22 +156,31 @@ static void t_fill_device(struct kunit *test, u8 byte)
 }
 
 /*
- * Registration put edu in a group whose default domain passes DMA through,
- * and no probed device got a DMA-API domain: built in, iox gives none
- * (iox.dma_attach=0; the vfio vmtest machines show the modules' DMA
- * domains), and the kernel's dma-iommu must never drive an iox unit.
+ * Built in, the units register before PCI drivers do, so registration gave
+ * every probed device a DMA default domain (DMA-FQ when lazy), served by
+ * iox's DMA layer (never the kernel's dma-iommu).  edu has no driver: its
+ * domain has no iox domain yet, so its DMA is not translated, its DMA API
+ * calls are refused rather than given untranslated addresses, and the
+ * IOMMU core cannot map IOVAs of its own into it.
  */
-static void iommu_api_default_identity(struct kunit *test)
+static void iommu_api_default_dma(struct kunit *test)
 {
 	struct iommu_api_test *t = test->priv;
-	struct iommu_domain *d = iommu_get_domain_for_dev(&t->edu.pdev->dev);
+	struct device *dev = &t->edu.pdev->dev;
+	struct iommu_domain *d = iommu_get_domain_for_dev(dev);
 	struct pci_dev *pdev = NULL;
 	int probed = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, d);
-	KUNIT_EXPECT_EQ(test, d->type, (unsigned int)IOMMU_DOMAIN_IDENTITY);
-	KUNIT_EXPECT_NULL(test, iox_device_domain(&t->edu.pdev->dev));
-	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(d, 0x12345000), (phys_addr_t)0x12345000);
+	KUNIT_EXPECT_TRUE_MSG(test, iommu_is_dma_domain(d), "edu's default domain type %u",
+			      d->type);
+	KUNIT_EXPECT_NULL(test, dev->driver);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(dev));
+	KUNIT_EXPECT_EQ(test, iommu_iova_to_phys(d, 0x12345000), (phys_addr_t)0);
+	KUNIT_EXPECT_EQ(test, dma_map_single(dev, page_address(t->buf), SZ_4K,
+					     DMA_TO_DEVICE), DMA_MAPPING_ERROR);
+	KUNIT_EXPECT_EQ(test, iommu_map(d, T_IOVA, page_to_phys(t->buf), SZ_4K, IOMMU_READ),
+			-EINVAL);
 
 	for_each_pci_dev(pdev) {
 		struct iommu_domain *dom = iommu_get_domain_for_dev(&pdev->dev);
@@ -178,8 +188,8 @@ static void iommu_api_default_identity(struct kunit *test)
 		if (!dom)
 			continue;
 		probed++;
-		KUNIT_EXPECT_FALSE_MSG(test, iommu_is_dma_domain(dom), "%s has a DMA domain",
-				       pci_name(pdev));
+		KUNIT_EXPECT_TRUE_MSG(test, iommu_is_dma_domain(dom),
+				      "%s: default domain type %u", pci_name(pdev), dom->type);
 	}
 	KUNIT_EXPECT_GT(test, probed, 1);
 }
@@ -292,8 +302,11 @@ static void iommu_api_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommu_unmap(d, T_IOVA, SZ_4K), (size_t)SZ_4K);
 }
 
-/* Detaching returns edu to the identity default domain, off iox's domains. */
-static void iommu_api_detach_identity(struct kunit *test)
+/*
+ * Detaching returns edu to its DMA default domain, off iox's domains: with
+ * no driver bound, that domain has no iox domain.
+ */
+static void iommu_api_detach_default(struct kunit *test)
 {
 	struct iommu_api_test *t = test->priv;
 	struct iommu_domain *d = t_attach(test);
@@ -303,7 +316,8 @@ static void iommu_api_detach_identity(struct kunit *test)
 	iommu_detach_device(d, &t->edu.pdev->dev);
 	now = iommu_get_domain_for_dev(&t->edu.pdev->dev);
 	KUNIT_ASSERT_NOT_NULL(test, now);
-	KUNIT_EXPECT_EQ(test, now->type, (unsigned int)IOMMU_DOMAIN_IDENTITY);
+	KUNIT_EXPECT_PTR_NE(test, now, d);
+	KUNIT_EXPECT_TRUE(test, iommu_is_dma_domain(now));
 	KUNIT_EXPECT_NULL(test, iox_device_domain(&t->edu.pdev->dev));
 	iommu_domain_free(d);
 	t->domain = NULL;
@@ -312,7 +326,8 @@ static void iommu_api_detach_identity(struct kunit *test)
 /*
  * A claimed group (VFIO before it attaches its domain) sits in a blocked
  * domain: an empty iox domain, so the device's DMA faults.  Released, the
- * group returns to identity and the blocked domain gives its iox domain up
+ * group returns to its DMA default domain (no iox domain while edu has no
+ * driver) and the blocked domain gives its iox domain up
  * (an idle blocking domain must not pin the backend module).
  */
 static void iommu_api_dma_owner_blocks(struct kunit *test)
@@ -339,8 +354,7 @@ static void iommu_api_dma_owner_blocks(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, memchr_inv(buf, 0, PAGE_SIZE));
 
 	iommu_group_release_dma_owner(t->group);
-	KUNIT_EXPECT_EQ(test, iommu_get_domain_for_dev(dev)->type,
-			(unsigned int)IOMMU_DOMAIN_IDENTITY);
+	KUNIT_EXPECT_TRUE(test, iommu_is_dma_domain(iommu_get_domain_for_dev(dev)));
 	KUNIT_EXPECT_NULL(test, iox_device_domain(dev));
 }
 
@@ -430,11 +444,11 @@ static void iommu_api_alias_group(struct kunit *test)
 }
 
 static struct kunit_case iommu_api_cases[] = {
-	KUNIT_CASE(iommu_api_default_identity),
+	KUNIT_CASE(iommu_api_default_dma),
 	KUNIT_CASE(iommu_api_map_dma_unmap),
 	KUNIT_CASE(iommu_api_superpage_hole),
 	KUNIT_CASE(iommu_api_bad_input),
-	KUNIT_CASE(iommu_api_detach_identity),
+	KUNIT_CASE(iommu_api_detach_default),
 	KUNIT_CASE(iommu_api_dma_owner_blocks),
 	KUNIT_CASE(iommu_api_capabilities),
 	KUNIT_CASE(iommu_api_resv_regions),
