@@ -107,7 +107,9 @@ EXPORT_SYMBOL_GPL(iox_domain_enable_lazy);
  * freed.  Any context.
  *
  * Return: the bytes unmapped, see iox_unmap_fast(); 0 if @domain has no
- * flush queue (nothing is unmapped then).
+ * flush queue, or for a range iox_unmap_range() refuses (misaligned,
+ * empty, wrapping, outside the aperture): nothing is unmapped then, and
+ * nothing queued, so the allocation stays the caller's.
  */
 size_t iox_unmap_lazy(struct iox_domain *domain, u64 iova, size_t size,
 		      unsigned long pfn, unsigned long npages)
@@ -115,11 +117,15 @@ size_t iox_unmap_lazy(struct iox_domain *domain, u64 iova, size_t size,
 	struct iox_flush_queue *fq = READ_ONCE(domain->fq);
 	struct iox_iotlb_gather gather;
 	size_t unmapped;
+	int ret;
 
 	if (!fq)
 		return 0;
 	iox_iotlb_gather_init(&gather, true);
-	unmapped = iox_unmap_fast(domain, iova, size, &gather);
+	ret = iox_unmap_range(domain, iova, size, &gather, &unmapped);
+	/* Refused input changed nothing: the allocation is the caller's still. */
+	if (ret == -EINVAL || ret == -EOVERFLOW || ret == -ERANGE)
+		return 0;
 	if (iox_fq_queue(fq, pfn, npages, &gather)) {
 		unsigned long nr = iox_domain_keep_pages(domain, &gather.freelist);
 

@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/device.h>
 #include <linux/iox.h>
+#include <linux/iox-flush-queue.h>
 #include <linux/iox-iova.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -633,6 +634,7 @@ static void lazy_unmap_flushes_per_ring(struct kunit *test)
 	struct iox_iova_domain *iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
 	struct mock_domain *md = test->priv;
 	struct iox_domain *d = &md->domain, *lazy;
+	struct iox_fq_stats fq_stats;
 	struct mock_domain *ml;
 	unsigned long pfn;
 	unsigned int i;
@@ -660,6 +662,12 @@ static void lazy_unmap_flushes_per_ring(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iox_domain_enable_lazy(lazy, iovad, entries, 10000), -EBUSY);
 	/* No queue, no unmap. */
 	KUNIT_EXPECT_EQ(test, iox_unmap_lazy(d, 0, SZ_4K, 1, 1), 0);
+	/* Refused input queues nothing: the allocation stays the caller's. */
+	KUNIT_EXPECT_EQ(test, iox_unmap_lazy(lazy, SZ_4K + 512, SZ_4K, 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap_lazy(lazy, SZ_4K, 0, 1, 1), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap_lazy(lazy, BIT_ULL(48), SZ_4K, 1, 1), 0);
+	iox_fq_get_stats(lazy->fq, &fq_stats);
+	KUNIT_EXPECT_EQ(test, fq_stats.queued, 0ULL);
 
 	migrate_disable();	/* one CPU's ring */
 	for (i = 0; i < unmaps; i++) {
