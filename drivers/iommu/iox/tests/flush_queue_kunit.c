@@ -115,6 +115,14 @@ static void fq_refuses_bad_bounds(struct kunit *test)
 	/* Nothing to free after a refusal. */
 	iox_fq_destroy(&fq);
 	KUNIT_EXPECT_EQ(test, atomic_read(&mi.calls), 0);
+	/* The bounds themselves are accepted. */
+	KUNIT_EXPECT_EQ(test, iox_fq_init(&fq, IOX_FQ_MAX_ENTRIES, IOX_FQ_MAX_TIMEOUT_MS,
+					  mock_flush, &mi, NULL), 0);
+	iox_fq_destroy(&fq);
+	KUNIT_EXPECT_EQ(test, iox_fq_init(&fq, 1, 1, mock_flush, &mi, NULL), 0);
+	iox_fq_destroy(&fq);
+	/* An empty queue is not flushed at destroy. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&mi.calls), 0);
 }
 
 /*
@@ -261,6 +269,62 @@ static void fq_destroy_flushes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
 }
 
+/*
+ * A timer flush that fails leaves its unmaps queued and tries again a
+ * timeout later; the range is released only by the flush that completes.
+ */
+static void fq_timer_retries_failed_flush(struct kunit *test)
+{
+	const unsigned int timeout_ms = 20;
+	struct fq_test *t = fq_new(test, 64, timeout_ms);
+	unsigned long pfn;
+	int i;
+
+	t->mi.fail = -ETIMEDOUT;
+	KUNIT_ASSERT_EQ(test, queue_page(t, 5, NULL), 0);
+	for (i = 0; i < 250 && atomic_read(&t->mi.calls) < 2; i++)
+		msleep(20);
+	KUNIT_EXPECT_GE(test, atomic_read(&t->mi.calls), 2);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 1L);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).flushes, 0ULL);
+	KUNIT_EXPECT_GE(test, fq_stats(t).flush_failures, 2ULL);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &pfn), -ENOSPC);
+
+	t->mi.fail = 0;
+	for (i = 0; i < 250 && fq_stats(t).pending; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 0L);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).timer_flushes, 1ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.reuse_before_flush), 0);
+	fq_free(test, t);
+}
+
+/*
+ * Destroyed while its final invalidation fails, the queue leaks what it
+ * held rather than release it for reuse: the range stays allocated and the
+ * page-table page is not freed.
+ */
+static void fq_destroy_failed_flush_leaks(struct kunit *test)
+{
+	struct fq_test *t = fq_new(test, 8, FQ_LONG_MS);
+	struct page *table = alloc_page(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	/* Our own reference shows whether the queue let go of the page. */
+	get_page(table);
+	KUNIT_EXPECT_EQ(test, queue_page(t, 9, table), 0);
+	t->mi.fail = -EIO;
+	iox_fq_destroy(&t->fq);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
+	KUNIT_EXPECT_EQ(test, page_count(table), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.reuse_before_flush), 0);
+	/* Both references are ours now: the queue is gone. */
+	put_page(table);
+	put_page(table);
+	/* fq_free() finds no range returned: pfn 9 is still allocated. */
+	fq_free(test, t);
+}
+
 static struct kunit_case fq_cases[] = {
 	KUNIT_CASE(fq_refuses_bad_bounds),
 	KUNIT_CASE(fq_no_reuse_before_invalidation),
@@ -268,6 +332,8 @@ static struct kunit_case fq_cases[] = {
 	KUNIT_CASE(fq_full_ring_failed_flush),
 	KUNIT_CASE(fq_timer_flushes),
 	KUNIT_CASE(fq_destroy_flushes),
+	KUNIT_CASE(fq_timer_retries_failed_flush),
+	KUNIT_CASE(fq_destroy_failed_flush_leaks),
 	{}
 };
 
