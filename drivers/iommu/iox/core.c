@@ -36,8 +36,9 @@ static struct iox_unit *iox_unit_find_locked(const char *name)
  * that translates is also registered with the kernel's IOMMU API, for VFIO
  * (iommu_api.c); a failure there is logged and does not fail this call.
  *
- * Return: 0 on success, -EINVAL for an unnamed unit, a unit without ops or
- * without page sizes, -EEXIST if a unit of that name is registered.
+ * Return: 0 on success, -EINVAL for an unnamed unit, a unit without ops,
+ * page sizes or input address width (@ias), -EEXIST if a unit of that name
+ * is registered.
  */
 int iox_unit_register(struct iox_unit *unit)
 {
