@@ -199,6 +199,48 @@ static bool in_msi_window(dma_addr_t addr, size_t size)
 	return addr <= IOX_DMA_MSI_END && addr + size - 1 >= IOX_DMA_MSI_START;
 }
 
+/*
+ * What iox_dma_attach() and iox_dma_detach() refuse: a device no unit
+ * serves, a device attached already (to a DMA domain or through the iox
+ * API), and a detach of a device in no DMA domain; each leaves the device
+ * as it was.
+ */
+static void dma_attach_refusals(struct kunit *test)
+{
+	struct device *stray = root_device_register("iox-dma-kunit-stray");
+	struct iox_domain *domain, *plain;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(stray));
+	KUNIT_EXPECT_EQ(test, iox_dma_attach(stray, IOX_DMA_STRICT), -ENODEV);
+	KUNIT_EXPECT_NULL(test, stray->dma_ops);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(stray));
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(stray), -ENODEV);
+	root_device_unregister(stray);
+
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), -ENODEV);
+	KUNIT_EXPECT_FALSE(test, iox_dma_is_lazy(dk_dev));
+	dk_attach(test, IOX_DMA_LAZY);
+	domain = iox_device_domain(dk_dev);
+	KUNIT_EXPECT_EQ(test, iox_dma_attach(dk_dev, IOX_DMA_STRICT), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, iox_device_domain(dk_dev), domain);
+	KUNIT_EXPECT_NOT_NULL(test, dk_dev->dma_ops);
+	KUNIT_EXPECT_TRUE(test, iox_dma_is_lazy(dk_dev));
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
+	KUNIT_EXPECT_NULL(test, dk_dev->dma_ops);
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), -ENODEV);
+
+	/* Attached through the iox API, the device is no DMA layer's. */
+	plain = iox_domain_alloc(&dk_unit);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(plain));
+	KUNIT_ASSERT_EQ(test, iox_attach_device(plain, dk_dev), 0);
+	KUNIT_EXPECT_EQ(test, iox_dma_attach(dk_dev, IOX_DMA_DEFAULT), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), -ENODEV);
+	KUNIT_EXPECT_PTR_EQ(test, iox_device_domain(dk_dev), plain);
+	KUNIT_EXPECT_NULL(test, dk_dev->dma_ops);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(plain, dk_dev), 0);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(plain), 0);
+}
+
 /* IOVAs stay below the mask in use and out of the MSI window. */
 static void dma_masks(struct kunit *test)
 {
@@ -548,6 +590,7 @@ static void dma_attach_fail_nth(struct kunit *test)
 static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_attach_fail_nth),
 	KUNIT_CASE(dma_direct_region),
+	KUNIT_CASE(dma_attach_refusals),
 	KUNIT_CASE(dma_masks),
 	KUNIT_CASE(dma_subpage_offsets),
 	KUNIT_CASE(dma_sg_merging),
