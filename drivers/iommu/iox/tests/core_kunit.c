@@ -6,6 +6,7 @@
  */
 #include <kunit/test.h>
 #include <linux/device.h>
+#include <linux/idr.h>
 #include <linux/iox.h>
 #include <linux/iox-flush-queue.h>
 #include <linux/iox-iova.h>
@@ -938,6 +939,65 @@ static void unit_registration_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, n, 2);
 }
 
+static int count_domain_units(struct iox_domain *d)
+{
+	struct iox_domain_unit *du;
+	int n = 0;
+
+	iox_domain_units_lock();
+	iox_domain_for_each_unit(du, d)
+		n++;
+	iox_domain_units_unlock();
+	return n;
+}
+
+/*
+ * A domain's unit set: a unit joins once, with an id from its allocator
+ * (-ENOSPC, nothing changed, when none is left), stays while a device
+ * behind it is attached and leaves with its last one, giving its id back.
+ */
+static void unit_set_lifecycle(struct kunit *test)
+{
+	struct iox_domain *d = &((struct mock_domain *)test->priv)->domain;
+	struct iox_domain_unit *du, *other;
+	struct ida ids;
+
+	ida_init(&ids);
+	mutex_lock(&d->lock);
+	du = iox_domain_unit_join(d, &mock_units[0], &ids, 5, 5);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(du));
+	KUNIT_EXPECT_EQ(test, du->id, 5);
+	KUNIT_EXPECT_PTR_EQ(test, iox_domain_unit_join(d, &mock_units[0], &ids, 5, 5), du);
+	KUNIT_EXPECT_PTR_EQ(test, iox_domain_unit_find(d, &mock_units[0]), du);
+	/* The only id is taken: the next unit is refused and not in the set. */
+	other = iox_domain_unit_join(d, &mock_units[1], &ids, 5, 5);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(other), -ENOSPC);
+	KUNIT_EXPECT_NULL(test, iox_domain_unit_find(d, &mock_units[1]));
+	KUNIT_EXPECT_EQ(test, count_domain_units(d), 1);
+
+	/* A unit with a device attached stays; it leaves with its last one. */
+	iox_domain_unit_attached(du);
+	iox_domain_unit_attached(du);
+	iox_domain_unit_release(du);
+	iox_domain_unit_detached(du);
+	KUNIT_EXPECT_PTR_EQ(test, iox_domain_unit_find(d, &mock_units[0]), du);
+	iox_domain_unit_detached(du);
+	KUNIT_EXPECT_NULL(test, iox_domain_unit_find(d, &mock_units[0]));
+	KUNIT_EXPECT_EQ(test, count_domain_units(d), 0);
+
+	/* Its id is free again; a join whose attach failed is released. */
+	other = iox_domain_unit_join(d, &mock_units[1], &ids, 5, 5);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(other));
+	KUNIT_EXPECT_EQ(test, other->id, 5);
+	iox_domain_unit_release(other);
+	KUNIT_EXPECT_EQ(test, count_domain_units(d), 0);
+	mutex_unlock(&d->lock);
+	/* Entries are freed after a grace period; the ids are back at once. */
+	KUNIT_EXPECT_TRUE(test, ida_is_empty(&ids));
+	rcu_barrier();
+	ida_destroy(&ids);
+}
+
 struct fault_seen {
 	int calls;
 	struct device *dev;
@@ -1328,6 +1388,7 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(unmap_twice_is_harmless),
 	KUNIT_CASE(unit_registration_rules),
 	KUNIT_CASE(fault_reports_reach_handler),
+	KUNIT_CASE(unit_set_lifecycle),
 	KUNIT_CASE(attach_detach_rules),
 	KUNIT_CASE(attach_intersects_caps),
 	KUNIT_CASE(attach_refuses_unwalkable_units),
