@@ -50,11 +50,15 @@
  * @need: ring slots the batch takes, its wait included
  * @seq: the number its wait writes
  * @ite_gen: @qi.ite_gen when it was submitted
+ * @timeout: how long it may take, from its first wait on, in ns
+ * @deadline: the end of that time; 0 until it first waited
  */
 struct iox_vtd_qi_batch {
 	unsigned int need;
 	u32 seq;
 	u32 ite_gen;
+	u64 timeout;
+	ktime_t deadline;
 };
 
 static struct iox_vtd_desc iox_vtd_wait_desc(u32 data, u32 *status)
@@ -77,10 +81,19 @@ static bool iox_vtd_qi_done(struct iox_vtd_qi *qi, u32 seq)
 	return (s32)(READ_ONCE(qi->status[0]) - seq) >= 0;
 }
 
-/* Room for the batch between the tail and the first unfetched descriptor. */
+/*
+ * Room for the batch between the tail and the first unfetched descriptor.
+ * Once the last batch submitted has completed, hardware has fetched every
+ * descriptor up to the tail and the whole ring is free: only otherwise is
+ * the head register read (an MMIO access, an exit under emulation).
+ */
 static bool iox_vtd_qi_has_room(struct iox_vtd_unit *vtd, const struct iox_vtd_qi_batch *b)
 {
-	unsigned int head = iox_vtd_qi_head(vtd);
+	unsigned int head;
+
+	if (iox_vtd_qi_done(&vtd->qi, vtd->qi.seq))
+		return true;
+	head = iox_vtd_qi_head(vtd);
 
 	return (head + VTD_QI_ENTRIES - vtd->qi.tail - 1) % VTD_QI_ENTRIES >= b->need;
 }
@@ -149,23 +162,29 @@ static void iox_vtd_qi_check_errors(struct iox_vtd_unit *vtd)
 }
 
 /*
- * Poll until @cond holds or @deadline passes, recovering from queue errors
- * on the way.  Called and left with the queue lock held; see the top of the
- * file for when it is dropped in between.
+ * Poll until @cond holds or the batch's time is up, recovering from queue
+ * errors on the way.  Called and left with the queue lock held; see the top
+ * of the file for when it is dropped in between.  The clock (an MMIO read
+ * where the clocksource is the HPET) is read only once @cond failed: the
+ * batch's deadline starts at its first wait, the spin at this poll's.
  */
-static int iox_vtd_qi_poll(struct iox_vtd_unit *vtd, unsigned long *flags, ktime_t deadline,
+static int iox_vtd_qi_poll(struct iox_vtd_unit *vtd, unsigned long *flags,
 			   bool (*cond)(struct iox_vtd_unit *vtd,
 					const struct iox_vtd_qi_batch *b),
-			   const struct iox_vtd_qi_batch *b)
+			   struct iox_vtd_qi_batch *b)
 {
-	ktime_t spin_end = ktime_add_ns(ktime_get(), VTD_QI_SPIN_NS), now;
+	ktime_t spin_end = 0, now;
 
 	while (!cond(vtd, b)) {
 		iox_vtd_qi_check_errors(vtd);
 		if (cond(vtd, b))
 			break;
 		now = ktime_get();
-		if (ktime_after(now, deadline))
+		if (!b->deadline)
+			b->deadline = ktime_add_ns(now, b->timeout);
+		if (!spin_end)
+			spin_end = ktime_add_ns(now, VTD_QI_SPIN_NS);
+		if (ktime_after(now, b->deadline))
 			return -ETIMEDOUT;
 		if (!irqs_disabled_flags(*flags) && ktime_after(now, spin_end)) {
 			raw_spin_unlock_irqrestore(&vtd->qi.lock, *flags);
@@ -204,12 +223,10 @@ int iox_vtd_qi_submit(struct iox_vtd_unit *vtd, const struct iox_vtd_desc *descs
 		      unsigned int n)
 {
 	struct iox_vtd_qi *qi = &vtd->qi;
-	struct iox_vtd_qi_batch b;
+	struct iox_vtd_qi_batch b = {};
 	unsigned long flags;
-	ktime_t deadline;
 	unsigned int i;
 	bool inject;
-	u64 timeout;
 	int ret;
 
 	if (!qi->ring || n > VTD_QI_MAX_BATCH)
@@ -218,11 +235,10 @@ int iox_vtd_qi_submit(struct iox_vtd_unit *vtd, const struct iox_vtd_desc *descs
 	b.need = n + 1 + inject;
 
 	raw_spin_lock_irqsave(&qi->lock, flags);
-	timeout = qi->timeout_ns;
+	b.timeout = qi->timeout_ns;
 	if (irqs_disabled_flags(flags))
-		timeout = min_t(u64, timeout, VTD_QI_ATOMIC_TIMEOUT_NS);
-	deadline = ktime_add_ns(ktime_get(), timeout);
-	ret = iox_vtd_qi_poll(vtd, &flags, deadline, iox_vtd_qi_has_room, &b);
+		b.timeout = min_t(u64, b.timeout, VTD_QI_ATOMIC_TIMEOUT_NS);
+	ret = iox_vtd_qi_poll(vtd, &flags, iox_vtd_qi_has_room, &b);
 	if (ret) {
 		pr_err_ratelimited("%s: invalidation queue full, hardware stopped at %u\n",
 				   vtd->unit.name, iox_vtd_qi_head(vtd));
@@ -243,7 +259,7 @@ int iox_vtd_qi_submit(struct iox_vtd_unit *vtd, const struct iox_vtd_desc *descs
 	wmb();
 	writeq((u64)qi->tail << VTD_IQ_SHIFT, vtd->regs + VTD_IQT_REG);
 
-	ret = iox_vtd_qi_poll(vtd, &flags, deadline, iox_vtd_qi_ended, &b);
+	ret = iox_vtd_qi_poll(vtd, &flags, iox_vtd_qi_ended, &b);
 	if (!ret && !iox_vtd_qi_done(qi, b.seq))
 		ret = -ETIMEDOUT;	/* a device-TLB time-out dropped the wait */
 	else if (!ret && test_and_clear_bit(b.seq % VTD_QI_SEQ_BITS, qi->failed))
