@@ -43,7 +43,9 @@ struct iox_iova_domain;
  * @freelist: page-table pages the unmap unlinked (page->lru)
  * @serial: the number of flushes started before the unmap was queued: the
  *	entry is covered once more than that many have completed
- * @queued_ns: when it was queued (ktime_get_ns())
+ * @queued_ns: when the first entry of its CPU's ring with the same @serial
+ *	was queued (ktime_get_ns()): the entries of a serial are released
+ *	together, so the oldest one's window is theirs at most
  */
 struct iox_fq_entry {
 	unsigned long pfn;

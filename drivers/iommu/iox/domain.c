@@ -49,6 +49,7 @@ static DEFINE_XARRAY(iox_blocked);
  * @unit: the unit its DMA goes through
  * @domain: the domain it is attached to
  * @link: entry on the domain's device list, under the domain lock
+ * @node: entry in iox_devices, under iox_devices_lock
  * @rcu: frees the data after lockless readers are done with it
  */
 struct iox_dev_data {

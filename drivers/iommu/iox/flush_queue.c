@@ -59,6 +59,29 @@ static void stat_max_long(atomic_long_t *max, long val)
 		;
 }
 
+static unsigned int ring_prev(const struct iox_flush_queue *fq, unsigned int i)
+{
+	return i ? i - 1 : fq->entries;
+}
+
+/*
+ * Stamp @e, about to go in at @ring's tail, with its queueing time.  The
+ * entries of one serial are released together, by the same sweep, so the
+ * longest window among them is that of the first one queued: the others
+ * take its stamp, and the clock (an MMIO read where the clocksource is the
+ * HPET) is read once per serial and CPU, not once per unmap.
+ */
+static void entry_stamp(const struct iox_flush_queue *fq, struct iox_fq_ring *ring,
+			struct iox_fq_entry *e)
+{
+	const struct iox_fq_entry *prev = &ring->entries[ring_prev(fq, ring->tail)];
+
+	if (ring->head != ring->tail && prev->serial == e->serial)
+		e->queued_ns = prev->queued_ns;
+	else
+		e->queued_ns = ktime_get_ns();
+}
+
 /* Release the entries of @ring that a completed flush covered. */
 static void ring_release(struct iox_flush_queue *fq, struct iox_fq_ring *ring,
 			 u64 completed, u64 now)
@@ -119,7 +142,9 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason)
 
 static void fq_arm_timer(struct iox_flush_queue *fq)
 {
-	if (!READ_ONCE(fq->dying) && !atomic_xchg(&fq->timer_armed, 1))
+	/* Read first: the exchange is a locked operation on a shared line. */
+	if (!READ_ONCE(fq->dying) && !atomic_read(&fq->timer_armed) &&
+	    !atomic_xchg(&fq->timer_armed, 1))
 		mod_timer(&fq->timer, jiffies + msecs_to_jiffies(fq->timeout_ms));
 }
 
@@ -128,6 +153,12 @@ static void fq_timeout(struct timer_list *t)
 	struct iox_flush_queue *fq = from_timer(fq, t, timer);
 
 	atomic_set(&fq->timer_armed, 0);
+	/*
+	 * Disarm, then look: a queuer counts its entry (a full barrier), then
+	 * looks at timer_armed, so either it sees the timer disarmed and arms
+	 * it again, or this sees its entry.
+	 */
+	smp_mb();
 	if (!atomic_long_read(&fq->stats.pending))
 		return;
 	/* A failed flush left entries queued: try again later. */
@@ -184,7 +215,7 @@ int iox_fq_queue(struct iox_flush_queue *fq, unsigned long pfn,
 	INIT_LIST_HEAD(&e->freelist);
 	list_splice_init(&gather->freelist, &e->freelist);
 	e->serial = atomic64_read(&fq->started);
-	e->queued_ns = ktime_get_ns();
+	entry_stamp(fq, ring, e);
 	ring->tail = ring_next(fq, ring->tail);
 	spin_unlock(&ring->lock);
 	local_irq_restore(flags);

@@ -29,14 +29,24 @@ struct mock_inval {
 	/* Checked at each call: the queued range is still not reusable. */
 	struct iox_iova_domain *iovad;
 	atomic_t reuse_before_flush;
+	/* Called once by the next call, as an unmap racing with the flush. */
+	void (*during)(struct mock_inval *mi);
+	u64 during_ns;		/* when it was called */
 };
 
 static int mock_flush(void *data)
 {
+	void (*during)(struct mock_inval *mi);
 	struct mock_inval *mi = data;
 	unsigned long pfn;
 
 	atomic_inc(&mi->calls);
+	during = mi->during;
+	if (during) {
+		mi->during = NULL;
+		mi->during_ns = ktime_get_ns();
+		during(mi);
+	}
 	/* Nothing queued is released before this call has returned. */
 	if (mi->iovad && !iox_iova_alloc(mi->iovad, 1, FQ_PFNS, &pfn)) {
 		atomic_inc(&mi->reuse_before_flush);
@@ -256,6 +266,49 @@ static void fq_timer_flushes(struct kunit *test)
 	fq_free(test, t);
 }
 
+static void queue_pfn_2(struct mock_inval *mi)
+{
+	struct fq_test *t = container_of(mi, struct fq_test, mi);
+
+	queue_page(t, 2, NULL);
+}
+
+/*
+ * The window is measured per unmap, also where the entries of a ring are
+ * released by different flushes: an unmap queued while a flush runs, behind
+ * one that flush covers, waits for the next flush, and its window starts
+ * when it was queued, not when the entry before it was.
+ */
+static void fq_window_across_flushes(struct kunit *test)
+{
+	struct fq_test *t = fq_new(test, 8, FQ_LONG_MS);
+	u64 t0, t1, t2, first, second;
+
+	/* One CPU, one ring. */
+	migrate_disable();
+	t0 = ktime_get_ns();
+	KUNIT_ASSERT_EQ(test, queue_page(t, 1, NULL), 0);
+	migrate_enable();
+	msleep(30);
+	/* The first flush covers unmap 1 only; unmap 2 comes in meanwhile. */
+	t->mi.during = queue_pfn_2;
+	migrate_disable();
+	KUNIT_EXPECT_EQ(test, iox_fq_flush(&t->fq), 0);
+	t1 = ktime_get_ns();
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 1L);
+	first = fq_stats(t).max_window_ns;
+	KUNIT_EXPECT_LE(test, first, t1 - t0);
+	KUNIT_EXPECT_EQ(test, iox_fq_flush(&t->fq), 0);
+	migrate_enable();
+	t2 = ktime_get_ns();
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 0L);
+	/* Unmap 2 waited from the first flush on, far less than unmap 1. */
+	second = t2 - t->mi.during_ns;
+	KUNIT_EXPECT_LT(test, second, t1 - t0);
+	KUNIT_EXPECT_LE(test, fq_stats(t).max_window_ns, max(first, second));
+	fq_free(test, t);
+}
+
 /* Destroying the queue invalidates and releases what is still queued. */
 static void fq_destroy_flushes(struct kunit *test)
 {
@@ -331,6 +384,7 @@ static struct kunit_case fq_cases[] = {
 	KUNIT_CASE(fq_full_ring_flushes_once),
 	KUNIT_CASE(fq_full_ring_failed_flush),
 	KUNIT_CASE(fq_timer_flushes),
+	KUNIT_CASE(fq_window_across_flushes),
 	KUNIT_CASE(fq_destroy_flushes),
 	KUNIT_CASE(fq_timer_retries_failed_flush),
 	KUNIT_CASE(fq_destroy_failed_flush_leaks),
