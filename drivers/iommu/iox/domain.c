@@ -19,6 +19,7 @@
 
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/hashtable.h>
 #include <linux/idr.h>
 #include <linux/iox.h>
 #include <linux/mm.h>
@@ -30,11 +31,16 @@
 #include "iox-internal.h"
 
 /*
- * struct device * -> struct iox_dev_data *, for attached devices only.
- * Writers hold the domain lock of the domain concerned; the xarray's own
- * lock makes attaching one device to two domains at once fail for one.
+ * struct device * -> struct iox_dev_data *, for attached devices only: a
+ * hash table read under RCU, since every DMA-API call looks its device up
+ * (a hash and one short chain, where an xarray indexed by a kernel pointer
+ * is a dozen levels deep).  Writers hold the domain lock of the domain
+ * concerned, and iox_devices_lock, which makes attaching one device to two
+ * domains at once fail for one.
  */
-static DEFINE_XARRAY(iox_devices);
+#define IOX_DEVICES_BITS	6
+static DEFINE_HASHTABLE(iox_devices, IOX_DEVICES_BITS);
+static DEFINE_SPINLOCK(iox_devices_lock);	/* protects writes to iox_devices */
 static DEFINE_IDA(iox_domain_ida);
 
 /*
@@ -57,8 +63,43 @@ struct iox_dev_data {
 	struct iox_unit *unit;
 	struct iox_domain *domain;
 	struct list_head link;
+	struct hlist_node node;
 	struct rcu_head rcu;
 };
+
+/* The data of an attached @dev, or NULL; under RCU or a writer's locks. */
+static struct iox_dev_data *iox_devices_find(struct device *dev)
+{
+	struct iox_dev_data *data;
+
+	hash_for_each_possible_rcu(iox_devices, data, node, (unsigned long)dev,
+				   lockdep_is_held(&iox_devices_lock))
+		if (data->dev == dev)
+			return data;
+	return NULL;
+}
+
+/* Enter @data in the table.  Return: 0, or -EBUSY if its device is there. */
+static int iox_devices_insert(struct iox_dev_data *data)
+{
+	int ret = 0;
+
+	spin_lock(&iox_devices_lock);
+	if (iox_devices_find(data->dev))
+		ret = -EBUSY;
+	else
+		hash_add_rcu(iox_devices, &data->node, (unsigned long)data->dev);
+	spin_unlock(&iox_devices_lock);
+	return ret;
+}
+
+/* Take @data out of the table; lookups may see it until a grace period. */
+static void iox_devices_remove(struct iox_dev_data *data)
+{
+	spin_lock(&iox_devices_lock);
+	hash_del_rcu(&data->node);
+	spin_unlock(&iox_devices_lock);
+}
 
 static u64 iox_unit_aperture_end(const struct iox_unit *unit)
 {
@@ -252,7 +293,10 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 	if (IS_ERR_OR_NULL(domain) || !dev)
 		return -EINVAL;
 	/* Checked again, for good, when the device's entry is inserted. */
-	if (xa_load(&iox_devices, (unsigned long)dev)) {
+	rcu_read_lock();
+	data = iox_devices_find(dev);
+	rcu_read_unlock();
+	if (data) {
 		dev_err(dev, "iox: already attached to a domain\n");
 		return -EBUSY;
 	}
@@ -276,8 +320,7 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 	if (ret)
 		goto out_unlock;
 
-	ret = iox_should_fail_alloc() ? -ENOMEM :
-	      xa_insert(&iox_devices, (unsigned long)dev, data, GFP_KERNEL);
+	ret = iox_devices_insert(data);
 	if (ret) {
 		if (ret == -EBUSY)
 			dev_err(dev, "iox: already attached to a domain\n");
@@ -286,7 +329,7 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 
 	ret = domain->ops->attach_dev(domain, unit, dev);
 	if (ret) {
-		xa_erase(&iox_devices, (unsigned long)dev);
+		iox_devices_remove(data);
 		goto out_unlock;
 	}
 
@@ -302,7 +345,8 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev)
 
 out_unlock:
 	mutex_unlock(&domain->lock);
-	kfree(data);
+	/* A lookup may have found it in the table meanwhile. */
+	kfree_rcu(data, rcu);
 	iox_unit_put(unit);
 	return ret;
 }
@@ -330,7 +374,9 @@ int iox_detach_device(struct iox_domain *domain, struct device *dev)
 		return -EINVAL;
 
 	mutex_lock(&domain->lock);
-	data = xa_load(&iox_devices, (unsigned long)dev);
+	rcu_read_lock();
+	data = iox_devices_find(dev);
+	rcu_read_unlock();
 	if (!data || data->domain != domain) {
 		mutex_unlock(&domain->lock);
 		dev_err(dev, "iox: not attached to domain %d\n", domain->id);
@@ -346,7 +392,7 @@ int iox_detach_device(struct iox_domain *domain, struct device *dev)
 			domain->id, ret);
 		return ret;
 	}
-	xa_erase(&iox_devices, (unsigned long)dev);
+	iox_devices_remove(data);
 	list_del(&data->link);
 	domain->nr_devices--;
 
@@ -375,7 +421,7 @@ struct iox_domain *iox_device_domain(struct device *dev)
 	struct iox_domain *domain = NULL;
 
 	rcu_read_lock();
-	data = xa_load(&iox_devices, (unsigned long)dev);
+	data = iox_devices_find(dev);
 	if (data)
 		domain = READ_ONCE(data->domain);
 	rcu_read_unlock();
@@ -502,7 +548,7 @@ bool iox_report_fault(struct device *dev, const struct iox_fault *fault)
 	struct iox_domain *domain = NULL;
 
 	rcu_read_lock();
-	data = xa_load(&iox_devices, (unsigned long)dev);
+	data = iox_devices_find(dev);
 	if (data)
 		domain = READ_ONCE(data->domain);
 	if (domain) {

@@ -475,7 +475,8 @@ static void fail_nth_attach(struct kunit *test)
 		"attach", run_attach, undo_attach, dom_snap, dom_check,
 	};
 
-	KUNIT_EXPECT_GE(test, sweep_run(test, &attach), 2U);
+	/* The core's device data (its slot in the device table is not one). */
+	KUNIT_EXPECT_GE(test, sweep_run(test, &attach), 1U);
 }
 
 static void fail_nth_map(struct kunit *test)

@@ -126,7 +126,7 @@ static void vtd_fail_nth_attach(struct kunit *test)
 		"VT-d attach", run_attach, undo_attach, snap_nothing, check_attach,
 	};
 
-	/* The core's device data and xarray slot, the unit's domain id. */
+	/* The core's device data, the domain's record and id on the unit. */
 	KUNIT_EXPECT_GE(test, sweep_run(test, &attach), 3U);
 }
 
