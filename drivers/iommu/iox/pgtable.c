@@ -34,6 +34,7 @@
 #include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/export.h>
+#include <linux/indirect_call_wrapper.h>
 #include <linux/io.h>
 #include <linux/iox.h>
 #include <linux/iox-pgtable.h>
@@ -144,10 +145,22 @@ static void table_free_tree(struct iox_pgtable *pt, u64 *table,
 	table_free(pt, table);
 }
 
+/* The flush hook of most non-coherent walkers, called directly. */
+#ifdef CONFIG_X86
+#define IOX_PT_DEFAULT_FLUSH	clflush_cache_range
+#endif
+
 static void flush_entries(struct iox_pgtable *pt, u64 *table,
 			  unsigned int first, unsigned int last)
 {
-	pt->cfg.flush(&table[first], (last - first + 1) * sizeof(*table));
+	void *addr = &table[first];
+	unsigned int size = (last - first + 1) * sizeof(*table);
+
+#ifdef IOX_PT_DEFAULT_FLUSH
+	INDIRECT_CALL_1(pt->cfg.flush, IOX_PT_DEFAULT_FLUSH, addr, size);
+#else
+	pt->cfg.flush(addr, size);
+#endif
 	pt->stats.flushes++;
 }
 
@@ -371,12 +384,13 @@ static int map_level(struct map_walk *w, u64 *table, unsigned int level,
 		     u64 start, u64 last, bool fresh);
 
 /*
- * Map a run that fits in one existing leaf table, for a walker that snoops
- * the caches: one pass over the slots, each written while empty.  At the
- * first slot that is not (a table left behind, a mapping), it stops; the
- * general walk maps the rest or fails there, as if it had done the whole
- * run (@w says how far the run got).  Visits are counted only for a run
- * done here, so that the counters count each table once either way.
+ * Map a run that fits in one existing leaf table: one pass over the slots,
+ * each written while empty, and for a walker that does not snoop the
+ * caches one write-back of the slots written.  At the first slot that is
+ * not empty (a table left behind, a mapping), it stops; the general walk
+ * maps the rest or fails there, as if it had done the whole run (@w says
+ * how far the run got).  Visits are counted only for a run done here, so
+ * that the counters count each table once either way.
  * Return: true if the whole run was mapped.
  */
 static bool map_run_fast(struct map_walk *w, u64 iova, u64 last)
@@ -386,7 +400,7 @@ static bool map_run_fast(struct map_walk *w, u64 iova, u64 last)
 	unsigned int first, end, i;
 	u64 *table;
 
-	if (!pt->cfg.coherent || w->span != 1)
+	if (w->span != 1)
 		return false;
 	table = run_table(pt, iova, last, w->leaf_level);
 	if (!table)
@@ -398,6 +412,8 @@ static bool map_run_fast(struct map_walk *w, u64 iova, u64 last)
 			break;
 		WRITE_ONCE(table[i], pte);
 	}
+	if (!pt->cfg.coherent && i > first)
+		flush_entries(pt, table, first, i - 1);
 	w->pte = pte;
 	w->mapped = (size_t)(i - first) * pgsize;
 	if (i <= end)
@@ -875,15 +891,16 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 }
 
 /*
- * Unmap a run of pages of @pgsize that fits in one existing table, for a
- * walker that snoops the caches: one pass over the slots, each cleared
- * while it holds a standalone leaf of that size.  At the first slot that
- * does not (a hole, smaller leaves, an AMD-Vi override page) it stops and
- * the general walk does the rest from there, as if it had done the whole
- * run; a run over a whole table, which the general walk unlinks and frees,
- * is left to it from the start.  Visits are counted only for a run done
- * here, so that the counters count each table once either way.  Return:
- * the bytes unmapped from @iova on, their range added to @gather.
+ * Unmap a run of pages of @pgsize that fits in one existing table: one pass
+ * over the slots, each cleared while it holds a standalone leaf of that
+ * size, and for a walker that does not snoop the caches one write-back of
+ * the slots cleared.  At the first slot that does not (a hole, smaller
+ * leaves, an AMD-Vi override page) it stops and the general walk does the
+ * rest from there, as if it had done the whole run; a run over a whole
+ * table, which the general walk unlinks and frees, is left to it from the
+ * start.  Visits are counted only for a run done here, so that the counters
+ * count each table once either way.  Return: the bytes unmapped from @iova
+ * on, their range added to @gather.
  */
 static size_t unmap_run_fast(struct iox_pgtable *pt, u64 iova, u64 last,
 			     size_t pgsize, struct iox_iotlb_gather *gather)
@@ -897,7 +914,7 @@ static size_t unmap_run_fast(struct iox_pgtable *pt, u64 iova, u64 last,
 	size_t done;
 	u64 *table;
 
-	if (!pt->cfg.coherent || pgsize != entry_span(level))
+	if (pgsize != entry_span(level))
 		return 0;
 	table = run_table(pt, iova, last, level);
 	if (!table)
@@ -913,6 +930,8 @@ static size_t unmap_run_fast(struct iox_pgtable *pt, u64 iova, u64 last,
 			break;
 		WRITE_ONCE(table[i], 0);
 	}
+	if (!pt->cfg.coherent && i > first)
+		flush_entries(pt, table, first, i - 1);
 	done = (size_t)(i - first) * pgsize;
 	if (i > end)
 		run_table_visits(pt, level);
@@ -1111,8 +1130,8 @@ int iox_pgtable_init(struct iox_pgtable *pt, const struct iox_pgtable_cfg *cfg,
 
 	pt->cfg = *cfg;
 	if (!cfg->coherent && !cfg->flush) {
-#ifdef CONFIG_X86
-		pt->cfg.flush = clflush_cache_range;
+#ifdef IOX_PT_DEFAULT_FLUSH
+		pt->cfg.flush = IOX_PT_DEFAULT_FLUSH;
 #else
 		return -EINVAL;
 #endif
