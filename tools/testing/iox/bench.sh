@@ -16,7 +16,9 @@
 #           in the strict ones, iox_map()/iox_unmap() beside iommu_map()/
 #           iommu_unmap() on an UNMANAGED intel-iommu domain
 #           (modules/iox_map_bench.c), descriptors counted alike
-# IOX_BENCH_ARCHS picks some of "uml x86_64 vm" (default: all).  The KUnit
+# IOX_BENCH_ARCHS picks some of "uml x86_64 vm" (default: all), and
+# IOX_BENCH_VM the parts of vm, some of "dma map nvme" (default: all; the
+# guest reads them from its command line, see vm_bench_args).  The KUnit
 # ones build in the shared kernel tree (the heavy lock), vm boots VMs (the
 # VM lock, with your own IOX_BUILD).  Each
 # benchmark measures iox and its reference in the same boot and prints

@@ -69,14 +69,16 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 	esac
 }
 
-# vm_bench_args bench-MODE: the kernel arguments of a make bench mode.
+# vm_bench_args bench-MODE: the kernel arguments of a make bench mode, and
+# the parts of the benchmark to run (IOX_BENCH_VM, for guest/bench.sh).
 vm_bench_args() {
 	local on="intel_iommu=on iommu.passthrough=0 amd_iommu=off intremap=off"
+	local parts="ioxbench=$(echo "${IOX_BENCH_VM:-dma map nvme}" | tr ' ' ,)"
 
 	case ${1#bench-} in
-	kernel-strict) echo "$on iommu.strict=1" ;;
-	kernel-lazy) echo "$on iommu.strict=0" ;;
-	*) echo "$IOX_OFF" ;;	# iox-* and direct: the unit is left off
+	kernel-strict) echo "$on iommu.strict=1 $parts" ;;
+	kernel-lazy) echo "$on iommu.strict=0 $parts" ;;
+	*) echo "$IOX_OFF $parts" ;;	# iox-* and direct: the unit is left off
 	esac
 }
 

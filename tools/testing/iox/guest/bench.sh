@@ -23,13 +23,23 @@ m=/lib/modules/iox
 s=/lib/modules/stock
 mode=${scenario#bench-}
 blocks=8192
+# The parts to run (make bench's IOX_BENCH_VM): some of dma, map, nvme.
+parts=,$(sed -n 's/.*ioxbench=\([a-z,]*\).*/\1/p' /proc/cmdline),
+want() {
+	case $parts in *,$1,*) return 0 ;; esac
+	return 1
+}
 
 map_bench=
 case $mode in
-iox-strict) map_bench=iox_map_bench ;;
-kernel-strict) map_bench=iox_map_bench_kernel ;;
+iox-strict) want map && map_bench=iox_map_bench ;;
+kernel-strict) want map && map_bench=iox_map_bench_kernel ;;
 esac
-ktap_plan $((${map_bench:+1} + 4))
+dma_bench=
+want dma && dma_bench=1
+nvme_bench=
+want nvme && nvme_bench=1
+ktap_plan $((${map_bench:+1} + ${dma_bench:-0} + 2 * ${nvme_bench:-0} + 1))
 # For the report: which kernel this is.
 echo "# $(cat /proc/version)"
 case $mode in
@@ -44,11 +54,13 @@ iox-*)
 		head -n 1 | sed 's/^/intel-iommu /'))" true
 	;;
 esac
-bad=0
-for mod in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
-	insmod "$s/$mod.ko" || { echo "# $mod did not load"; bad=1; }
-done
-ktap_result $bad "the stock nvme driver loads"
+if [ -n "$nvme_bench" ]; then
+	bad=0
+	for mod in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
+		insmod "$s/$mod.ko" || { echo "# $mod did not load"; bad=1; }
+	done
+	ktap_result $bad "the stock nvme driver loads"
+fi
 
 # map_run: the timed run, then the counted sequence between the marks.
 map_run() {
@@ -66,8 +78,11 @@ if [ -n "$map_bench" ]; then
 		sed "s/^# bench-vm: map /# bench-vm: map $mode /"
 fi
 
-ktap_check "DMA API benchmark on edu" insmod $m/iox_dma_bench.ko
-dmesg | sed -n 's/.*iox-dma-bench: \(.*\)/\1/p' | sed "s/^# bench-vm: dma /# bench-vm: dma $mode /"
+if [ -n "$dma_bench" ]; then
+	ktap_check "DMA API benchmark on edu" insmod $m/iox_dma_bench.ko
+	dmesg | sed -n 's/.*iox-dma-bench: \(.*\)/\1/p' |
+		sed "s/^# bench-vm: dma /# bench-vm: dma $mode /"
+fi
 
 nvme_read() {
 	i=0
@@ -87,4 +102,5 @@ nvme_read() {
 	sleep 2
 	echo "# bench-vm: nvme $mode ms $(echo "$t0 $t1" | awk '{ printf "%d", ($2 - $1) * 1000 }')"
 }
-ktap_check "32 MiB of O_DIRECT 4K reads from the NVMe disk" nvme_read
+[ -z "$nvme_bench" ] ||
+	ktap_check "32 MiB of O_DIRECT 4K reads from the NVMe disk" nvme_read
