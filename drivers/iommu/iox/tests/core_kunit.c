@@ -1082,6 +1082,13 @@ static void attach_detach_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iox_detach_device(other, mock_devs[0]), 0);
 	KUNIT_EXPECT_EQ(test, iox_domain_free(other), 0);
 	KUNIT_EXPECT_EQ(test, iox_domain_free(NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(ERR_PTR(-ENOMEM)), -EINVAL);
+	/* No domain or no device: refused. */
+	KUNIT_EXPECT_EQ(test, iox_attach_device(NULL, mock_devs[1]), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(NULL, mock_devs[1]), -EINVAL);
+	KUNIT_EXPECT_EQ(test, iox_detach_device(d, NULL), -EINVAL);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[1]));
 }
 
 static void attach_intersects_caps(struct kunit *test)
