@@ -241,11 +241,10 @@ struct iox_pgtable_info {
  *	the backend cannot translate yet.  Returns an ERR_PTR() on failure.
  * @release_dev: put @dev, which is attached to no domain, in the state a
  *	device without a domain has on this unit: blocked (its DMA reaches
- *	nothing) if iox_device_blocked() says so, else what the backend gives
- *	such devices at bring-up (pass-through).  Return 0 once the hardware
- *	uses the new state, or a negative errno.  Backends also apply that
- *	choice when a device is detached and at bring-up.  May be NULL: the
- *	unit cannot block a device.
+ *	nothing) if iox_device_blocked() says so, else pass-through.  Return
+ *	0 once the hardware uses the new state, or a negative errno.  Backends
+ *	also apply that state when a device is detached, when one is added
+ *	and at bring-up.  May be NULL: the unit cannot block a device.
  * @direct_regions: call @fn with the first and last byte of each memory
  *	region that firmware may DMA to for @dev at any time (VT-d RMRR), which
  *	every domain of @dev must map 1:1; NULL if the backend knows none
@@ -601,6 +600,7 @@ int iox_attach_device(struct iox_domain *domain, struct device *dev);
 int iox_detach_device(struct iox_domain *domain, struct device *dev);
 struct iox_domain *iox_device_domain(struct device *dev);
 int iox_device_set_blocked(struct device *dev, bool blocked);
+int iox_device_reset_blocked(struct device *dev);
 bool iox_device_blocked(struct device *dev);
 void iox_domain_get_stats(struct iox_domain *domain, struct iox_domain_stats *stats);
 void iox_domain_set_fault_handler(struct iox_domain *domain,

@@ -341,6 +341,7 @@ EXPORT_SYMBOL_GPL(iox_walk_units);
 static int __init iox_init(void)
 {
 	iox_debugfs_init();
+	iox_isolate_init();
 	iox_dma_init();
 	iox_iommu_init();
 	return 0;
@@ -350,6 +351,7 @@ static void __exit iox_exit(void)
 {
 	iox_iommu_exit();
 	iox_dma_exit();
+	iox_isolate_exit();
 	iox_debugfs_exit();
 }
 

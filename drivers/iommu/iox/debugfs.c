@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iox debugfs: /sys/kernel/debug/iox/<unit>/caps describes each registered
- * unit, /sys/kernel/debug/iox/domains/<id>/stats each domain, and
+ * unit, .../<unit>/devices lists the PCI devices it serves with their state
+ * (domain, blocked or pass-through, isolate.c),
+ * /sys/kernel/debug/iox/domains/<id>/stats each domain, and
  * .../<id>/pgtable its page table where the backend can describe it.
  *
  * debugfs failures are never fatal: the functions here ignore them, as the
@@ -29,6 +31,13 @@ static int iox_unit_caps_show(struct seq_file *m, void *unused)
 	return 0;
 }
 IOX_DEBUGFS_ATTRIBUTE(iox_unit_caps);
+
+static int iox_unit_devices_show(struct seq_file *m, void *unused)
+{
+	iox_isolate_show(m->private, m);
+	return 0;
+}
+IOX_DEBUGFS_ATTRIBUTE(iox_unit_devices);
 
 static int iox_domain_stats_show(struct seq_file *m, void *unused)
 {
@@ -72,6 +81,7 @@ void iox_debugfs_add_unit(struct iox_unit *unit)
 {
 	unit->debugfs = debugfs_create_dir(unit->name, iox_debugfs_root);
 	debugfs_create_file_unsafe("caps", 0444, unit->debugfs, unit, &iox_unit_caps_fops);
+	debugfs_create_file_unsafe("devices", 0444, unit->debugfs, unit, &iox_unit_devices_fops);
 }
 
 void iox_debugfs_remove_unit(struct iox_unit *unit)

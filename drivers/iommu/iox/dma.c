@@ -18,8 +18,8 @@
  * themselves, such as vfio-pci), with the policy the module parameter
  * dma_policy names for the device or else dma_lazy.  When the driver
  * unbinds (or its probe fails) the device goes straight from its domain to
- * the blocked state (iox_device_set_blocked(): its DMA reaches nothing, as
- * in the kernel's blocking domain) and the domain, its IOVA allocator,
+ * the blocked state (isolate.c: a device no driver drives reaches nothing,
+ * as in the kernel's blocking domain) and the domain, its IOVA allocator,
  * page tables and flush queue are freed; the next bind gets a new domain.
  * Devices that the unit's registration with the kernel's IOMMU API put in
  * an IOMMU group are not this notifier's business: their group's default
@@ -55,7 +55,8 @@ MODULE_PARM_DESC(dma_lazy, "DMA domains invalidate lazily through a flush queue 
  * On by default, built in as well: there the backends bring their units up
  * at rootfs_initcall, after PCI enumeration and before PCI drivers register,
  * so every device behind a unit gets its DMA domain before its driver first
- * probes.  iox.dma_attach=0 leaves devices untranslated (pass-through).
+ * probes.  iox.dma_attach=0 leaves devices that a driver drives
+ * untranslated (pass-through; isolate.c blocks the others).
  */
 static bool dma_attach = true;
 module_param(dma_attach, bool, 0444);
@@ -699,9 +700,9 @@ EXPORT_SYMBOL_GPL(iox_dma_attach);
  *
  * Lazy unmaps still queued are flushed; the domain and its IOVAs go, with
  * any mapping the driver left (counted in a warning).  The device gets
- * back the DMA ops it had before iox_dma_attach(), and what its unit gives
- * devices without a domain: pass-through, or nothing if
- * iox_device_set_blocked() blocked it.
+ * back the DMA ops it had before iox_dma_attach(), and the state of a
+ * device in no domain that iox_device_blocked() says: blocked (no driver,
+ * or one that manages DMA itself), else pass-through.
  *
  * Return: 0, -ENODEV if @dev is not in an iox DMA domain, or the errno of
  * a detach the backend could not complete (-ETIMEDOUT, -EIO): the device
@@ -740,13 +741,6 @@ bool iox_dma_is_lazy(struct device *dev)
 }
 EXPORT_SYMBOL_GPL(iox_dma_is_lazy);
 
-/* Whether the driver being bound uses the DMA API (vfio-pci does not). */
-bool iox_dma_driver_uses_api(struct device *dev)
-{
-	return !dev_is_pci(dev) || !dev->driver ||
-	       !to_pci_driver(dev->driver)->driver_managed_dma;
-}
-
 /* Whether a unit serves @dev; the lookup's reference is dropped at once. */
 static bool iox_dma_served(struct device *dev)
 {
@@ -760,31 +754,26 @@ static bool iox_dma_served(struct device *dev)
 /*
  * A driver binds (the device lock is held): a driver that uses the DMA API
  * gets a DMA domain before it probes; one that does not (vfio-pci) finds
- * the device as iox leaves devices without a domain (pass-through).
+ * the device blocked (isolate.c).
  */
 static void iox_dma_bind(struct device *dev)
 {
 	int ret;
 
-	if (iox_device_domain(dev) || iox_iommu_owns(dev) || !iox_dma_served(dev))
+	if (iox_device_domain(dev) || iox_iommu_owns(dev) || !iox_dma_driver_uses_api(dev) ||
+	    !iox_dma_served(dev))
 		return;
-	if (!iox_dma_driver_uses_api(dev)) {
-		iox_device_set_blocked(dev, false);
-		return;
-	}
 	ret = iox_dma_attach(dev, IOX_DMA_DEFAULT);
-	if (!ret)
-		ret = iox_device_set_blocked(dev, false);	/* for its next detach */
 	if (ret)
-		dev_warn(dev, "iox: no DMA domain (%d): DMA %s\n", ret,
-			 iox_device_blocked(dev) ? "blocked" : "not translated");
+		dev_warn(dev, "iox: no DMA domain (%d): DMA not translated\n", ret);
 }
 
 /*
  * The driver is gone, or its probe failed: the device leaves its DMA
- * domain for the blocked state, in one step, and the domain with its
- * IOVAs, page tables and flush queue is freed.  Nothing the driver mapped
- * is reachable any more; a new bind gets a new domain.
+ * domain for the blocked state (a device without a driver is blocked), in
+ * one step, and the domain with its IOVAs, page tables and flush queue is
+ * freed.  Nothing the driver mapped is reachable any more; a new bind gets
+ * a new domain.
  */
 static void iox_dma_unbind(struct device *dev)
 {
@@ -792,8 +781,6 @@ static void iox_dma_unbind(struct device *dev)
 
 	if (iox_iommu_owns(dev) || !dev_dma(dev))
 		return;
-	if (iox_device_set_blocked(dev, true))
-		dev_warn(dev, "iox: cannot block its DMA: pass-through after unbind\n");
 	ret = iox_dma_detach(dev);
 	if (ret)
 		dev_err(dev, "iox: DMA domain kept after unbind (%d)\n", ret);
@@ -811,9 +798,6 @@ static int iox_dma_bus_notify(struct notifier_block *nb, unsigned long action,
 	case BUS_NOTIFY_UNBOUND_DRIVER:		/* the driver is gone */
 	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
 		iox_dma_unbind(dev);
-		break;
-	case BUS_NOTIFY_REMOVED_DEVICE:
-		iox_device_forget(dev);
 		break;
 	}
 	return NOTIFY_DONE;
@@ -836,5 +820,4 @@ void iox_dma_exit(void)
 {
 	if (IS_ENABLED(CONFIG_PCI) && dma_attach)
 		bus_unregister_notifier(&pci_bus_type, &iox_dma_nb);
-	iox_device_forget_all();
 }

@@ -43,12 +43,6 @@ static DEFINE_HASHTABLE(iox_devices, IOX_DEVICES_BITS);
 static DEFINE_SPINLOCK(iox_devices_lock);	/* protects writes to iox_devices */
 static DEFINE_IDA(iox_domain_ida);
 
-/*
- * struct device * -> xa_mk_value(1), for the devices whose DMA must reach
- * nothing while they are in no domain (iox_device_set_blocked()).
- */
-static DEFINE_XARRAY(iox_blocked);
-
 /**
  * struct iox_dev_data - the core's state of an attached device
  * @dev: the device
@@ -428,82 +422,6 @@ struct iox_domain *iox_device_domain(struct device *dev)
 	return domain;
 }
 EXPORT_SYMBOL_GPL(iox_device_domain);
-
-/**
- * iox_device_set_blocked() - choose what a device reaches while in no domain
- * @dev: the device
- * @blocked: true: nothing, its DMA faults (a blocking domain, in the
- *	kernel's terms); false: what its unit gives devices without a domain
- *	at bring-up (pass-through)
- *
- * The choice takes effect at once if @dev is attached to no domain, else
- * when it is detached (the backend goes straight from the domain to the
- * chosen state), and outlives its unit: a unit brought up later applies
- * it too.  The caller serialises this with attaching and detaching @dev
- * (the DMA layer holds the device lock).
- *
- * Return: 0; -EOPNOTSUPP if @dev's unit cannot block a device; -ENOMEM;
- * or the backend's error applying the state.  On failure the choice is
- * unchanged.
- */
-int iox_device_set_blocked(struct device *dev, bool blocked)
-{
-	bool was = iox_device_blocked(dev);
-	struct iox_unit *unit;
-	int ret = 0;
-
-	if (was == blocked)
-		return 0;
-	if (blocked)
-		ret = iox_should_fail_alloc() ? -ENOMEM :
-		      xa_err(xa_store(&iox_blocked, (unsigned long)dev, xa_mk_value(1),
-				      GFP_KERNEL));
-	else
-		xa_erase(&iox_blocked, (unsigned long)dev);
-	if (ret || iox_device_domain(dev))
-		return ret;
-
-	unit = iox_unit_for_device(dev);
-	if (!unit)
-		return 0;	/* applied when a unit comes */
-	ret = unit->ops->release_dev ? unit->ops->release_dev(unit, dev) : -EOPNOTSUPP;
-	iox_unit_put(unit);
-	if (ret) {
-		if (was)
-			xa_store(&iox_blocked, (unsigned long)dev, xa_mk_value(1), GFP_KERNEL);
-		else
-			xa_erase(&iox_blocked, (unsigned long)dev);
-		dev_err(dev, "iox: cannot %s its DMA (%d)\n", blocked ? "block" : "unblock", ret);
-	}
-	return ret;
-}
-EXPORT_SYMBOL_GPL(iox_device_set_blocked);
-
-/**
- * iox_device_blocked() - whether a device reaches nothing while in no domain
- * @dev: the device
- *
- * Backends ask this when a device leaves its domain and at bring-up.
- *
- * Return: true if iox_device_set_blocked() blocked @dev.
- */
-bool iox_device_blocked(struct device *dev)
-{
-	return xa_load(&iox_blocked, (unsigned long)dev);
-}
-EXPORT_SYMBOL_GPL(iox_device_blocked);
-
-/* The device is going away: forget the choice made for it. */
-void iox_device_forget(struct device *dev)
-{
-	xa_erase(&iox_blocked, (unsigned long)dev);
-}
-
-/* iox unloads: no unit is left to apply a choice. */
-void iox_device_forget_all(void)
-{
-	xa_destroy(&iox_blocked);
-}
 
 /**
  * iox_domain_set_fault_handler() - be told about a domain's DMA faults

@@ -11,7 +11,8 @@
  *
  * - IOMMU_DOMAIN_IDENTITY has no iox domain: attaching to it detaches the
  *   device from the iox domain the bridge gave it, and the backend returns
- *   the device to pass-through.
+ *   the device to pass-through while a driver that uses the DMA API drives
+ *   it (a device without one is blocked, isolate.c).
  * - IOMMU_DOMAIN_BLOCKED is an iox domain that never maps anything: DMA
  *   faults.  It exists while devices are in the domain only, so that the
  *   blocking domain a group keeps after VFIO used it pins no module.
@@ -24,8 +25,8 @@
  *   (probe_finalize, attach_dev), and its iox DMA domain (strict, or lazy
  *   for DMA_FQ) exists while drivers that use the DMA API are bound to its
  *   devices: a bus notifier attaches a device when such a driver binds and
- *   detaches it when the driver is gone.  Unbound, a device is not
- *   translated and its DMA API calls fail.  The IOMMU core's own
+ *   detaches it when the driver is gone.  Unbound, a device is blocked
+ *   (isolate.c) and its DMA API calls fail.  The IOMMU core's own
  *   iommu_map() into a DMA domain is refused: its IOVAs are the DMA
  *   layer's.
  *
@@ -355,10 +356,15 @@ static void iox_iommu_probe_finalize(struct device *dev)
  * A device bound when the units register keeps its untranslated DMA
  * (identity); every other one gets a DMA domain of iox's policy, if iox
  * gives DMA domains at all (dma_attach, and the bind notifier in place).
+ * A bound bridge is no exception: its driver (pcieport) maps no DMA of its
+ * own, and its group takes in the devices hot-added behind it later, which
+ * must get DMA domains when their drivers bind.
  */
 static int iox_iommu_def_domain_type(struct device *dev)
 {
-	if (dev->driver || !iox_dma_enabled() || !READ_ONCE(iox_iommu_nb_on))
+	bool bridge = dev_is_pci(dev) && pci_is_bridge(to_pci_dev(dev));
+
+	if ((dev->driver && !bridge) || !iox_dma_enabled() || !READ_ONCE(iox_iommu_nb_on))
 		return IOMMU_DOMAIN_IDENTITY;
 	return iox_dma_dev_lazy(dev) ? IOMMU_DOMAIN_DMA_FQ : IOMMU_DOMAIN_DMA;
 }
@@ -668,21 +674,11 @@ static struct iox_iommu_dev *iox_iommu_dev_data(struct device *dev)
 }
 
 /*
- * Block or unblock what @dev reaches outside a domain (dma.c's states),
- * where its unit can block a device; others pass such devices through.
- */
-static void iox_iommu_set_blocked(struct device *dev, struct iox_iommu_dev *data, bool blocked)
-{
-	if (data->iommu->unit->ops->release_dev && iox_device_set_blocked(dev, blocked))
-		dev_warn(dev, "iox: cannot %s its DMA\n", blocked ? "block" : "unblock");
-}
-
-/*
  * A driver binds to @dev, before its probe: in a DMA domain, a driver that
  * uses the DMA API gets @dev attached to the domain's iox DMA domain.  If
- * that fails the device stays untranslated, with the kernel's direct DMA.
- * Either way a device blocked when its last driver unbound is unblocked,
- * for its next detach (as dma.c does).
+ * that fails the device passes its DMA through untranslated, with the
+ * kernel's direct DMA; a driver that manages DMA itself finds it blocked
+ * (isolate.c, whose notifier runs after this one).
  */
 static void iox_iommu_bind(struct device *dev)
 {
@@ -704,7 +700,6 @@ static void iox_iommu_bind(struct device *dev)
 				 d->iox->id, iox_dma_is_lazy(dev) ? "lazy" : "strict",
 				 d->domain.type == IOMMU_DOMAIN_DMA_FQ ? "DMA-FQ" : "DMA");
 	}
-	iox_iommu_set_blocked(dev, data, false);
 	iox_iommu_sync_ops(dev, data, true);
 out:
 	mutex_unlock(&iox_iommu_join_lock);
@@ -712,8 +707,9 @@ out:
 
 /*
  * @dev's DMA-API driver is gone: the device leaves the iox DMA domain for
- * the blocked state in one step (dma.c does the same), so nothing the
- * driver mapped stays reachable; the iox domain goes with its last device.
+ * the blocked state in one step (a device without a driver is blocked,
+ * isolate.c; dma.c does the same), so nothing the driver mapped stays
+ * reachable; the iox domain goes with its last device.
  */
 static void iox_iommu_unbind(struct device *dev)
 {
@@ -724,7 +720,6 @@ static void iox_iommu_unbind(struct device *dev)
 	data = iox_iommu_dev_data(dev);
 	if (data && data->attached && data->attached == data->domain &&
 	    iommu_is_dma_domain(&data->domain->domain)) {
-		iox_iommu_set_blocked(dev, data, true);
 		ret = iox_iommu_leave(dev, data);
 		if (ret)
 			dev_err(dev, "iox: DMA domain not left (%d)\n", ret);

@@ -24,8 +24,10 @@ void iox_debugfs_add_unit(struct iox_unit *unit);
 void iox_debugfs_remove_unit(struct iox_unit *unit);
 void iox_debugfs_add_domain(struct iox_domain *domain);
 void iox_debugfs_remove_domain(struct iox_domain *domain);
-void iox_device_forget(struct device *dev);
-void iox_device_forget_all(void);
+void iox_isolate_init(void);
+void iox_isolate_exit(void);
+void iox_isolate_show(struct iox_unit *unit, struct seq_file *m);
+bool iox_dma_driver_uses_api(struct device *dev);
 void iox_domain_units_destroy(struct iox_domain *domain);
 
 /* The bridge to the kernel's IOMMU API (iommu_api.c, CONFIG_IOX_IOMMU_API). */
@@ -78,7 +80,6 @@ void iox_dma_set_ops(struct device *dev);
 void iox_dma_clear_ops(struct device *dev);
 bool iox_dma_enabled(void);
 bool iox_dma_dev_lazy(struct device *dev);
-bool iox_dma_driver_uses_api(struct device *dev);
 #else
 static inline void iox_dma_init(void) { }
 static inline void iox_dma_exit(void) { }
@@ -101,11 +102,6 @@ static inline bool iox_dma_enabled(void)
 }
 
 static inline bool iox_dma_dev_lazy(struct device *dev)
-{
-	return false;
-}
-
-static inline bool iox_dma_driver_uses_api(struct device *dev)
 {
 	return false;
 }

@@ -3,14 +3,14 @@
  * iox AMD-Vi backend: the device table (AMD IOMMU specification, 2.2.2).
  *
  * One 32-byte entry per device id, up to the highest id the unit's IVHD
- * names.  Every device the unit serves starts in pass-through: V and TV
- * set, paging mode 0 (no translation) with IR and IW (access allowed),
- * domain id AMDVI_PT_DOMID.  Ids the IVHD does not name stay all zero
- * (V clear: the unit does not translate them either).  Interrupt
- * remapping fields stay zero: interrupts pass unremapped.  A device the
- * core blocks (iox_device_blocked()) gets V and TV with mode 0 and neither
- * IR nor IW instead: its DMA is refused (target abort), at bring-up and
- * whenever it is in no domain.
+ * names.  Every id the unit serves starts in pass-through: V and TV set,
+ * paging mode 0 (no translation) with IR and IW (access allowed), domain
+ * id AMDVI_PT_DOMID.  Ids the IVHD does not name stay all zero (V clear:
+ * the unit does not translate them either).  Interrupt remapping fields
+ * stay zero: interrupts pass unremapped.  A device the core blocks
+ * (iox_device_blocked(): one without a driver, for instance) gets V and TV
+ * with mode 0 and neither IR nor IW instead: its DMA is refused (target
+ * abort), at bring-up, when it is added, and whenever it is in no domain.
  *
  * An entry changes in a fixed order: quadword 0 (mode, root pointer,
  * permissions) first, then quadword 1 (the domain id), then

@@ -7,8 +7,10 @@
  * belongs to another driver and is left alone.
  *
  * A unit iox takes is brought up with every device its IVHD names in
- * pass-through, so that DMA in flight keeps working; attaching a device to
- * a domain switches that device to translation.  Bring-up programs the
+ * pass-through, so that DMA in flight keeps working, except the devices
+ * the core blocks (iox_device_blocked(): those no driver drives), whose
+ * DMA is refused; attaching a device to a domain switches that device to
+ * translation.  Bring-up programs the
  * device table, the command buffer and the event log, then enables in
  * this order: CmdBufEn, EventLogEn (and EventIntEn), IommuEn; then
  * INVALIDATE_IOMMU_ALL drops whatever an earlier owner left cached.  On

@@ -133,6 +133,9 @@ static int iox_vtd_context_write(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u64
 	u64 *table, *entry;
 	int old_did;
 
+	/* No context table: every entry of the bus is not present already. */
+	if (!(lo & VTD_CTX_P) && !READ_ONCE(vtd->context[bus]))
+		return 0;
 	if (!vtd->context[bus]) {
 		page = iox_should_fail_alloc() ? NULL : alloc_page(GFP_KERNEL | __GFP_ZERO);
 		if (!page)

@@ -7,9 +7,10 @@
  * enabled (translation, queued invalidation or interrupt remapping on) is
  * left alone: taking it over would pull the tables from under that driver.
  *
- * A unit iox takes is brought up with every device in its scope in
- * pass-through, so that DMA in flight keeps working; attaching a device to
- * a domain switches that device to translation.
+ * A unit iox takes is brought up with every device in its scope that a
+ * driver drives in pass-through, so that DMA in flight keeps working, and
+ * every other one blocked (context entry not present, iox_device_blocked());
+ * attaching a device to a domain switches that device to translation.
  */
 #define pr_fmt(fmt) "iox-intel: " fmt
 
@@ -365,7 +366,8 @@ static void iox_vtd_disable(struct iox_vtd_unit *vtd)
 /*
  * Pass-through for a device the unit serves that no domain has: at bring-up
  * for every device in scope, later for every device added.  A device the
- * core blocks (iox_device_blocked()) keeps its entry not present.
+ * core blocks (iox_device_blocked(): no driver, for one) keeps its entry
+ * not present.
  */
 static int iox_vtd_device_pt(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
 {
@@ -384,9 +386,9 @@ static int iox_vtd_device_pt(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
 }
 
 /*
- * Root table, invalidation, pass-through for every device in scope, then
- * translation on.  On failure the unit is left with translation and queued
- * invalidation off.
+ * Root table, invalidation, pass-through for every device in scope that
+ * the core does not block, then translation on.  On failure the unit is
+ * left with translation and queued invalidation off.
  */
 static int iox_vtd_enable(struct iox_vtd_unit *vtd)
 {
@@ -568,8 +570,9 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 
 /*
  * A device added after its unit's bring-up (hot-plugged, or enumerated
- * late) gets pass-through like the devices present then: without a context
- * entry its DMA would fault.  A device being added has no domain yet.
+ * late) gets its entry as the devices present then did: not present while
+ * the core blocks it (until a driver binds, iox_device_blocked()), else
+ * pass-through.  A device being added has no domain yet.
  */
 static int iox_vtd_pci_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
@@ -586,7 +589,8 @@ static int iox_vtd_pci_notify(struct notifier_block *nb, unsigned long action, v
 			pci_err(pdev, "iox: no context entry on %s, its DMA will fault\n",
 				vtd->unit.name);
 		else
-			pci_info(pdev, "iox: added behind %s, pass-through\n", vtd->unit.name);
+			pci_info(pdev, "iox: added behind %s, %s\n", vtd->unit.name,
+				 iox_device_blocked(&pdev->dev) ? "blocked" : "pass-through");
 	}
 	mutex_unlock(&iox_vtd_units_lock);
 	return NOTIFY_OK;

@@ -52,8 +52,9 @@ static void t_edu_dte(struct iox_dma_test *t, u64 *q0, u64 *q1)
 
 /*
  * Attaching points edu's device table entry at the domain's table under a
- * domain id below 256; detaching puts it back in pass-through (mode 0,
- * access allowed, domain id 0).  Each change is followed by
+ * domain id below 256; detaching blocks it (edu has no driver: mode 0,
+ * neither IR nor IW, domain id 0), and pass-through asked for explicitly
+ * gives access (IR and IW).  Each change is followed by
  * INVALIDATE_DEVTAB_ENTRY and an invalidation of the old domain id: the
  * emulated IOTLB keeps what it cached under the old entry otherwise, which
  * the DMA below would use.  The IOVAs are the physical addresses of pages
@@ -62,6 +63,7 @@ static void t_edu_dte(struct iox_dma_test *t, u64 *q0, u64 *q1)
 static void iox_amdvi_dma_case_device_table(struct iox_dma_test *t)
 {
 	struct iox_amdvi_unit *amdvi = t_amdvi(t);
+	struct device *dev = &t->edu.pdev->dev;
 	u64 q0, q1, devtab, dom, p5 = t_phys(t, 5), p7 = t_phys(t, 7);
 	unsigned int domid;
 
@@ -82,24 +84,31 @@ static void iox_amdvi_dma_case_device_table(struct iox_dma_test *t)
 
 	devtab = amdvi->cmd.nr_inv[AMDVI_INV_DEVTAB];
 	dom = amdvi->cmd.nr_inv[AMDVI_INV_DOMAIN];
-	T_CHECK(t, !iox_detach_device(t->domain, &t->edu.pdev->dev), "detach");
+	T_CHECK(t, !iox_detach_device(t->domain, dev), "detach");
 	t_edu_dte(t, &q0, &q1);
-	T_CHECK(t, q0 == (AMDVI_DTE_V | AMDVI_DTE_TV | AMDVI_DTE_IR | AMDVI_DTE_IW),
-		"detached DTE %#llx is not pass-through", q0);
+	T_CHECK(t, q0 == (AMDVI_DTE_V | AMDVI_DTE_TV), "detached DTE %#llx is not blocked", q0);
 	T_CHECK(t, FIELD_GET(AMDVI_DTE_DOMID, q1) == AMDVI_PT_DOMID, "detached domain id %llu",
 		FIELD_GET(AMDVI_DTE_DOMID, q1));
 	T_CHECK(t, amdvi->cmd.nr_inv[AMDVI_INV_DEVTAB] == devtab + 1, "no DTE invalidation");
 	T_CHECK(t, amdvi->cmd.nr_inv[AMDVI_INV_DOMAIN] == dom + 1,
 		"the old domain id was not invalidated");
-	/* Pass-through: p7 is page 7 now, not the translation cached before. */
+	/* Blocked: p7 reaches neither page 6 (the stale translation) nor page 7. */
 	memset(t_page(t, 6), 0, PAGE_SIZE);
-	T_CHECK(t, t_lands(t, p7, 7, 0x6b), "pass-through DMA did not reach its address");
+	T_CHECK(t, !t_lands(t, p7, 7, 0x6b), "DMA of the blocked device reached its address");
 	T_CHECK(t, !memchr_inv(t_page(t, 6), 0, PAGE_SIZE),
 		"after detach, DMA used the domain's stale translation");
-	/* And the IOTLB holds the pass-through translation of p5. */
+
+	T_CHECK(t, !iox_device_set_blocked(dev, false), "pass-through");
+	t_edu_dte(t, &q0, &q1);
+	T_CHECK(t, q0 == (AMDVI_DTE_V | AMDVI_DTE_TV | AMDVI_DTE_IR | AMDVI_DTE_IW),
+		"unblocked DTE %#llx is not pass-through", q0);
+	/* Pass-through: p7 is page 7 now, and the IOTLB holds p5's translation. */
+	T_CHECK(t, t_lands(t, p7, 7, 0x6b), "pass-through DMA did not reach its address");
 	T_CHECK(t, t_lands(t, p5, 5, 0x6b), "pass-through DMA did not reach its address");
 
-	T_CHECK(t, !iox_attach_device(t->domain, &t->edu.pdev->dev), "attach again");
+	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach again");
+	/* Attached, the choice only matters at the next detach: blocked again. */
+	T_CHECK(t, !iox_device_reset_blocked(dev), "back to the policy");
 	if (!T_CHECK(t, !iox_map(t->domain, p5, t_phys(t, 4), SZ_4K, IOX_PROT_WRITE,
 				 GFP_KERNEL), "map"))
 		return;

@@ -28,6 +28,8 @@ static int amdvi_dma_init(struct kunit *test)
 		return -ENOMEM;
 	t->priv = test;
 	t->be = &iox_amdvi_dma_backend;
+	/* This case checks edu as it came up: without a driver, in no domain. */
+	t->detached = !strcmp(test->name, "amdvi_dma_blocked_from_load");
 	ret = iox_dma_test_setup(t);
 	if (ret == -ENODEV && !expected)
 		kunit_skip(test, "no AMD-Vi unit with an edu device behind it");
@@ -49,6 +51,7 @@ static void amdvi_dma_##name(struct kunit *test)			\
 	fn(test->priv);							\
 }
 
+AMDVI_DMA_CASE(blocked_from_load, iox_dma_case_blocked_from_load)
 AMDVI_DMA_CASE(mapped_roundtrip, iox_dma_case_mapped_roundtrip)
 AMDVI_DMA_CASE(unmapped_faults, iox_dma_case_unmapped_faults)
 AMDVI_DMA_CASE(strict_unmap, iox_dma_case_strict_unmap)
@@ -65,8 +68,10 @@ AMDVI_DMA_CASE(sync_error_keeps_tables, iox_dma_case_sync_error_keeps_tables)
 AMDVI_DMA_CASE(attach_race, iox_dma_case_attach_race)
 AMDVI_DMA_CASE(attach_detach_stress, iox_dma_case_attach_detach_stress)
 AMDVI_DMA_CASE(unbind_blocks, iox_dma_case_unbind_blocks)
+AMDVI_DMA_CASE(detach_blocks, iox_dma_case_detach_blocks)
 
 static struct kunit_case iox_amdvi_dma_cases[] = {
+	KUNIT_CASE(amdvi_dma_blocked_from_load),
 	KUNIT_CASE(amdvi_dma_mapped_roundtrip),
 	KUNIT_CASE(amdvi_dma_unmapped_faults),
 	KUNIT_CASE(amdvi_dma_strict_unmap),
@@ -83,6 +88,7 @@ static struct kunit_case iox_amdvi_dma_cases[] = {
 	KUNIT_CASE(amdvi_dma_attach_race),
 	KUNIT_CASE(amdvi_dma_attach_detach_stress),
 	KUNIT_CASE(amdvi_dma_unbind_blocks),
+	KUNIT_CASE(amdvi_dma_detach_blocks),
 	{}
 };
 

@@ -65,7 +65,7 @@ static void amdvi_debugfs_kernel_read(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, strstr(buf, "all: 0\n"));
 	snprintf(name, sizeof(name), "iox/%s/events", amdvi->unit.name);
 	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, name, buf, PAGE_SIZE), 0);
-	/* Empty while every device is in pass-through. */
+	/* Lists the devices that are not in pass-through. */
 	snprintf(name, sizeof(name), "iox/%s/devtab", amdvi->unit.name);
 	KUNIT_EXPECT_GE(test, iox_test_debugfs_read(test, name, buf, PAGE_SIZE), 0);
 }
@@ -165,20 +165,33 @@ static void amdvi_unit_brought_up(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, amdvi->np_cache);
 }
 
-/* Devices not attached are in pass-through: V, TV, mode 0, IR and IW. */
-static void amdvi_edu_in_pass_through(struct kunit *test)
+/*
+ * A device without a driver is blocked: V, TV, mode 0, neither IR nor IW,
+ * and the devtab debugfs file says so.
+ */
+static void amdvi_edu_blocked(struct kunit *test)
 {
 	struct iox_amdvi_unit *amdvi = get_unit(test);
 	struct pci_dev *edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	char name[32], line[32];
 	const u64 *dte;
 
+	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_NOT_NULL(test, edu);
 	KUNIT_ASSERT_LT(test, pci_dev_id(edu), amdvi->nr_devids);
+	KUNIT_EXPECT_NULL(test, edu->dev.driver);
+	KUNIT_EXPECT_TRUE(test, iox_device_blocked(&edu->dev));
 	dte = amdvi->devtab + pci_dev_id(edu) * 4;
-	KUNIT_EXPECT_EQ(test, dte[0], AMDVI_DTE_V | AMDVI_DTE_TV | AMDVI_DTE_IR | AMDVI_DTE_IW);
+	KUNIT_EXPECT_EQ(test, dte[0], AMDVI_DTE_V | AMDVI_DTE_TV);
 	KUNIT_EXPECT_EQ(test, dte[1] & AMDVI_DTE_DOMID, AMDVI_PT_DOMID);
 	/* A device id no IVHD entry names stays invalid (V clear). */
 	KUNIT_EXPECT_EQ(test, amdvi->devtab[(pci_dev_id(edu) - 1) * 4], 0);
+	snprintf(name, sizeof(name), "iox/%s/devtab", amdvi->unit.name);
+	snprintf(line, sizeof(line), "%02x:%02x.%u blocked\n", edu->bus->number,
+		 PCI_SLOT(edu->devfn), PCI_FUNC(edu->devfn));
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, name, buf, PAGE_SIZE), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, line));
 	pci_dev_put(edu);
 }
 
@@ -245,7 +258,7 @@ static struct kunit_case iox_amdvi_hw_cases[] = {
 	KUNIT_CASE(amdvi_caps_match_hardware),
 	KUNIT_CASE(amdvi_devices_cover_edu),
 	KUNIT_CASE(amdvi_unit_brought_up),
-	KUNIT_CASE(amdvi_edu_in_pass_through),
+	KUNIT_CASE(amdvi_edu_blocked),
 	KUNIT_CASE(amdvi_command_buffer_completes),
 	{}
 };

@@ -48,12 +48,15 @@ struct iox_dma_test;
  *	there a fault shows only as data that did not move
  * @inject_inv_errors: make the unit's next @n invalidation batches fail (0
  *	stops); NULL if the backend cannot
+ * @unit_faults: the faults the unit recorded so far, of every device (those
+ *	in no domain too), after a scan; NULL where it reports none
  */
 struct iox_dma_backend {
 	const char *prefix;
 	void (*scan)(struct iox_dma_test *t);
 	bool reports_faults;
 	void (*inject_inv_errors)(struct iox_dma_test *t, int n);
+	u64 (*unit_faults)(struct iox_dma_test *t);
 };
 
 /**
@@ -62,6 +65,7 @@ struct iox_dma_backend {
  * @be: the backend of the unit under test
  * @polled: the unit was told to poll for faults (iox-intel fault_irq=0);
  *	else they must come by the fault event interrupt
+ * @detached: iox_dma_test_setup() leaves edu in no domain (@domain NULL)
  * @failed: a check failed
  * @skip: why the case did not apply, NULL if it ran
  * @edu: the DMA engine
@@ -83,6 +87,7 @@ struct iox_dma_test {
 	void *priv;
 	const struct iox_dma_backend *be;
 	bool polled;
+	bool detached;
 	bool failed;
 	const char *skip;
 	struct iox_edu edu;
@@ -149,7 +154,7 @@ static inline phys_addr_t t_phys(struct iox_dma_test *t, unsigned int i)
 
 /*
  * Open edu, attach it to a new domain on its unit, which must be one of
- * @t->be's; 0 or an errno.
+ * @t->be's (unless @t->detached); 0 or an errno.
  */
 static int iox_dma_test_setup(struct iox_dma_test *t)
 {
@@ -171,6 +176,8 @@ static int iox_dma_test_setup(struct iox_dma_test *t)
 	t->pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, T_ORDER);
 	if (!t->pages)
 		goto put_unit;
+	if (t->detached)
+		return 0;
 	t->domain = iox_domain_alloc(unit);
 	if (IS_ERR(t->domain)) {
 		ret = PTR_ERR(t->domain);
@@ -845,8 +852,9 @@ static bool t_edu_lands(struct iox_dma_test *t, dma_addr_t addr, u8 *buf, u8 byt
  * edu is blocked: DMA to the address the driver had mapped (left mapped,
  * or unmapped and maybe still queued) and to the buffer's physical address
  * (which pass-through would reach) lands nowhere.  A rebind gets a working
- * domain again; unblocking edu gives pass-through back, where the same
- * physical DMA lands (so the blocked check could fail).
+ * domain again.  Asking for pass-through explicitly gives it, where the
+ * same physical DMA lands (so the blocked check could fail); letting the
+ * policy decide again blocks edu, which has no driver, again.
  */
 static void iox_dma_case_unbind_blocks(struct iox_dma_test *t)
 {
@@ -889,9 +897,87 @@ static void iox_dma_case_unbind_blocks(struct iox_dma_test *t)
 	T_CHECK(t, !iox_device_set_blocked(dev, false), "unblock");
 	T_CHECK(t, t_edu_lands(t, phys, buf, 0x5a + round - 1),
 		"DMA to physical %pa did not land in pass-through", &phys);
+	T_CHECK(t, !iox_device_reset_blocked(dev), "back to the policy");
+	T_CHECK(t, iox_device_blocked(dev), "edu without a driver is not blocked");
+	T_CHECK(t, !t_edu_lands(t, phys, buf, 0x5a + round - 1),
+		"DMA to physical %pa landed, edu having no driver", &phys);
 out:
-	iox_device_set_blocked(dev, false);
+	iox_device_reset_blocked(dev);
 	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
+}
+
+/*
+ * Whether edu's DMA reaches memory at physical addresses: a transfer into
+ * the device from page 2 (filled with 0x3c) and back out to page 3 carries
+ * the bytes only if both directions pass untranslated.
+ */
+static bool t_untranslated(struct iox_dma_test *t)
+{
+	memset(t_page(t, 2), 0x3c, T_LEN);
+	memset(t_page(t, 3), 0, PAGE_SIZE);
+	return !t_dma_in(t, t_phys(t, 2)) && !t_dma_out(t, t_phys(t, 3)) &&
+	       !memchr_inv(t_page(t, 3), 0x3c, T_LEN);
+}
+
+/* Whether the unit recorded a fault after @before, within a second. */
+static bool t_unit_faulted(struct iox_dma_test *t, u64 before)
+{
+	int i;
+
+	for (i = 0; i < 50 && t->be->unit_faults(t) == before; i++)
+		usleep_range(10000, 20000);
+	return t->be->unit_faults(t) != before;
+}
+
+/*
+ * edu, which has no driver, is in no domain: it is blocked.  Its DMA
+ * reaches no memory (and faults, where the unit reports faults).  Passed
+ * through on request, the same DMA lands (so that the check can fail);
+ * the policy deciding again blocks it again.
+ */
+static void t_check_driverless_blocked(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	u64 before = t->be->unit_faults ? t->be->unit_faults(t) : 0;
+
+	T_CHECK(t, !dev->driver, "edu has a driver");
+	T_CHECK(t, !iox_device_domain(dev), "edu is in a domain");
+	T_CHECK(t, iox_device_blocked(dev), "edu without a driver is not blocked");
+	T_CHECK(t, !t_untranslated(t), "DMA of edu without a driver reached memory");
+	if (t->be->unit_faults)
+		T_CHECK(t, t_unit_faulted(t, before), "the unit recorded no fault for it");
+	if (!T_CHECK(t, !iox_device_set_blocked(dev, false), "pass-through on request"))
+		return;
+	T_CHECK(t, !iox_device_blocked(dev), "edu is blocked in spite of the request");
+	T_CHECK(t, t_untranslated(t), "DMA in pass-through did not reach memory");
+	T_CHECK(t, !iox_device_reset_blocked(dev), "back to the policy");
+	T_CHECK(t, iox_device_blocked(dev), "edu is not blocked again");
+	T_CHECK(t, !t_untranslated(t), "DMA reached memory with edu blocked again");
+}
+
+/*
+ * Set up with @t->detached: edu has been in no domain since its unit came
+ * up, and is blocked since then.
+ */
+static void iox_dma_case_blocked_from_load(struct iox_dma_test *t)
+{
+	t_check_driverless_blocked(t);
+}
+
+/* A test domain replaces the blocked state; its detach blocks edu again. */
+static void iox_dma_case_detach_blocks(struct iox_dma_test *t)
+{
+	bool ok;
+
+	t_load_buffer(t, 0, SZ_1M, 0x77);
+	ok = !iox_map(t->domain, SZ_2M, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE, GFP_KERNEL);
+	if (!T_CHECK(t, ok, "map"))
+		return;
+	T_CHECK(t, t_lands(t, SZ_2M, 1, 0x77), "DMA through the test's domain did not land");
+	T_CHECK(t, iox_unmap(t->domain, SZ_2M, SZ_4K) == SZ_4K, "unmap");
+	if (!T_CHECK(t, !t_free_domain(t), "detach and free"))
+		return;
+	t_check_driverless_blocked(t);
 }
 
 #endif /* _IOX_TESTS_DMA_CASES_H */

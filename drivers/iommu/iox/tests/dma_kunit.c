@@ -456,10 +456,10 @@ static void dma_resource(struct kunit *test)
 }
 
 /*
- * Blocking a device (what the DMA layer does when its driver unbinds): the
- * choice waits while the device is in a domain and the backend sees it at
- * the detach; a device in no domain is released to the new state at once;
- * a backend that fails leaves the choice as it was.
+ * Blocking a device on request: the choice waits while the device is in a
+ * domain and the backend sees it at the detach; a device in no domain is
+ * released to the new state at once; a backend that fails leaves the
+ * choice as it was; a reset gives the decision back to the policy.
  */
 static void dma_blocked_state(struct kunit *test)
 {
@@ -488,6 +488,16 @@ static void dma_blocked_state(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, iox_device_blocked(dk_dev));
 	KUNIT_EXPECT_EQ(test, iox_device_set_blocked(dk_dev, false), 0);
 	KUNIT_EXPECT_EQ(test, dk_releases, 4);
+
+	/* Back to the policy, which blocks no device that is not PCI. */
+	KUNIT_EXPECT_EQ(test, iox_device_reset_blocked(dk_dev), 0);
+	KUNIT_EXPECT_EQ(test, dk_releases, 4);
+	KUNIT_EXPECT_EQ(test, iox_device_set_blocked(dk_dev, true), 0);
+	KUNIT_EXPECT_EQ(test, dk_releases, 5);
+	KUNIT_EXPECT_EQ(test, iox_device_reset_blocked(dk_dev), 0);
+	KUNIT_EXPECT_EQ(test, dk_releases, 6);
+	KUNIT_EXPECT_FALSE(test, dk_released_blocked);
+	KUNIT_EXPECT_FALSE(test, iox_device_blocked(dk_dev));
 }
 
 #define DK_DIRECT_BASE	0x7f000000ULL

@@ -159,8 +159,8 @@ static void t_fill_device(struct kunit *test, u8 byte)
  * Built in, the units register before PCI drivers do, so registration gave
  * every probed device a DMA default domain (DMA-FQ when lazy), served by
  * iox's DMA layer (never the kernel's dma-iommu).  edu has no driver: its
- * domain has no iox domain yet, so its DMA is not translated, its DMA API
- * calls are refused rather than given untranslated addresses, and the
+ * domain has no iox domain yet, so its DMA is blocked (isolate.c), its DMA
+ * API calls are refused rather than given untranslated addresses, and the
  * IOMMU core cannot map IOVAs of its own into it.
  */
 static void iommu_api_default_dma(struct kunit *test)

@@ -27,11 +27,18 @@ static void iox_vtd_dma_inject(struct iox_dma_test *t, int n)
 	iox_vtd_inject_inv_errors(t_vtd(t), n);
 }
 
+static u64 iox_vtd_dma_unit_faults(struct iox_dma_test *t)
+{
+	iox_vtd_fault_poll(t_vtd(t));
+	return READ_ONCE(t_vtd(t)->nr_faults);
+}
+
 static const struct iox_dma_backend iox_vtd_dma_backend = {
 	.prefix = "dmar",
 	.scan = iox_vtd_dma_scan,
 	.reports_faults = true,
 	.inject_inv_errors = iox_vtd_dma_inject,
+	.unit_faults = iox_vtd_dma_unit_faults,
 };
 
 /*
@@ -190,7 +197,7 @@ static void iox_dma_case_qi_recovery(struct iox_dma_test *t)
 
 /*
  * Unmapped in the domain, and beyond guest memory: harmless even if the
- * DMA went through untranslated after a detach.
+ * DMA went on after a detach.
  */
 #define T_NOWHERE	0x7000000000ULL
 

@@ -32,6 +32,8 @@ static int vtd_dma_init(struct kunit *test)
 	t->priv = test;
 	t->be = &iox_vtd_dma_backend;
 	t->polled = polled;
+	/* This case checks edu as it came up: without a driver, in no domain. */
+	t->detached = !strcmp(test->name, "vtd_dma_blocked_from_load");
 	ret = iox_dma_test_setup(t);
 	if (ret == -ENODEV && !expected)
 		kunit_skip(test, "no VT-d unit with an edu device behind it");
@@ -53,6 +55,7 @@ static void vtd_dma_##name(struct kunit *test)				\
 	iox_dma_case_##name(test->priv);				\
 }
 
+VTD_DMA_CASE(blocked_from_load)
 VTD_DMA_CASE(mapped_roundtrip)
 VTD_DMA_CASE(unmapped_faults)
 VTD_DMA_CASE(strict_unmap)
@@ -71,9 +74,11 @@ VTD_DMA_CASE(attach_detach_stress)
 VTD_DMA_CASE(free_during_fault)
 VTD_DMA_CASE(fault_storm_free)
 VTD_DMA_CASE(unbind_blocks)
+VTD_DMA_CASE(detach_blocks)
 VTD_DMA_CASE(dma_api_detach_failure)
 
 static struct kunit_case iox_vtd_dma_cases[] = {
+	KUNIT_CASE(vtd_dma_blocked_from_load),
 	KUNIT_CASE(vtd_dma_mapped_roundtrip),
 	KUNIT_CASE(vtd_dma_unmapped_faults),
 	KUNIT_CASE(vtd_dma_strict_unmap),
@@ -92,6 +97,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_free_during_fault),
 	KUNIT_CASE(vtd_dma_fault_storm_free),
 	KUNIT_CASE(vtd_dma_unbind_blocks),
+	KUNIT_CASE(vtd_dma_detach_blocks),
 	KUNIT_CASE(vtd_dma_dma_api_detach_failure),
 	{}
 };

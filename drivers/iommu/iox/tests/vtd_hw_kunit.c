@@ -98,9 +98,39 @@ static void vtd_debugfs_kernel_read(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, want));
 	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "iotlb_global: "));
 	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/faults", buf, PAGE_SIZE), 0);
-	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/context", buf, PAGE_SIZE),
+	/* Empty when every device is blocked (no driver bound at bring-up). */
+	KUNIT_EXPECT_GE(test, iox_test_debugfs_read(test, "iox/dmar0/context", buf, PAGE_SIZE),
+			0);
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/devices", buf, PAGE_SIZE),
 			0);
 	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/caps", buf, PAGE_SIZE), 0);
+}
+
+/*
+ * edu has no driver and no domain: it is blocked, with no context entry,
+ * and listed as blocked in the unit's debugfs "devices" file.
+ */
+static void vtd_edu_blocked(struct kunit *test)
+{
+	struct pci_dev *edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	char *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	char line[32];
+
+	get_unit(test);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, edu, "no edu device on this machine");
+	KUNIT_EXPECT_NULL(test, edu->dev.driver);
+	KUNIT_EXPECT_NULL(test, iox_device_domain(&edu->dev));
+	KUNIT_EXPECT_TRUE(test, iox_device_blocked(&edu->dev));
+	snprintf(line, sizeof(line), "%s blocked\n", pci_name(edu));
+	KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/dmar0/devices", buf, PAGE_SIZE), 0);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, line));
+	snprintf(line, sizeof(line), "%02x:%02x.%u ", edu->bus->number, PCI_SLOT(edu->devfn),
+		 PCI_FUNC(edu->devfn));
+	memset(buf, 0, PAGE_SIZE);
+	KUNIT_EXPECT_GE(test, iox_test_debugfs_read(test, "iox/dmar0/context", buf, PAGE_SIZE), 0);
+	KUNIT_EXPECT_NULL(test, strstr(buf, line));
+	pci_dev_put(edu);
 }
 
 /* The unit sits where the DMAR table's first DRHD says. */
@@ -708,6 +738,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_gcmd_read_modify_write),
 	KUNIT_CASE(vtd_unit_api),
 	KUNIT_CASE(vtd_debugfs_kernel_read),
+	KUNIT_CASE(vtd_edu_blocked),
 	{}
 };
 

@@ -11,11 +11,18 @@ m=/lib/modules/iox
 # A script that sources this one may define iox_before_dma (run before
 # the DMA cases) and iox_after_dma (extra checks right after them, their
 # number in IOX_EXTRA_TESTS).
-ktap_plan $((8 + ${IOX_EXTRA_TESTS:-0}))
+ktap_plan $((11 + ${IOX_EXTRA_TESTS:-0}))
 ktap_check "iox core loads" insmod $m/iox.ko
 # shellcheck disable=SC2086
 ktap_check "iox-intel loads ${IOX_INTEL_ARGS:-}" insmod $m/iox-intel.ko ${IOX_INTEL_ARGS:-}
 command -v iox_before_dma >/dev/null && iox_before_dma
+# edu has no driver: blocked from the unit's bring-up (no context entry).
+edu=$(grep -l '^0x11e8$' /sys/bus/pci/devices/*/device | head -n 1)
+edu=$(basename "$(dirname "$edu")")
+ktap_check "debugfs shows edu ($edu), without a driver, blocked" \
+	grep -q "^$edu blocked$" /sys/kernel/debug/iox/dmar0/devices
+ktap_check "edu has no context entry" \
+	sh -c "! grep -q '^${edu#*:} ' /sys/kernel/debug/iox/dmar0/context"
 # shellcheck disable=SC2086
 ktap_check "DMA through iox translations" \
 	module_subtest iox-vtd-dma any $m/iox_vtd_dma_test.ko markers=1 ${IOX_DMA_TEST_ARGS:-}
@@ -34,3 +41,6 @@ ktap_check "with the reference dropped, iox-intel unloads" \
 ktap_check "iox-intel loads again and brings the unit up" \
 	sh -c "insmod $m/iox-intel.ko &&
 	       grep -q '^gsts: 0xc4000000' /sys/kernel/debug/iox/dmar0/caps"
+# Nothing recorded the blocked state: the new bring-up blocks edu again.
+ktap_check "edu is blocked again after the reload" \
+	grep -q "^$edu blocked$" /sys/kernel/debug/iox/dmar0/devices

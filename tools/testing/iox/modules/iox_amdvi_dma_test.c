@@ -34,10 +34,13 @@ MODULE_PARM_DESC(polled, "iox-amd polls the event log (event_irq=0)");
 static struct iox_unit *held_unit;
 static struct iox_domain *held;
 
+/* With @detached, the case runs with edu in no domain (the state since load). */
 static const struct {
 	const char *name;
 	void (*run)(struct iox_dma_test *t);
+	bool detached;
 } cases[] = {
+	{ "blocked_from_load", iox_dma_case_blocked_from_load, true },
 	{ "mapped_roundtrip", iox_dma_case_mapped_roundtrip },
 	{ "unmapped_faults", iox_dma_case_unmapped_faults },
 	{ "strict_unmap", iox_dma_case_strict_unmap },
@@ -54,6 +57,7 @@ static const struct {
 	{ "attach_race", iox_dma_case_attach_race },
 	{ "attach_detach_stress", iox_dma_case_attach_detach_stress },
 	{ "unbind_blocks", iox_dma_case_unbind_blocks },
+	{ "detach_blocks", iox_dma_case_detach_blocks },
 };
 
 /* INVALIDATE_DEVTAB_ENTRY of a device id no device has, and its wait. */
@@ -102,6 +106,7 @@ static int __init iox_amdvi_dma_test_init(void)
 		memset(t, 0, sizeof(*t));
 		t->be = &iox_amdvi_dma_backend;
 		t->polled = polled;
+		t->detached = cases[i].detached;
 		ret = iox_dma_test_setup(t);
 		if (ret) {
 			pr_info("# setup failed: %d\n", ret);

@@ -45,10 +45,13 @@ MODULE_PARM_DESC(hotplug, "edu was hot-added after iox-intel loaded: run the hot
 static struct iox_unit *held_unit;
 static struct iox_domain *held;
 
+/* With @detached, the case runs with edu in no domain (the state since load). */
 static const struct {
 	const char *name;
 	void (*run)(struct iox_dma_test *t);
+	bool detached;
 } cases[] = {
+	{ "blocked_from_load", iox_dma_case_blocked_from_load, true },
 	{ "mapped_roundtrip", iox_dma_case_mapped_roundtrip },
 	{ "unmapped_faults", iox_dma_case_unmapped_faults },
 	{ "strict_unmap", iox_dma_case_strict_unmap },
@@ -67,6 +70,7 @@ static const struct {
 	{ "free_during_fault", iox_dma_case_free_during_fault },
 	{ "fault_storm_free", iox_dma_case_fault_storm_free },
 	{ "unbind_blocks", iox_dma_case_unbind_blocks },
+	{ "detach_blocks", iox_dma_case_detach_blocks },
 	{ "dma_api_detach_failure", iox_dma_case_dma_api_detach_failure },
 };
 
@@ -111,28 +115,40 @@ static void __init iox_vtd_alias_test(struct iox_dma_test *t)
 	pr_info("%sok 2 its DMA passes untranslated\n", iox_edu_untranslated(t) ? "" : "not ");
 }
 
-/*
- * edu was hot-added behind a PCIe root port after iox-intel brought the
- * unit up: it must have got pass-through like the devices present then
- * (without a context entry its DMA faults), and attach like them.
- */
-static void __init iox_vtd_hotplug_test(struct iox_dma_test *t)
+/* Set @t up for a case of the hotplug test, run it, report it as @n. */
+static void __init iox_vtd_hotplug_case(struct iox_dma_test *t, unsigned int n,
+					bool detached, void (*run)(struct iox_dma_test *t),
+					const char *name)
 {
 	int ret;
 
-	pr_info("1..2\n");
-	pr_info("%sok 1 DMA of the hot-added device passes untranslated\n",
-		iox_edu_untranslated(t) ? "" : "not ");
 	memset(t, 0, sizeof(*t));
 	t->be = &iox_vtd_dma_backend;
+	t->detached = detached;
 	ret = iox_dma_test_setup(t);
 	if (!ret) {
-		iox_dma_case_mapped_roundtrip(t);
+		run(t);
 		iox_dma_test_teardown(t);
 	}
-	pr_info("# attach gave %d\n", ret);
-	pr_info("%sok 2 the hot-added device attaches and its DMA is translated\n",
-		!ret && !t->failed ? "" : "not ");
+	pr_info("# setup gave %d\n", ret);
+	pr_info("%sok %u %s\n", !ret && !t->failed ? "" : "not ", n, name);
+}
+
+/*
+ * edu was hot-added behind a PCIe root port after iox-intel brought the
+ * unit up: without a driver it is blocked like the devices present then
+ * (its DMA reaches nothing and faults), and attaches like them; a driver
+ * that binds gets a DMA domain, and its unbind blocks edu again.
+ */
+static void __init iox_vtd_hotplug_test(struct iox_dma_test *t)
+{
+	pr_info("1..3\n");
+	iox_vtd_hotplug_case(t, 1, true, iox_dma_case_blocked_from_load,
+			     "the hot-added device is blocked until a driver binds");
+	iox_vtd_hotplug_case(t, 2, false, iox_dma_case_mapped_roundtrip,
+			     "the hot-added device attaches and its DMA is translated");
+	iox_vtd_hotplug_case(t, 3, false, iox_dma_case_unbind_blocks,
+			     "a driver gets it a DMA domain; its unbind blocks it again");
 }
 
 /* One marker in QEMU's trace, on the unit "dmar0". */
@@ -175,6 +191,7 @@ static int __init iox_vtd_dma_test_init(void)
 		memset(t, 0, sizeof(*t));
 		t->be = &iox_vtd_dma_backend;
 		t->polled = polled;
+		t->detached = cases[i].detached;
 		ret = iox_dma_test_setup(t);
 		if (ret) {
 			pr_info("# setup failed: %d\n", ret);
