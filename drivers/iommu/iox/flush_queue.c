@@ -91,7 +91,7 @@ static void ring_release(struct iox_flush_queue *fq, struct iox_fq_ring *ring,
 
 		if (e->serial >= completed)
 			break;
-		if (fq->iovad)
+		if (fq->iovad && e->npages)
 			iox_iova_free(fq->iovad, e->pfn, e->npages);
 		put_pages_list(&e->freelist);
 		stat_max64(&fq->stats.max_window_ns, now - e->queued_ns);
@@ -171,7 +171,8 @@ static void fq_timeout(struct timer_list *t)
  * @fq: the flush queue
  * @pfn: first page of the unmapped IOVA range, as allocated from
  *	@fq->iovad
- * @npages: its size in pages, as allocated
+ * @npages: its size in pages, as allocated; 0 to release no range, only
+ *	the pages of @gather
  * @gather: the unmap's gather, initialised queued (no range tracked); its
  *	free list of page-table pages moves to the queue
  *

@@ -104,7 +104,11 @@ EXPORT_SYMBOL_GPL(iox_domain_enable_lazy);
  * stays allocated (the domain's IOVA allocator reports it as a leak when
  * destroyed), and the pages are kept on the domain, as after a failed
  * iox_iotlb_sync(), until an iox_flush_all() succeeds or the domain is
- * freed.  Any context.
+ * freed.  An unmap that stops short (a hole, or a superpage it could not
+ * split for want of memory) is queued for what it did unmap, but the
+ * allocation is not released: what lies beyond the stop may still be
+ * mapped, so the range stays the caller's for good (a leak the IOVA
+ * allocator reports).  Any context.
  *
  * Return: the bytes unmapped, see iox_unmap_fast(); 0 if @domain has no
  * flush queue, or for a range iox_unmap_range() refuses (misaligned,
@@ -126,6 +130,9 @@ size_t iox_unmap_lazy(struct iox_domain *domain, u64 iova, size_t size,
 	/* Refused input changed nothing: the allocation is the caller's still. */
 	if (ret == -EINVAL || ret == -EOVERFLOW || ret == -ERANGE)
 		return 0;
+	/* Stopped short: the rest may be mapped, the range is never reused. */
+	if (unmapped != size)
+		npages = 0;
 	if (iox_fq_queue(fq, pfn, npages, &gather)) {
 		unsigned long nr = iox_domain_keep_pages(domain, &gather.freelist);
 

@@ -752,6 +752,42 @@ static void lazy_refused_unmap_keeps_tables(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 1UL);
 }
 
+/*
+ * A lazy unmap that stops at a hole queues what it unmapped, but never
+ * releases the allocation: past the stop the range may still be mapped.
+ */
+static void lazy_short_unmap_keeps_range(struct kunit *test)
+{
+	struct iox_iova_domain *iovad = kunit_kzalloc(test, sizeof(*iovad), GFP_KERNEL);
+	struct iox_fq_stats fq_stats;
+	struct iox_domain *lazy;
+	unsigned long a;
+
+	KUNIT_ASSERT_NOT_NULL(test, iovad);
+	KUNIT_ASSERT_EQ(test, iox_iova_domain_init(iovad, SZ_4K, 1, 1023, NULL), 0);
+	lazy = iox_domain_alloc(&mock_units[0]);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(lazy));
+	KUNIT_ASSERT_EQ(test, iox_domain_enable_lazy(lazy, iovad, 4, 10000), 0);
+
+	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 2, 1023, &a), 0);
+	/* Only the first of the two pages is mapped. */
+	KUNIT_ASSERT_EQ(test, iox_map(lazy, (u64)a << 12, SZ_1G, SZ_4K, IOX_PROT_READ,
+				      GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, iox_unmap_lazy(lazy, (u64)a << 12, 2 * SZ_4K, a, 2), SZ_4K);
+	KUNIT_EXPECT_EQ(test, iox_iova_to_phys(lazy, (u64)a << 12), 0);
+	iox_fq_get_stats(lazy->fq, &fq_stats);
+	KUNIT_EXPECT_EQ(test, fq_stats.queued, 1ULL);
+	KUNIT_EXPECT_EQ(test, iox_fq_flush(lazy->fq), 0);
+	iox_fq_get_stats(lazy->fq, &fq_stats);
+	KUNIT_EXPECT_EQ(test, fq_stats.pending, 0L);
+
+	KUNIT_EXPECT_EQ(test, iox_domain_free(lazy), 0);
+	/* The flush released the entry, not the range. */
+	iox_iova_set_quiet_leaks(iovad, true);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leaked, 1UL);
+}
+
 static void gather_helpers(struct kunit *test)
 {
 	struct iox_iotlb_gather g;
@@ -1390,6 +1426,7 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(gather_helpers),
 	KUNIT_CASE(lazy_unmap_flushes_per_ring),
 	KUNIT_CASE(lazy_refused_unmap_keeps_tables),
+	KUNIT_CASE(lazy_short_unmap_keeps_range),
 	KUNIT_CASE(map_sg_merges_and_is_atomic),
 	KUNIT_CASE(map_sg_refuses_bad_input),
 	KUNIT_CASE(unmap_twice_is_harmless),
