@@ -108,31 +108,42 @@ edu_dma_api() {
 		[ "$(caps_field "$stats" devices)" -eq 1 ]
 }
 
+# edu_blocked: the unit refuses edu's DMA (it has no iox domain and no
+# driver that uses the DMA API).
+edu_blocked() {
+	grep -qx "$edu blocked" "/sys/kernel/debug/iox/$unit/devices"
+}
+
 edu_unbind_frees() {
 	rmmod iox_edu_dma_api_test && [ ! -e "$sysdev/driver" ] &&
 		[ ! -d "/sys/kernel/debug/iox/domains/$domain" ] &&
-		grep -qx DMA "$sysdev/iommu_group/type"
+		grep -qx DMA "$sysdev/iommu_group/type" && edu_blocked
 }
 
-ktap_plan 15
+ktap_plan 16
 ktap_check "iox core loads (dma_lazy=0)" insmod $m/iox.ko dma_lazy=0
 ktap_check "$backend loads, $unit serves the IOMMU API, edu has a group" \
 	sh -c "insmod $m/$backend.ko && [ -e /sys/class/iommu/$unit ] &&
 	       [ -e $sysdev/iommu_group ]"
-# edu_fresh: edu, with no driver yet, is in a DMA domain and no iox domain.
+# edu_fresh: edu, with no driver yet, is in a DMA domain and no iox domain:
+# blocked.
 edu_fresh() {
-	grep -qx DMA "$sysdev/iommu_group/type" && [ -z "$(ls /sys/kernel/debug/iox/domains)" ]
+	grep -qx DMA "$sysdev/iommu_group/type" &&
+		[ -z "$(ls /sys/kernel/debug/iox/domains)" ] && edu_blocked
 }
-ktap_check "edu (no driver) gets a DMA default domain, and no iox domain yet" edu_fresh
+ktap_check "edu (no driver) gets a DMA default domain, no iox domain yet: blocked" edu_fresh
 ktap_check "a DMA API driver binding edu DMAs through a strict iox DMA domain" edu_dma_api
-ktap_check "the driver unbound, its iox domain is gone, edu stays in the DMA domain" \
+ktap_check "the driver unbound, its iox domain is gone, edu is blocked in the DMA domain" \
 	edu_unbind_frees
 ktap_check "VFIO loads after iox (type1 with allow_unsafe_interrupts=1)" vfio_load
 ktap_check "edu binds to vfio-pci" vfio_bind
+ktap_check "vfio-pci manages DMA itself: edu is blocked until VFIO attaches a domain" \
+	edu_blocked
 echo 4 >/proc/sys/vm/nr_hugepages
 ktap_check "VFIO type1v2 through iox from user space" selftest_subtest
-ktap_check "after the container closed, edu is back in its DMA default domain" \
-	grep -qx DMA "$sysdev/iommu_group/type"
+ktap_check "after the container closed, edu is back in its DMA default domain, blocked" \
+	sh -c "grep -qx DMA $sysdev/iommu_group/type && grep -qx '$edu blocked' \
+	       /sys/kernel/debug/iox/$unit/devices"
 ktap_check "edu, unbound from vfio-pci, does DMA through iox for its test module" \
 	iox_dma_module
 vfio_bind && hold_start
