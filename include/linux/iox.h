@@ -277,6 +277,9 @@ struct iox_unit_ops {
  *	page tables written for such a unit may carry the snoop bit, which
  *	is reserved on a unit without it, so such a unit cannot join their
  *	domain
+ * @sync_map: new mappings must be made visible to the unit (it caches
+ *	not-present entries, or has a write buffer to flush): maps in its
+ *	domains call the backend's @iotlb_sync_map, maps in others do not
  * @list: entry in the core's unit list, protected by the core's unit lock
  * @debugfs: the unit's directory under /sys/kernel/debug/iox/
  *
@@ -294,6 +297,7 @@ struct iox_unit {
 	bool lazy_ok;
 	bool coherent;
 	bool force_snoop;
+	bool sync_map;
 	struct list_head list;
 	struct dentry *debugfs;
 };
@@ -371,7 +375,8 @@ struct pci_dev *iox_release_pci_dev(struct device *dev, int *ret);
  *	some unit.  Leave @gather's freelist alone: the core frees it on
  *	success and keeps it on failure.
  * @iotlb_sync_map: make new mappings of [@iova, @iova + @size) visible,
- *	for hardware that caches non-present entries; may be NULL
+ *	for hardware that caches non-present entries; may be NULL; called
+ *	only once a unit with @sync_map joined the domain
  * @flush_iotlb_all: invalidate every translation of the domain; 0, or a
  *	negative errno as for @iotlb_sync
  * @iova_to_phys: the physical address @iova translates to, 0 if none
@@ -495,6 +500,9 @@ struct iox_fault {
  *	the units its IOTLB syncs invalidate: an RCU list changed under
  *	@lock by the backend's attach and detach, walked by the IOTLB paths
  *	(drivers/iommu/iox/domain_unit.c)
+ * @sync_map: a unit with @sync_map joined @units once: maps call the
+ *	backend's @iotlb_sync_map from then on; set before the unit's join
+ *	is published, never cleared
  */
 struct iox_domain {
 	const struct iox_domain_ops *ops;
@@ -524,6 +532,7 @@ struct iox_domain {
 	void (*fq_release)(struct iox_domain *domain);
 	struct iox_dma_domain *dma;
 	struct list_head units;
+	bool sync_map;
 };
 
 struct ida;

@@ -106,9 +106,12 @@ struct iox_domain_unit *iox_domain_unit_join(struct iox_domain *domain, struct i
 	du->unit = unit;
 	du->ids = ids;
 	du->id = id;
+	/* Maps make their entries visible to this unit from now on. */
+	if (unit->sync_map)
+		WRITE_ONCE(domain->sync_map, true);
 	list_add_tail_rcu(&du->link, &domain->units);
 	/* In the set before any device entry names the table. */
-	smp_mb();	/* pairs with iox_domain_units_lock() */
+	smp_mb();	/* pairs with iox_domain_units_lock(), iox_map_sync() */
 	return du;
 }
 EXPORT_SYMBOL_GPL(iox_domain_unit_join);

@@ -189,6 +189,24 @@ static void iox_unwind(struct iox_domain *domain, u64 iova, size_t mapped)
 	iox_iotlb_sync(domain, &gather);
 }
 
+/*
+ * Make a new mapping visible to units that cache not-present entries or
+ * buffer writes.  Most units need nothing: the domain says whether one
+ * that does ever joined.  The barrier orders the caller's page-table
+ * writes before that look, and pairs with the one after a unit joins
+ * (iox_domain_unit_join()): either this sees the flag, or the unit's
+ * device entry went live after the writes and it cannot have cached the
+ * entries as they were before.
+ */
+static int iox_map_sync(struct iox_domain *domain, u64 iova, size_t size)
+{
+	/* The entries before the flag: pairs with iox_domain_unit_join(). */
+	smp_mb();
+	if (!READ_ONCE(domain->sync_map) || !domain->ops->iotlb_sync_map)
+		return 0;
+	return domain->ops->iotlb_sync_map(domain, iova, size);
+}
+
 static int iox_check_prot(int prot)
 {
 	if (!(prot & (IOX_PROT_READ | IOX_PROT_WRITE)) || (prot & ~IOX_PROT_ALL))
@@ -235,8 +253,8 @@ int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
 		return ret;
 
 	ret = iox_map_runs(domain, iova, paddr, size, prot, gfp, &mapped, &pgsizes);
-	if (!ret && domain->ops->iotlb_sync_map)
-		ret = domain->ops->iotlb_sync_map(domain, iova, size);
+	if (!ret)
+		ret = iox_map_sync(domain, iova, size);
 	if (ret) {
 		iox_unwind(domain, iova, mapped);
 		return ret;
@@ -326,11 +344,9 @@ ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 		if (ret)
 			goto unwind;
 	}
-	if (domain->ops->iotlb_sync_map) {
-		ret = domain->ops->iotlb_sync_map(domain, iova, total);
-		if (ret)
-			goto unwind;
-	}
+	ret = iox_map_sync(domain, iova, total);
+	if (ret)
+		goto unwind;
 
 	iox_count_map(domain, iova, total, pgsizes);
 	trace_iox_map(domain->id, iova, sg_phys(sg), total, prot);

@@ -354,6 +354,7 @@ static int iox_amdvi_probe_ivhd(struct iox_ivrs_walk *walk,
 		return ret;
 	}
 	iox_amdvi_find_function(amdvi);
+	amdvi->unit.sync_map = amdvi->np_cache;
 
 	ret = iox_amdvi_enable(amdvi);
 	if (ret) {

@@ -531,6 +531,7 @@ static int iox_vtd_probe_drhd(struct iox_dmar_walk *walk,
 	vtd->unit.coherent = vtd->caps.coherent;
 	vtd->unit.force_snoop = vtd->caps.ecap & VTD_ECAP_SC;
 	vtd->unit.lazy_ok = true;
+	vtd->unit.sync_map = vtd->caps.caching_mode || vtd->caps.rwbf;
 
 	ret = iox_dmar_parse_scopes(drhd, &vtd->scopes, &vtd->nr_scopes);
 	if (ret) {

@@ -338,6 +338,8 @@ static int iox_core_test_init(struct kunit *test)
 
 	if (IS_ERR(domain))
 		return PTR_ERR(domain);
+	/* As if a unit caching not-present entries had joined: maps sync. */
+	domain->sync_map = true;
 	mock_attach_fail = 0;
 	mock_detach_fail = 0;
 	test->priv = to_mock(domain);
@@ -407,6 +409,43 @@ static void map_mixed_alignment(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC_MAP), 1);
 	KUNIT_EXPECT_EQ(test, md->calls[3].iova, iova);
 	KUNIT_EXPECT_EQ(test, md->calls[3].pgsize, SZ_4K + SZ_2M + SZ_4K);
+}
+
+/*
+ * Maps make their entries visible (iotlb_sync_map) only in a domain that a
+ * unit needing it joined: none before, every map after.
+ */
+static void map_syncs_once_a_unit_needs_it(struct kunit *test)
+{
+	struct iox_unit needy = { .name = "mock_needy", .sync_map = true };
+	struct iox_domain *d = iox_domain_alloc(&mock_units[0]);
+	struct iox_domain_unit *du;
+	struct mock_domain *md;
+	struct ida ids;
+
+	ida_init(&ids);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	md = to_mock(d);
+	KUNIT_EXPECT_EQ(test, iox_map(d, 0, 0, SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_MAP), 1);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC_MAP), 0);
+
+	mutex_lock(&d->lock);
+	du = iox_domain_unit_join(d, &needy, &ids, 1, 1);
+	mutex_unlock(&d->lock);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(du));
+	KUNIT_EXPECT_EQ(test, iox_map(d, SZ_4K, SZ_4K, SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC_MAP), 1);
+
+	mutex_lock(&d->lock);
+	iox_domain_unit_release(du);
+	mutex_unlock(&d->lock);
+	/* Set for good: a unit that needed it may still cache entries. */
+	KUNIT_EXPECT_EQ(test, iox_map(d, SZ_8K, SZ_8K, SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC_MAP), 2);
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, 3 * SZ_4K), (ssize_t)(3 * SZ_4K));
+	ida_destroy(&ids);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(d), 0);
 }
 
 static void map_4k_only_backend(struct kunit *test)
@@ -1415,6 +1454,7 @@ static void tracepoints_fire(struct kunit *test)
 static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(map_gigabyte_in_one_call),
 	KUNIT_CASE(map_mixed_alignment),
+	KUNIT_CASE(map_syncs_once_a_unit_needs_it),
 	KUNIT_CASE(map_4k_only_backend),
 	KUNIT_CASE(map_failure_unwinds_exactly),
 	KUNIT_CASE(map_refuses_bad_input),
