@@ -12,6 +12,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/errno.h>
 #include <linux/gfp_types.h>
 #include <linux/limits.h>
 #include <linux/list.h>
@@ -52,8 +53,41 @@ struct iox_run {
 	size_t pgcount;
 };
 
-int iox_split_check(u64 iova, phys_addr_t paddr, size_t size,
-		    unsigned long pgsize_bitmap);
+/**
+ * iox_split_check() - validate a range before splitting it
+ * @iova: first I/O virtual address of the range
+ * @paddr: first physical address of the range
+ * @size: length of the range in bytes
+ * @pgsize_bitmap: page sizes the hardware supports, one bit per size
+ *
+ * A range is acceptable when it is not empty, both of its addresses and its
+ * length are aligned to the smallest supported page size, and neither the
+ * IOVA nor the physical range wraps around the end of the address space.  A
+ * range may end exactly at the top of the address space.  For an unmap,
+ * pass @paddr equal to @iova.
+ *
+ * Return: 0 if the range can be split, -EINVAL for an empty bitmap, a zero
+ * size or misaligned input, -EOVERFLOW if the range wraps.
+ */
+static inline int iox_split_check(u64 iova, phys_addr_t paddr, size_t size,
+				  unsigned long pgsize_bitmap)
+{
+	unsigned long min_pgsize;
+
+	if (!pgsize_bitmap || !size)
+		return -EINVAL;
+
+	min_pgsize = pgsize_bitmap & -pgsize_bitmap;
+	if ((iova | paddr | size) & (min_pgsize - 1))
+		return -EINVAL;
+
+	/* The last byte must be reachable without wrapping. */
+	if (iova + (size - 1) < iova || paddr + (size - 1) < paddr)
+		return -EOVERFLOW;
+
+	return 0;
+}
+
 void iox_split_first(u64 iova, phys_addr_t paddr, size_t size,
 		     unsigned long pgsize_bitmap, struct iox_run *run);
 

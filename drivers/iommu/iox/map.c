@@ -47,8 +47,8 @@ static int iox_check_range(struct iox_domain *domain, u64 iova, phys_addr_t padd
  * IOVA, until the domain is empty again.  A record may be wider than what
  * is mapped, never narrower.
  */
-static void iox_note_mapped(struct iox_domain *domain, u64 iova, size_t size,
-			    unsigned long pgsizes)
+static inline void iox_note_mapped(struct iox_domain *domain, u64 iova, size_t size,
+				   unsigned long pgsizes)
 {
 	u64 last = iova + (size - 1), highest;
 
@@ -214,8 +214,8 @@ static int iox_check_prot(int prot)
 	return 0;
 }
 
-static void iox_count_map(struct iox_domain *domain, u64 iova, size_t size,
-			  unsigned long pgsizes)
+static inline void iox_count_map(struct iox_domain *domain, u64 iova, size_t size,
+				 unsigned long pgsizes)
 {
 	iox_note_mapped(domain, iova, size, pgsizes);
 	this_cpu_inc(domain->stats->maps);

@@ -208,8 +208,8 @@ static bool table_publish(struct iox_pgtable *pt, u64 *slot, u64 old,
 }
 
 /* Validate a run; on success *last is its last IOVA. */
-static int check_run(const struct iox_pgtable *pt, u64 iova, size_t pgsize,
-		     size_t pgcount, u64 *last)
+static __always_inline int check_run(const struct iox_pgtable *pt, u64 iova,
+				     size_t pgsize, size_t pgcount, u64 *last)
 {
 	size_t bytes;
 
@@ -230,8 +230,8 @@ static int check_run(const struct iox_pgtable *pt, u64 iova, size_t pgsize,
  * without the recursive walk.  Return: the table, or NULL when the run
  * needs the general walk.
  */
-static u64 *run_table(struct iox_pgtable *pt, u64 iova, u64 last,
-		      unsigned int leaf_level)
+static __always_inline u64 *run_table(struct iox_pgtable *pt, u64 iova,
+				      u64 last, unsigned int leaf_level)
 {
 	const struct iox_pgtable_fmt *fmt = pt->fmt;
 	u64 *table = pt->root;

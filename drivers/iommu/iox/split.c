@@ -11,42 +11,6 @@
 #include <linux/log2.h>
 
 /**
- * iox_split_check() - validate a range before splitting it
- * @iova: first I/O virtual address of the range
- * @paddr: first physical address of the range
- * @size: length of the range in bytes
- * @pgsize_bitmap: page sizes the hardware supports, one bit per size
- *
- * A range is acceptable when it is not empty, both of its addresses and its
- * length are aligned to the smallest supported page size, and neither the
- * IOVA nor the physical range wraps around the end of the address space.  A
- * range may end exactly at the top of the address space.  For an unmap,
- * pass @paddr equal to @iova.
- *
- * Return: 0 if the range can be split, -EINVAL for an empty bitmap, a zero
- * size or misaligned input, -EOVERFLOW if the range wraps.
- */
-int iox_split_check(u64 iova, phys_addr_t paddr, size_t size,
-		    unsigned long pgsize_bitmap)
-{
-	unsigned long min_pgsize;
-
-	if (!pgsize_bitmap || !size)
-		return -EINVAL;
-
-	min_pgsize = pgsize_bitmap & -pgsize_bitmap;
-	if ((iova | paddr | size) & (min_pgsize - 1))
-		return -EINVAL;
-
-	/* The last byte must be reachable without wrapping. */
-	if (iova + (size - 1) < iova || paddr + (size - 1) < paddr)
-		return -EOVERFLOW;
-
-	return 0;
-}
-EXPORT_SYMBOL_GPL(iox_split_check);
-
-/**
  * iox_split_first() - compute the first run of a validated range
  * @iova: first I/O virtual address of the remaining range
  * @paddr: first physical address of the remaining range
@@ -63,7 +27,8 @@ EXPORT_SYMBOL_GPL(iox_split_check);
  *
  * The caller advances by run->pgsize * run->pgcount bytes and calls again
  * until the range is consumed; the range must have passed
- * iox_split_check().
+ * iox_split_check() (include/linux/iox.h, inline: every map checks its
+ * range, and a scatterlist each entry).
  */
 void iox_split_first(u64 iova, phys_addr_t paddr, size_t size,
 		     unsigned long pgsize_bitmap, struct iox_run *run)
