@@ -336,6 +336,11 @@ static int sg_finalise(struct device *dev, struct scatterlist *sgl, int nents,
 		s->offset += off;
 		s->length = len;
 		pos += span;
+		/*
+		 * Read, so no segment; it becomes one if @seg gets this far,
+		 * which is only ever to an entry already read.
+		 */
+		sg_dma_len(s) = 0;
 		if (count && !off && sg_dma_address(seg) + sg_dma_len(seg) == addr &&
 		    sg_dma_len(seg) + len <= max_seg &&
 		    !((sg_dma_address(seg) ^ (addr + len - 1)) & ~(u64)boundary)) {
@@ -348,9 +353,6 @@ static int sg_finalise(struct device *dev, struct scatterlist *sgl, int nents,
 		sg_dma_len(seg) = len;
 		count++;
 	}
-	for_each_sg(sgl, s, nents, i)
-		if (i >= count)
-			sg_dma_len(s) = 0;
 	return count;
 }
 
