@@ -113,6 +113,8 @@ bench_vm() {
 			"$IOX_TOOLS/ktap.py" "$log" "bench-vm-$mode-$boot" || return 1
 			sed -n "s/^# bench-vm: dma $mode \(.*\)/$boot $mode dma \1/p" "$log" |
 				tr -d '\r' >>"$raw"
+			sed -n "s/^# bench-vm: dma-best $mode \(.*\)/$boot $mode dmabest \1/p" \
+				"$log" | tr -d '\r' >>"$raw"
 			sed -n "s/^# bench-vm: map $mode \(.*\)/$boot $mode map \1/p" "$log" |
 				tr -d '\r' >>"$raw"
 			[ -f "$window-map" ] && echo "$boot $mode map desc" \
