@@ -29,6 +29,10 @@ vm_machine() { # scenario -> "qemu args|kernel args"
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x11,chassis=1,slot=1" \
 			"|$IOX_OFF" ;;
+	amdvi-hotplug)	# the same behind amd-iommu
+		echo "-M q35 -device amd-iommu,intremap=off" \
+			"-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x11,chassis=1,slot=1" \
+			"|$IOX_OFF" ;;
 	vtd-alias)	# edu behind a conventional PCI bridge: the bridge's requester id
 		echo "-M q35 -device intel-iommu,intremap=off,aw-bits=48" \
 			"-device pci-bridge,id=br0,bus=pcie.0,addr=0x12,chassis_nr=2" \
@@ -86,7 +90,7 @@ vm_bench_args() {
 # the guest prints "iox-vm: monitor"; nothing for scenarios without one.
 vm_monitor_cmd() {
 	case $1 in
-	vtd-hotplug)
+	vtd-hotplug | amdvi-hotplug)
 		echo "device_add edu,bus=rp1,addr=0,id=hotedu,dma_mask=0xffffffffffffffff" ;;
 	esac
 }

@@ -121,7 +121,7 @@ disk_trace_ktap() {
 status=0
 scenarios="vtd vtd-dma vtd-dma-regs vtd-dma-cm vtd-dma-port vtd-hotplug vtd-alias vfio vfio-amdvi
 	vtd-nvme vtd-nvme-lazy vtd-virtio vtd-virtio-lazy amdvi amdvi-dma amdvi-dma-polled
-	amdvi-nvme amdvi-nvme-lazy vtd-e1000e amdvi-e1000e-lazy vtd-owned amdvi-owned"
+	amdvi-hotplug amdvi-nvme amdvi-nvme-lazy vtd-e1000e amdvi-e1000e-lazy vtd-owned amdvi-owned"
 for scenario in ${IOX_VMTEST_SCENARIOS:-$scenarios}; do
 	log=$IOX_BUILD/vmtest-$scenario.log
 	trace=$IOX_BUILD/vmtest-$scenario.trace

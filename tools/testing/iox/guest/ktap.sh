@@ -68,6 +68,19 @@ module_subtest() {
 		[ "$(grep -c '^    ok ' /tmp/subtest.ktap)" -eq "$plan" ]
 }
 
+# wait_until TRIES DELAY COMMAND...: run COMMAND until it succeeds, at
+# most TRIES times, DELAY seconds apart; its last status.
+wait_until() {
+	tries=$1
+	delay=$2
+	shift 2
+	until "$@"; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep "$delay"
+	done
+}
+
 # dmesg_has TEXT: the kernel log contains TEXT.
 dmesg_has() {
 	dmesg | grep -q -- "$1"

@@ -42,11 +42,7 @@ nic_if() {
 }
 # nic_up: wait for the interface, give it the user network's address.
 nic_up() {
-	i=0
-	while [ -z "$(nic_if)" ] && [ $i -lt 100 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	wait_until 100 0.2 sh -c "ls /sys/bus/pci/devices/$nic_dev/net 2>/dev/null | grep -q ."
 	ifc=$(nic_if)
 	[ -n "$ifc" ] || return 1
 	ip link set "$ifc" up && ip addr add 10.0.2.15/24 dev "$ifc" || return 1

@@ -10,7 +10,9 @@
  * with INVALIDATE_DEVTAB_ENTRY of device id 0xfffe (ff:1f.6, no device),
  * which the host finds in QEMU's trace, and prints the numbers of
  * INVALIDATE_IOMMU_PAGES and COMPLETION_WAIT iox submitted between them
- * ("# amdvi-plan: pages N waits M") for the host to compare.
+ * ("# amdvi-plan: pages N waits M") for the host to compare.  hotplug=1
+ * runs only the cases of an edu hot-added after iox-amd loaded
+ * (hotplug_cases.h).
  */
 #define pr_fmt(fmt) "iox-amdvi-dma: " fmt
 
@@ -20,6 +22,7 @@
 #define IOX_T_SKIP(t, reason) do { } while (0)
 #include "../../../../drivers/iommu/iox/tests/amdvi_dma_cases.h"
 #include "../../../../drivers/iommu/iox/amd/cmd.h"
+#include "hotplug_cases.h"
 
 static bool markers;
 module_param(markers, bool, 0444);
@@ -28,6 +31,10 @@ MODULE_PARM_DESC(markers, "bracket the precision case with trace markers");
 static bool polled;
 module_param(polled, bool, 0444);
 MODULE_PARM_DESC(polled, "iox-amd polls the event log (event_irq=0)");
+
+static bool hotplug;
+module_param(hotplug, bool, 0444);
+MODULE_PARM_DESC(hotplug, "edu was hot-added after iox-amd loaded: run the hotplug cases");
 
 #define MARKER_DEVID	0xfffe
 
@@ -101,6 +108,11 @@ static int __init iox_amdvi_dma_test_init(void)
 	if (!t)
 		return -ENOMEM;
 	pr_info("KTAP version 1\n");
+	if (hotplug) {
+		iox_hotplug_test(t, &iox_amdvi_dma_backend);
+		kfree(t);
+		return 0;
+	}
 	pr_info("1..%zu\n", ARRAY_SIZE(cases) + 1);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		memset(t, 0, sizeof(*t));

@@ -19,6 +19,7 @@
 #define IOX_T_REPORT(t, line, vaf) pr_info("# line %d: %pV\n", line, vaf)
 #define IOX_T_SKIP(t, reason) do { } while (0)
 #include "../../../../drivers/iommu/iox/tests/vtd_dma_cases.h"
+#include "hotplug_cases.h"
 
 static bool markers;
 module_param(markers, bool, 0444);
@@ -115,42 +116,6 @@ static void __init iox_vtd_alias_test(struct iox_dma_test *t)
 	pr_info("%sok 2 its DMA passes untranslated\n", iox_edu_untranslated(t) ? "" : "not ");
 }
 
-/* Set @t up for a case of the hotplug test, run it, report it as @n. */
-static void __init iox_vtd_hotplug_case(struct iox_dma_test *t, unsigned int n,
-					bool detached, void (*run)(struct iox_dma_test *t),
-					const char *name)
-{
-	int ret;
-
-	memset(t, 0, sizeof(*t));
-	t->be = &iox_vtd_dma_backend;
-	t->detached = detached;
-	ret = iox_dma_test_setup(t);
-	if (!ret) {
-		run(t);
-		iox_dma_test_teardown(t);
-	}
-	pr_info("# setup gave %d\n", ret);
-	pr_info("%sok %u %s\n", !ret && !t->failed ? "" : "not ", n, name);
-}
-
-/*
- * edu was hot-added behind a PCIe root port after iox-intel brought the
- * unit up: without a driver it is blocked like the devices present then
- * (its DMA reaches nothing and faults), and attaches like them; a driver
- * that binds gets a DMA domain, and its unbind blocks edu again.
- */
-static void __init iox_vtd_hotplug_test(struct iox_dma_test *t)
-{
-	pr_info("1..3\n");
-	iox_vtd_hotplug_case(t, 1, true, iox_dma_case_blocked_from_load,
-			     "the hot-added device is blocked until a driver binds");
-	iox_vtd_hotplug_case(t, 2, false, iox_dma_case_mapped_roundtrip,
-			     "the hot-added device attaches and its DMA is translated");
-	iox_vtd_hotplug_case(t, 3, false, iox_dma_case_unbind_blocks,
-			     "a driver gets it a DMA domain; its unbind blocks it again");
-}
-
 /* One marker in QEMU's trace, on the unit "dmar0". */
 static int __init iox_vtd_dma_mark(void)
 {
@@ -180,7 +145,7 @@ static int __init iox_vtd_dma_test_init(void)
 		if (aliased)
 			iox_vtd_alias_test(t);
 		else
-			iox_vtd_hotplug_test(t);
+			iox_hotplug_test(t, &iox_vtd_dma_backend);
 		kfree(t);
 		return 0;
 	}
