@@ -782,6 +782,13 @@ static void iox_dma_case_attach_detach_stress(struct iox_dma_test *t)
 			return;
 		}
 	}
+	/* A thread stopped before it first ran would never unmap: let both start. */
+	for (i = 0; i < 2; i++) {
+		int tries = 0;
+
+		while (!READ_ONCE(u[i].rounds) && tries++ < 100)
+			usleep_range(1000, 2000);
+	}
 	for (i = 0; i < 100; i++)
 		attach_errors += !!iox_detach_device(t->domain, dev) +
 				 !!iox_attach_device(t->domain, dev);
