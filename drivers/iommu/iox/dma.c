@@ -214,14 +214,23 @@ static dma_addr_t iova_alloc(struct device *dev, struct iox_dma_domain *dd,
 static void iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
 {
 	unsigned long pfn = iova >> PAGE_SHIFT, npages = size >> PAGE_SHIFT;
+	ssize_t unmapped;
 
 	if (dd->lazy) {
 		iox_unmap_lazy(dd->domain, iova, size, pfn, npages);
 		return;
 	}
-	/* A failed invalidation leaves the IOVA reachable: never reuse it. */
-	if (iox_unmap(dd->domain, iova, size) < 0)
+	/*
+	 * Never reuse the range after a failed invalidation (still reachable)
+	 * or an unmap that stopped short, as a repeated or wrongly sized
+	 * dma_unmap_*() does: the rest may be mapped, or freed already.
+	 */
+	unmapped = iox_unmap(dd->domain, iova, size);
+	if (unlikely(unmapped != size)) {
+		pr_warn_ratelimited("domain %d: DMA unmap of %#llx+%#zx unmapped %zd: IOVAs kept\n",
+				    dd->domain->id, (u64)iova, size, unmapped);
 		return;
+	}
 	iox_iova_free(&dd->iovad, pfn, npages);
 }
 

@@ -14,6 +14,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/iox.h>
 #include <linux/iox-dma.h>
+#include <linux/iox-flush-queue.h>
 #include <linux/iox-pgtable.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
@@ -442,6 +443,46 @@ static void dma_strict_and_lazy(struct kunit *test)
 	__free_page(page);
 }
 
+/*
+ * A driver that unmaps twice does not make iox hand one IOVA out twice:
+ * an unmap that finds nothing mapped releases nothing, strict or lazy.
+ */
+static void dma_double_unmap(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	enum iox_dma_policy policy;
+	dma_addr_t a, b, c;
+	struct dk_domain *dk;
+	char buf[512];
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	for (policy = IOX_DMA_STRICT; policy <= IOX_DMA_LAZY; policy++) {
+		dk = dk_attach(test, policy);
+		a = dma_map_page(dk_dev, page, 0, SZ_4K, DMA_TO_DEVICE);
+		KUNIT_ASSERT_FALSE(test, dma_mapping_error(dk_dev, a));
+		dma_unmap_page(dk_dev, a, SZ_4K, DMA_TO_DEVICE);
+		dma_unmap_page(dk_dev, a, SZ_4K, DMA_TO_DEVICE);
+		if (policy == IOX_DMA_LAZY)
+			KUNIT_EXPECT_EQ(test, iox_fq_flush(dk->domain.fq), 0);
+		/* Not even offered back (CONFIG_IOX_IOVA_DEBUG would refuse it). */
+		KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/iova/iox-dma-kunit/stats",
+							    buf, sizeof(buf)), 0);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, "bad_frees: 0\n"),
+					  "policy %d: the repeated unmap freed the IOVA again", policy);
+		b = dma_map_page(dk_dev, page, 0, SZ_4K, DMA_TO_DEVICE);
+		c = dma_map_page(dk_dev, page, 0, SZ_4K, DMA_TO_DEVICE);
+		KUNIT_EXPECT_FALSE(test, dma_mapping_error(dk_dev, b));
+		KUNIT_EXPECT_FALSE(test, dma_mapping_error(dk_dev, c));
+		KUNIT_EXPECT_NE_MSG(test, b, c, "policy %d: one IOVA handed out twice", policy);
+		KUNIT_EXPECT_EQ(test, dk_phys(dk, b), page_to_phys(page));
+		KUNIT_EXPECT_EQ(test, dk_phys(dk, c), page_to_phys(page));
+		dma_unmap_page(dk_dev, c, SZ_4K, DMA_TO_DEVICE);
+		dma_unmap_page(dk_dev, b, SZ_4K, DMA_TO_DEVICE);
+		KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
+	}
+	__free_page(page);
+}
+
 /* MMIO of another device maps like memory. */
 static void dma_resource(struct kunit *test)
 {
@@ -607,6 +648,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_coherent_alloc),
 	KUNIT_CASE(dma_strict_and_lazy),
 	KUNIT_CASE(dma_resource),
+	KUNIT_CASE(dma_double_unmap),
 	KUNIT_CASE(dma_blocked_state),
 	{}
 };
