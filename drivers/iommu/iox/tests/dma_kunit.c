@@ -468,7 +468,8 @@ static void dma_double_unmap(struct kunit *test)
 		KUNIT_EXPECT_GT(test, iox_test_debugfs_read(test, "iox/iova/iox-dma-kunit/stats",
 							    buf, sizeof(buf)), 0);
 		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(buf, "bad_frees: 0\n"),
-					  "policy %d: the repeated unmap freed the IOVA again", policy);
+					  "policy %d: the repeated unmap freed the IOVA again",
+					  policy);
 		b = dma_map_page(dk_dev, page, 0, SZ_4K, DMA_TO_DEVICE);
 		c = dma_map_page(dk_dev, page, 0, SZ_4K, DMA_TO_DEVICE);
 		KUNIT_EXPECT_FALSE(test, dma_mapping_error(dk_dev, b));
