@@ -286,62 +286,90 @@ static dma_addr_t iox_dma_map_resource(struct device *dev, phys_addr_t phys,
 	return map_phys(dev, phys, size, dir_prot(dir), dma_get_mask(dev));
 }
 
-/*
- * Lay the entries out page aligned at consecutive IOVAs: each entry's
- * offset into its first page is kept in its DMA address field meanwhile,
- * its length in its DMA length field, and the entry itself widened to
- * whole pages for iox_map_sg().  Return: the IOVA space needed.
- */
-static size_t sg_widen(struct scatterlist *sgl, int nents)
-{
-	struct scatterlist *s;
-	size_t total = 0;
-	int i;
-
-	for_each_sg(sgl, s, nents, i) {
-		size_t off = offset_in_page(sg_phys(s));
-
-		sg_dma_address(s) = off;
-		sg_dma_len(s) = s->length;
-		s->offset -= off;
-		s->length = PAGE_ALIGN(s->length + off);
-		total += s->length;
-	}
-	return total;
-}
-
-/* Give the entries back their own offset and length. */
+/* Give the first @nents entries back their own offset and length. */
 static void sg_restore(struct scatterlist *sgl, int nents)
 {
 	struct scatterlist *s;
 	int i;
 
-	for_each_sg(sgl, s, nents, i) {
+	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		s->offset += sg_dma_address(s);
 		s->length = sg_dma_len(s);
 	}
 }
 
 /*
- * Fill in the DMA segments of a list mapped from @iova on: an entry that
- * starts on a page boundary right where the previous segment ended on one
- * extends that segment, within the device's segment size and boundary.
- * Return: the number of segments; the entries after them get length 0.
+ * Lay the entries out page aligned at consecutive IOVAs, checking them as
+ * iox_map_sg() would: each entry's offset into its first page is kept in
+ * its DMA address field meanwhile, its length in its DMA length field, and
+ * the entry itself widened to whole pages.  *@total is the IOVA space
+ * needed.  Return: 0, or -EINVAL for an empty entry or one the domain's
+ * smallest page does not fit, -EOVERFLOW for one that wraps, with the
+ * entries as they were.
  */
-static int sg_finalise(struct device *dev, struct scatterlist *sgl, int nents,
-		       dma_addr_t iova)
+static int sg_widen(struct iox_domain *domain, struct scatterlist *sgl,
+		    int nents, size_t *total)
+{
+	unsigned long bitmap = READ_ONCE(domain->pgsize_bitmap);
+	unsigned long align = (bitmap & -bitmap) - 1;
+	struct scatterlist *s;
+	int i, ret = 0;
+
+	*total = 0;
+	if (!bitmap)
+		return -EINVAL;
+	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
+		phys_addr_t pa = sg_phys(s);
+		size_t off = offset_in_page(pa), span;
+
+		span = PAGE_ALIGN(s->length + off);
+		pa -= off;
+		if (!s->length || ((pa | span) & align))
+			ret = -EINVAL;
+		else if (pa + (span - 1) < pa || *total + span < *total)
+			ret = -EOVERFLOW;
+		if (ret) {
+			sg_restore(sgl, i);
+			return ret;
+		}
+		sg_dma_address(s) = off;
+		sg_dma_len(s) = s->length;
+		s->offset -= off;
+		s->length = span;
+		*total += span;
+	}
+	return 0;
+}
+
+/*
+ * Map the widened entries from @iova on, giving each its own offset and
+ * length back, and fill in the DMA segments in the same walk: an entry
+ * that starts on a page boundary right where the previous segment ended
+ * on one extends that segment, within the device's segment size and
+ * boundary.  The entries after the last segment get length 0.
+ * Return: the number of segments, or a negative errno with nothing mapped
+ * and every entry as it was.
+ */
+static int sg_map(struct device *dev, struct iox_map_batch *b,
+		  struct iox_domain *domain, struct scatterlist *sgl, int nents)
 {
 	unsigned long boundary = dma_get_seg_boundary(dev);
 	unsigned int max_seg = dma_get_max_seg_size(dev);
 	struct scatterlist *s, *seg = sgl;
-	dma_addr_t pos = iova;
-	int i, count = 0;
+	dma_addr_t pos = b->iova;
+	int i, ret, count = 0;
 
-	for_each_sg(sgl, s, nents, i) {
+	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		size_t off = sg_dma_address(s), len = sg_dma_len(s);
 		size_t span = s->length;
 		dma_addr_t addr = pos + off;
 
+		ret = iox_map_batch_add(domain, b, sg_phys(s), span);
+		if (ret) {
+			sg_restore(s, nents - i);
+			iox_map_batch_abort(domain, b);
+			return ret;
+		}
 		s->offset += off;
 		s->length = len;
 		pos += span;
@@ -357,39 +385,49 @@ static int sg_finalise(struct device *dev, struct scatterlist *sgl, int nents,
 			continue;
 		}
 		if (count)
-			seg = sg_next(seg);
+			seg = iox_sg_next(seg);
 		sg_dma_address(seg) = addr;
 		sg_dma_len(seg) = len;
 		count++;
 	}
-	return count;
+	ret = iox_map_batch_end(domain, b);
+	return ret ? ret : count;
 }
 
+/*
+ * Two walks of the list: sg_widen() checks it and sizes its IOVA range,
+ * sg_map() maps it and fills in the segments.
+ */
 static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 			  int nents, enum dma_data_direction dir,
 			  unsigned long attrs)
 {
 	struct iox_dma_domain *dd = dev_dma(dev);
-	int prot = dir_prot(dir);
+	int prot = dir_prot(dir), ret;
+	struct iox_map_batch b;
 	dma_addr_t iova;
-	ssize_t ret;
 	size_t total;
 
 	if (!dd || !prot || nents <= 0)
 		return -EINVAL;
-	total = sg_widen(sgl, nents);
+	ret = sg_widen(dd->domain, sgl, nents, &total);
+	if (ret)
+		return ret == -EINVAL ? ret : -EIO;
 	iova = iova_alloc(dev, dd, total, dma_get_mask(dev));
 	if (!iova) {
 		sg_restore(sgl, nents);
 		return -ENOMEM;
 	}
-	ret = iox_map_sg(dd->domain, iova, sgl, nents, prot, GFP_ATOMIC);
+	ret = iox_map_batch_begin(dd->domain, &b, iova, total, prot, GFP_ATOMIC);
+	if (ret)
+		sg_restore(sgl, nents);
+	else
+		ret = sg_map(dev, &b, dd->domain, sgl, nents);
 	if (ret < 0) {
 		iox_iova_free(&dd->iovad, iova >> PAGE_SHIFT, total >> PAGE_SHIFT);
-		sg_restore(sgl, nents);
 		return ret == -ENOMEM || ret == -EINVAL ? ret : -EIO;
 	}
-	return sg_finalise(dev, sgl, nents, iova);
+	return ret;
 }
 
 static void iox_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
@@ -404,7 +442,7 @@ static void iox_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
 	if (!dd)
 		return;
 	/* One IOVA range from the first segment to the end of the last. */
-	for_each_sg(sgl, s, nents, i) {
+	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		if (!sg_dma_len(s))
 			break;
 		end = sg_dma_address(s) + sg_dma_len(s);

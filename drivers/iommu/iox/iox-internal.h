@@ -8,6 +8,7 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/kconfig.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 
 #include "iox-debugfs.h"
@@ -65,6 +66,55 @@ static inline void iox_fault_inject_init(struct dentry *root)
 #endif
 
 unsigned long iox_domain_keep_pages(struct iox_domain *domain, struct list_head *freelist);
+
+/*
+ * sg_next(), inline: the scatterlist paths walk every list more than once
+ * and an out-of-line call per entry shows in their cost.
+ */
+static inline struct scatterlist *iox_sg_next(struct scatterlist *sg)
+{
+	if (sg_is_last(sg))
+		return NULL;
+	sg++;
+	if (unlikely(sg_is_chain(sg)))
+		sg = sg_chain_ptr(sg);
+	return sg;
+}
+
+/**
+ * struct iox_map_batch - chunks being mapped at consecutive IOVAs (map.c)
+ * @iova: first IOVA of the range
+ * @size: length of the range
+ * @mapped: bytes mapped from @iova on
+ * @chunk_pa: physical address of the chunk not yet mapped
+ * @chunk_len: its length (0: none)
+ * @first_pa: physical address of the first chunk
+ * @pgsizes: page sizes used
+ * @prot: IOX_PROT_* flags
+ * @gfp: allocation flags for page-table pages
+ *
+ * For the DMA layer, which validates a scatterlist and lays it out in one
+ * walk and maps it in a second one: iox_map_sg() without its own checks of
+ * each entry.
+ */
+struct iox_map_batch {
+	u64 iova;
+	size_t size;
+	size_t mapped;
+	phys_addr_t chunk_pa;
+	size_t chunk_len;
+	phys_addr_t first_pa;
+	unsigned long pgsizes;
+	int prot;
+	gfp_t gfp;
+};
+
+int iox_map_batch_begin(struct iox_domain *domain, struct iox_map_batch *b,
+			u64 iova, size_t size, int prot, gfp_t gfp);
+int iox_map_batch_add(struct iox_domain *domain, struct iox_map_batch *b,
+		      phys_addr_t paddr, size_t size);
+int iox_map_batch_end(struct iox_domain *domain, struct iox_map_batch *b);
+void iox_map_batch_abort(struct iox_domain *domain, struct iox_map_batch *b);
 
 /* Tests only (CONFIG_IOX_KUNIT_TEST, namespace IOX_TEST); see map.c. */
 void iox_test_set_emptied_hook(void (*hook)(struct iox_domain *domain));

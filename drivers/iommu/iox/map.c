@@ -267,6 +267,118 @@ int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
 EXPORT_SYMBOL_GPL(iox_map);
 
 /**
+ * iox_map_batch_begin() - start mapping chunks at consecutive IOVAs
+ * @domain: the domain
+ * @b: the batch to start
+ * @iova: IOVA of the first chunk
+ * @size: length of the whole IOVA range the chunks will fill
+ * @prot: IOX_PROT_* flags, with at least read or write
+ * @gfp: allocation flags for page-table pages
+ *
+ * Checks @prot and the IOVA range as iox_map() does; the caller has
+ * validated each chunk it will add (iox_split_check() of its physical
+ * address and length) and that they add up to @size.
+ *
+ * Return: 0, or the errno iox_map() would refuse the range with.
+ */
+int iox_map_batch_begin(struct iox_domain *domain, struct iox_map_batch *b,
+			u64 iova, size_t size, int prot, gfp_t gfp)
+{
+	int ret;
+
+	ret = iox_check_prot(prot);
+	if (!ret)
+		ret = iox_check_range(domain, iova, iova, size);
+	if (ret)
+		return ret;
+	*b = (struct iox_map_batch){ .iova = iova, .size = size, .prot = prot,
+				     .gfp = gfp };
+	return 0;
+}
+
+/* Map the pending chunk of @b after what is mapped already. */
+static int iox_map_batch_flush(struct iox_domain *domain, struct iox_map_batch *b)
+{
+	size_t done;
+	int ret;
+
+	if (!b->chunk_len)
+		return 0;
+	ret = iox_map_runs(domain, b->iova + b->mapped, b->chunk_pa, b->chunk_len,
+			   b->prot, b->gfp, &done, &b->pgsizes);
+	b->mapped += done;
+	b->chunk_len = 0;
+	return ret;
+}
+
+/**
+ * iox_map_batch_add() - add a chunk to a batch
+ * @domain: the domain
+ * @b: the batch
+ * @paddr: physical address of the chunk
+ * @size: its length
+ *
+ * A chunk that continues the previous one physically is merged with it, so
+ * that the two can use larger pages; otherwise the previous one is mapped.
+ *
+ * Return: 0, or a negative errno; then iox_map_batch_abort() must follow.
+ */
+int iox_map_batch_add(struct iox_domain *domain, struct iox_map_batch *b,
+		      phys_addr_t paddr, size_t size)
+{
+	int ret;
+
+	if (!b->chunk_len)
+		b->first_pa = paddr;
+	if (b->chunk_len && paddr == b->chunk_pa + b->chunk_len) {
+		b->chunk_len += size;
+		return 0;
+	}
+	ret = iox_map_batch_flush(domain, b);
+	b->chunk_pa = paddr;
+	b->chunk_len = size;
+	return ret;
+}
+
+/**
+ * iox_map_batch_abort() - undo a batch
+ * @domain: the domain
+ * @b: the batch
+ *
+ * Removes what the batch mapped, leaving the domain as before it.
+ */
+void iox_map_batch_abort(struct iox_domain *domain, struct iox_map_batch *b)
+{
+	iox_unwind(domain, b->iova, b->mapped);
+}
+
+/**
+ * iox_map_batch_end() - finish a batch
+ * @domain: the domain
+ * @b: the batch, whose chunks fill the range it began with
+ *
+ * Maps the last chunk and makes the whole range visible with one
+ * iotlb_sync_map.
+ *
+ * Return: 0, or a negative errno with the domain as before the batch.
+ */
+int iox_map_batch_end(struct iox_domain *domain, struct iox_map_batch *b)
+{
+	int ret;
+
+	ret = iox_map_batch_flush(domain, b);
+	if (!ret)
+		ret = iox_map_sync(domain, b->iova, b->size);
+	if (ret) {
+		iox_map_batch_abort(domain, b);
+		return ret;
+	}
+	iox_count_map(domain, b->iova, b->size, b->pgsizes);
+	trace_iox_map(domain->id, b->iova, b->first_pa, b->size, b->prot);
+	return 0;
+}
+
+/**
  * iox_map_sg() - map a scatterlist at consecutive IOVAs
  * @domain: the domain
  * @iova: IOVA of the first byte of the first entry
@@ -286,10 +398,9 @@ EXPORT_SYMBOL_GPL(iox_map);
 ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 		   unsigned int nents, int prot, gfp_t gfp)
 {
-	unsigned long pgsizes = 0;
+	struct iox_map_batch b;
 	struct scatterlist *s;
-	size_t total = 0, mapped = 0, chunk_len = 0;
-	phys_addr_t chunk_pa = 0;
+	size_t total = 0;
 	unsigned int i;
 	int ret;
 
@@ -304,7 +415,7 @@ ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 	 * entry (alignment, length, physical wrap), then the IOVA range of
 	 * the whole list as iox_map() checks its range.
 	 */
-	for_each_sg(sg, s, nents, i) {
+	for (i = 0, s = sg; i < nents; i++, s = iox_sg_next(s)) {
 		ret = iox_split_check(iova + total, sg_phys(s), s->length,
 				      READ_ONCE(domain->pgsize_bitmap));
 		if (ret)
@@ -313,48 +424,19 @@ ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 			return -EOVERFLOW;
 		total += s->length;
 	}
-	ret = iox_check_range(domain, iova, iova, total);
+	ret = iox_map_batch_begin(domain, &b, iova, total, prot, gfp);
 	if (ret)
 		return ret;
 
-	for_each_sg(sg, s, nents, i) {
-		phys_addr_t pa = sg_phys(s);
-		size_t done;
-
-		if (chunk_len && pa == chunk_pa + chunk_len) {
-			chunk_len += s->length;
-			continue;
+	for (i = 0, s = sg; i < nents; i++, s = iox_sg_next(s)) {
+		ret = iox_map_batch_add(domain, &b, sg_phys(s), s->length);
+		if (ret) {
+			iox_map_batch_abort(domain, &b);
+			return ret;
 		}
-		if (chunk_len) {
-			ret = iox_map_runs(domain, iova + mapped, chunk_pa, chunk_len,
-					   prot, gfp, &done, &pgsizes);
-			mapped += done;
-			if (ret)
-				goto unwind;
-		}
-		chunk_pa = pa;
-		chunk_len = s->length;
 	}
-	if (chunk_len) {
-		size_t done;
-
-		ret = iox_map_runs(domain, iova + mapped, chunk_pa, chunk_len, prot, gfp,
-				   &done, &pgsizes);
-		mapped += done;
-		if (ret)
-			goto unwind;
-	}
-	ret = iox_map_sync(domain, iova, total);
-	if (ret)
-		goto unwind;
-
-	iox_count_map(domain, iova, total, pgsizes);
-	trace_iox_map(domain->id, iova, sg_phys(sg), total, prot);
-	return total;
-
-unwind:
-	iox_unwind(domain, iova, mapped);
-	return ret;
+	ret = iox_map_batch_end(domain, &b);
+	return ret ? ret : total;
 }
 EXPORT_SYMBOL_GPL(iox_map_sg);
 

@@ -37,10 +37,15 @@ static struct dk_domain *to_dk(struct iox_domain *domain)
 	return container_of(domain, struct dk_domain, domain);
 }
 
+/* When not 0, the map_pages call that counts this down to 0 fails. */
+static int dk_map_fail_in;
+
 static int dk_map_pages(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
 			size_t pgsize, size_t pgcount, int prot, gfp_t gfp,
 			size_t *mapped)
 {
+	if (dk_map_fail_in && !--dk_map_fail_in)
+		return -ENOMEM;
 	return iox_pgtable_map_pages(&to_dk(domain)->pt, iova, paddr, pgsize,
 				     pgcount, prot, gfp, mapped);
 }
@@ -366,6 +371,58 @@ static void dma_sg_merging(struct kunit *test)
 		__free_page(p[i]);
 }
 
+/*
+ * A list that fails to map, in its checks or halfway through mapping,
+ * leaves nothing mapped, its IOVA range free and its entries as they were.
+ */
+static void dma_sg_failure_unwinds(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	struct sg_table sgt = { .orig_nents = 4 };
+	struct scatterlist sgl[4];
+	struct page *pages;
+	dma_addr_t first;
+	int i;
+
+	/* Every other page: no two entries merge, each is a run of its own. */
+	pages = alloc_pages(GFP_KERNEL, 3);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	sg_init_table(sgl, 4);
+	sgt.sgl = sgl;
+	for (i = 0; i < 4; i++)
+		sg_set_page(&sgl[i], pages + 2 * i, 0x300, 0x100 * i);
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(dk_dev, &sgt, DMA_TO_DEVICE, 0), 0);
+	first = sg_dma_address(sgl);
+	dma_unmap_sgtable(dk_dev, &sgt, DMA_TO_DEVICE, 0);
+
+	/* The third of the four page runs fails: two are mapped by then. */
+	dk_map_fail_in = 3;
+	KUNIT_EXPECT_EQ(test, dma_map_sgtable(dk_dev, &sgt, DMA_TO_DEVICE, 0), -ENOMEM);
+	KUNIT_EXPECT_EQ(test, dk_map_fail_in, 0);
+	dk_map_fail_in = 0;
+	KUNIT_EXPECT_EQ(test, atomic64_read(&dk->domain.mapped_bytes), 0);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first), 0);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first + SZ_4K), 0);
+	for (i = 0; i < 4; i++) {
+		KUNIT_EXPECT_EQ(test, sgl[i].offset, 0x100U * i);
+		KUNIT_EXPECT_EQ(test, sgl[i].length, 0x300U);
+	}
+
+	/* An empty entry is refused before anything is mapped. */
+	sg_set_page(&sgl[2], pages + 4, 0, 0);
+	KUNIT_EXPECT_EQ(test, dma_map_sgtable(dk_dev, &sgt, DMA_TO_DEVICE, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, sgl[1].offset, 0x100U);
+	KUNIT_EXPECT_EQ(test, sgl[1].length, 0x300U);
+	sg_set_page(&sgl[2], pages + 4, 0x300, 0x200);
+
+	/* Nothing leaked: the same list gets the same IOVA range again. */
+	KUNIT_ASSERT_EQ(test, dma_map_sgtable(dk_dev, &sgt, DMA_TO_DEVICE, 0), 0);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(sgl), first);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first), page_to_phys(pages));
+	dma_unmap_sgtable(dk_dev, &sgt, DMA_TO_DEVICE, 0);
+	__free_pages(pages, 3);
+}
+
 /* Sub-page coherent buffers: zeroed, mapped whole, unmapped on free. */
 static void dma_coherent_alloc(struct kunit *test)
 {
@@ -646,6 +703,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_masks),
 	KUNIT_CASE(dma_subpage_offsets),
 	KUNIT_CASE(dma_sg_merging),
+	KUNIT_CASE(dma_sg_failure_unwinds),
 	KUNIT_CASE(dma_coherent_alloc),
 	KUNIT_CASE(dma_strict_and_lazy),
 	KUNIT_CASE(dma_resource),
