@@ -286,69 +286,56 @@ static dma_addr_t iox_dma_map_resource(struct device *dev, phys_addr_t phys,
 	return map_phys(dev, phys, size, dir_prot(dir), dma_get_mask(dev));
 }
 
-/* Give the first @nents entries back their own offset and length. */
-static void sg_restore(struct scatterlist *sgl, int nents)
+/*
+ * The pages an entry touches: their physical address, with the entry's
+ * offset into the first in *@off and their length in *@span.
+ */
+static inline phys_addr_t sg_pages(struct scatterlist *s, size_t *off, size_t *span)
 {
-	struct scatterlist *s;
-	int i;
+	phys_addr_t pa = sg_phys(s);
 
-	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
-		s->offset += sg_dma_address(s);
-		s->length = sg_dma_len(s);
-	}
+	*off = offset_in_page(pa);
+	*span = PAGE_ALIGN(s->length + *off);
+	return pa - *off;
 }
 
 /*
- * Lay the entries out page aligned at consecutive IOVAs, checking them as
- * iox_map_sg() would: each entry's offset into its first page is kept in
- * its DMA address field meanwhile, its length in its DMA length field, and
- * the entry itself widened to whole pages.  *@total is the IOVA space
- * needed.  Return: 0, or -EINVAL for an empty entry or one the domain's
- * smallest page does not fit, -EOVERFLOW for one that wraps, with the
- * entries as they were.
+ * Check the entries as iox_map_sg() would, widened to the pages they
+ * touch, and add up the IOVA space they need in *@total.  Return: 0, or
+ * -EINVAL for an empty entry or one the domain's smallest page does not
+ * fit, -EOVERFLOW for one that wraps or a list too long.
  */
-static int sg_widen(struct iox_domain *domain, struct scatterlist *sgl,
+static int sg_check(struct iox_domain *domain, struct scatterlist *sgl,
 		    int nents, size_t *total)
 {
 	unsigned long bitmap = READ_ONCE(domain->pgsize_bitmap);
 	unsigned long align = (bitmap & -bitmap) - 1;
 	struct scatterlist *s;
-	int i, ret = 0;
+	size_t off, span;
+	phys_addr_t pa;
+	int i;
 
 	*total = 0;
 	if (!bitmap)
 		return -EINVAL;
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
-		phys_addr_t pa = sg_phys(s);
-		size_t off = offset_in_page(pa), span;
-
-		span = PAGE_ALIGN(s->length + off);
-		pa -= off;
+		pa = sg_pages(s, &off, &span);
 		if (!s->length || ((pa | span) & align))
-			ret = -EINVAL;
-		else if (pa + (span - 1) < pa || *total + span < *total)
-			ret = -EOVERFLOW;
-		if (ret) {
-			sg_restore(sgl, i);
-			return ret;
-		}
-		sg_dma_address(s) = off;
-		sg_dma_len(s) = s->length;
-		s->offset -= off;
-		s->length = span;
+			return -EINVAL;
+		if (pa + (span - 1) < pa || *total + span < *total)
+			return -EOVERFLOW;
 		*total += span;
 	}
 	return 0;
 }
 
 /*
- * Map the widened entries from @iova on, giving each its own offset and
- * length back, and fill in the DMA segments in the same walk: an entry
+ * Map the entries, widened to whole pages, at consecutive IOVAs from the
+ * batch's on, and fill in the DMA segments in the same walk: an entry
  * that starts on a page boundary right where the previous segment ended
  * on one extends that segment, within the device's segment size and
  * boundary.  The entries after the last segment get length 0.
- * Return: the number of segments, or a negative errno with nothing mapped
- * and every entry as it was.
+ * Return: the number of segments, or a negative errno with nothing mapped.
  */
 static int sg_map(struct device *dev, struct iox_map_batch *b,
 		  struct iox_domain *domain, struct scatterlist *sgl, int nents)
@@ -360,23 +347,17 @@ static int sg_map(struct device *dev, struct iox_map_batch *b,
 	int i, ret, count = 0;
 
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
-		size_t off = sg_dma_address(s), len = sg_dma_len(s);
-		size_t span = s->length;
+		size_t off, span, len = s->length;
+		phys_addr_t pa = sg_pages(s, &off, &span);
 		dma_addr_t addr = pos + off;
 
-		ret = iox_map_batch_add(domain, b, sg_phys(s), span);
+		ret = iox_map_batch_add(domain, b, pa, span);
 		if (ret) {
-			sg_restore(s, nents - i);
 			iox_map_batch_abort(domain, b);
 			return ret;
 		}
-		s->offset += off;
-		s->length = len;
 		pos += span;
-		/*
-		 * Read, so no segment; it becomes one if @seg gets this far,
-		 * which is only ever to an entry already read.
-		 */
+		/* No segment, unless @seg gets this far (only to entries seen). */
 		sg_dma_len(s) = 0;
 		if (count && !off && sg_dma_address(seg) + sg_dma_len(seg) == addr &&
 		    sg_dma_len(seg) + len <= max_seg &&
@@ -395,8 +376,8 @@ static int sg_map(struct device *dev, struct iox_map_batch *b,
 }
 
 /*
- * Two walks of the list: sg_widen() checks it and sizes its IOVA range,
- * sg_map() maps it and fills in the segments.
+ * Two walks of the list: sg_check() sizes its IOVA range, sg_map() maps
+ * it and fills in the segments.  The entries' own fields are only read.
  */
 static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 			  int nents, enum dma_data_direction dir,
@@ -410,18 +391,14 @@ static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 
 	if (!dd || !prot || nents <= 0)
 		return -EINVAL;
-	ret = sg_widen(dd->domain, sgl, nents, &total);
+	ret = sg_check(dd->domain, sgl, nents, &total);
 	if (ret)
 		return ret == -EINVAL ? ret : -EIO;
 	iova = iova_alloc(dev, dd, total, dma_get_mask(dev));
-	if (!iova) {
-		sg_restore(sgl, nents);
+	if (!iova)
 		return -ENOMEM;
-	}
 	ret = iox_map_batch_begin(dd->domain, &b, iova, total, prot, GFP_ATOMIC);
-	if (ret)
-		sg_restore(sgl, nents);
-	else
+	if (!ret)
 		ret = sg_map(dev, &b, dd->domain, sgl, nents);
 	if (ret < 0) {
 		iox_iova_free(&dd->iovad, iova >> PAGE_SHIFT, total >> PAGE_SHIFT);

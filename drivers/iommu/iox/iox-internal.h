@@ -93,9 +93,9 @@ static inline struct scatterlist *iox_sg_next(struct scatterlist *sg)
  * @prot: IOX_PROT_* flags
  * @gfp: allocation flags for page-table pages
  *
- * For the DMA layer, which validates a scatterlist and lays it out in one
- * walk and maps it in a second one: iox_map_sg() without its own checks of
- * each entry.
+ * For the DMA layer, which checks a scatterlist in one walk and maps it in
+ * a second one: iox_map_sg() without its own checks of each entry.  Adding
+ * a chunk that merges with the pending one costs no call.
  */
 struct iox_map_batch {
 	u64 iova;
@@ -111,10 +111,32 @@ struct iox_map_batch {
 
 int iox_map_batch_begin(struct iox_domain *domain, struct iox_map_batch *b,
 			u64 iova, size_t size, int prot, gfp_t gfp);
-int iox_map_batch_add(struct iox_domain *domain, struct iox_map_batch *b,
-		      phys_addr_t paddr, size_t size);
+int iox_map_batch_start_chunk(struct iox_domain *domain, struct iox_map_batch *b,
+			      phys_addr_t paddr, size_t size);
 int iox_map_batch_end(struct iox_domain *domain, struct iox_map_batch *b);
 void iox_map_batch_abort(struct iox_domain *domain, struct iox_map_batch *b);
+
+/**
+ * iox_map_batch_add() - add a chunk to a batch
+ * @domain: the domain
+ * @b: the batch
+ * @paddr: physical address of the chunk
+ * @size: its length
+ *
+ * A chunk that continues the previous one physically is merged with it, so
+ * that the two can use larger pages; otherwise the previous one is mapped.
+ *
+ * Return: 0, or a negative errno; then iox_map_batch_abort() must follow.
+ */
+static inline int iox_map_batch_add(struct iox_domain *domain, struct iox_map_batch *b,
+				    phys_addr_t paddr, size_t size)
+{
+	if (b->chunk_len && paddr == b->chunk_pa + b->chunk_len) {
+		b->chunk_len += size;
+		return 0;
+	}
+	return iox_map_batch_start_chunk(domain, b, paddr, size);
+}
 
 /* Tests only (CONFIG_IOX_KUNIT_TEST, namespace IOX_TEST); see map.c. */
 void iox_test_set_emptied_hook(void (*hook)(struct iox_domain *domain));

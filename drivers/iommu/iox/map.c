@@ -312,28 +312,24 @@ static int iox_map_batch_flush(struct iox_domain *domain, struct iox_map_batch *
 }
 
 /**
- * iox_map_batch_add() - add a chunk to a batch
+ * iox_map_batch_start_chunk() - map a batch's pending chunk, start another
  * @domain: the domain
  * @b: the batch
- * @paddr: physical address of the chunk
+ * @paddr: physical address of the new chunk
  * @size: its length
  *
- * A chunk that continues the previous one physically is merged with it, so
- * that the two can use larger pages; otherwise the previous one is mapped.
+ * The slow path of iox_map_batch_add(), for a chunk that does not continue
+ * the pending one.
  *
  * Return: 0, or a negative errno; then iox_map_batch_abort() must follow.
  */
-int iox_map_batch_add(struct iox_domain *domain, struct iox_map_batch *b,
-		      phys_addr_t paddr, size_t size)
+int iox_map_batch_start_chunk(struct iox_domain *domain, struct iox_map_batch *b,
+			      phys_addr_t paddr, size_t size)
 {
 	int ret;
 
 	if (!b->chunk_len)
 		b->first_pa = paddr;
-	if (b->chunk_len && paddr == b->chunk_pa + b->chunk_len) {
-		b->chunk_len += size;
-		return 0;
-	}
 	ret = iox_map_batch_flush(domain, b);
 	b->chunk_pa = paddr;
 	b->chunk_len = size;
