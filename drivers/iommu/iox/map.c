@@ -214,6 +214,15 @@ static int iox_check_prot(int prot)
 	return 0;
 }
 
+/* Validate a map of @domain; returns 0 or the errno to refuse it with. */
+static int iox_check_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
+			 size_t size, int prot)
+{
+	int ret = iox_check_prot(prot);
+
+	return ret ?: iox_check_range(domain, iova, paddr, size);
+}
+
 static inline void iox_count_map(struct iox_domain *domain, u64 iova, size_t size,
 				 unsigned long pgsizes)
 {
@@ -246,9 +255,7 @@ int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
 	size_t mapped;
 	int ret;
 
-	ret = iox_check_prot(prot);
-	if (!ret)
-		ret = iox_check_range(domain, iova, paddr, size);
+	ret = iox_check_map(domain, iova, paddr, size, prot);
 	if (ret)
 		return ret;
 
@@ -286,9 +293,7 @@ int iox_map_batch_begin(struct iox_domain *domain, struct iox_map_batch *b,
 {
 	int ret;
 
-	ret = iox_check_prot(prot);
-	if (!ret)
-		ret = iox_check_range(domain, iova, iova, size);
+	ret = iox_check_map(domain, iova, iova, size, prot);
 	if (ret)
 		return ret;
 	*b = (struct iox_map_batch){ .iova = iova, .size = size, .prot = prot,
