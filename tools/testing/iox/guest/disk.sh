@@ -55,12 +55,7 @@ load_disk_modules() {
 ktap_check "the stock $disk_drv driver and its dependencies load after iox" load_disk_modules
 
 wait_disk() {
-	i=0
-	while [ ! -b "$disk_blk" ] && [ $i -lt 150 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
-	test -b "$disk_blk"
+	wait_until 151 0.2 test -b "$disk_blk"
 }
 # disk_domain MODE: the newest iox DMA domain of the disk, if in MODE.
 disk_domain() {

@@ -40,18 +40,18 @@ ktap_check "the stock $nic_drv driver loads after iox" load_nic_modules
 nic_if() {
 	ls "/sys/bus/pci/devices/$nic_dev/net" 2>/dev/null | head -n 1
 }
+nic_has_if() {
+	[ -n "$(nic_if)" ]
+}
 # nic_up: wait for the interface, give it the user network's address.
 nic_up() {
-	wait_until 100 0.2 sh -c "ls /sys/bus/pci/devices/$nic_dev/net 2>/dev/null | grep -q ."
+	wait_until 100 0.2 nic_has_if || return 1
 	ifc=$(nic_if)
-	[ -n "$ifc" ] || return 1
 	ip link set "$ifc" up && ip addr add 10.0.2.15/24 dev "$ifc" || return 1
-	# The link comes up a moment after the interface.
-	i=0
-	until grep -qx 1 "/sys/class/net/$ifc/carrier" 2>/dev/null || [ $i -ge 50 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	# The link comes up a moment after the interface; the pings tell
+	# whether it did.
+	wait_until 50 0.2 grep -qx 1 "/sys/class/net/$ifc/carrier" 2>/dev/null
+	return 0
 }
 ktap_check "the NIC's interface comes up" nic_up
 # nic_domain: the newest iox DMA domain of the NIC, if in this mode.
