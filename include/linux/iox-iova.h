@@ -86,7 +86,7 @@ struct iox_iova_hint {
  * @shift: log2 of @granule
  * @start_pfn: lowest page number that may be allocated
  * @end_pfn: highest page number that may be allocated
- * @cpu: per-CPU magazines, spare tree nodes and counters (see iova.c)
+ * @cpu: per-CPU magazines, spare tree nodes and counters (see iova-internal.h)
  * @lock: protects @rbroot and every node in it (but for a pinned node's
  *	staging by its CPU), @fail_size, @fail_limit, @nr_nodes, the hints,
  *	the tree counters and the CPUs' pinned-node pointers; taken with interrupts

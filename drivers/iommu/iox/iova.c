@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iox IOVA allocator: a range tree with per-CPU magazine caches.
+ * iox IOVA allocator: the range tree.
  *
  * The range store is an rbtree of the allocated and reserved ranges,
  * augmented with the largest free gap below any node of a subtree.  An
@@ -35,150 +35,33 @@
  * other CPUs wait for the lock, its hold time is what everybody pays.
  *
  * Sizes up to IOX_IOVA_CACHE_MAX_PAGES are cached per CPU in magazines
- * (Bonwick, "Magazines and Vmem", USENIX 2001): each CPU has a loaded and a
- * previous magazine per size; full magazines are exchanged with a depot.
- * A hit touches only the local CPU's magazines with preemption disabled: no
- * lock and no atomic instruction.  An interrupt that arrives while its CPU
- * is inside the cache path finds the CPU's busy flag set and goes to the
- * tree, so the magazines never need interrupts disabled either.
+ * (iova_cache.c), whose hit path iova-internal.h inlines into
+ * iox_iova_alloc() and iox_iova_free(); the counters and the debugfs stats
+ * file are in iova_stats.c.
  */
 #define pr_fmt(fmt) "iox-iova: " fmt
 
-#include <linux/cpuhotplug.h>
-#include <linux/debugfs.h>
 #include <linux/iox.h>
 #include <linux/iox-iova.h>
-#include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
-#include <linux/preempt.h>
 #include <linux/rbtree_augmented.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/smp.h>
 
-#include "iox-internal.h"
+#include "iova-internal.h"
 
-/**
- * struct iox_iova_node - an allocated or reserved range in the tree
- * @rb: link in the domain's tree, ordered by @lo
- * @next: once out of the tree, link in a list of nodes to free after the
- *	tree lock is dropped
- * @lo: first pfn of the range
- * @hi: last pfn of the range
- * @gap: free pfns between the previous node (or the domain's start) and @lo
- * @max_gap: largest @gap in the subtree rooted here
- * @state: an enum iox_iova_state.  Changed under the tree lock, except
- *	that the CPU that pinned a node may stage it without the lock, so
- *	the change from pinned to staged is a cmpxchg() wherever it is made.
- */
-struct iox_iova_node {
-	union {
-		struct rb_node rb;
-		struct iox_iova_node *next;
-	};
-	unsigned long lo;
-	unsigned long hi;
-	unsigned long gap;
-	unsigned long max_gap;
-	int state;
-};
-
-/**
- * enum iox_iova_state - what a node's range is
- * @IOX_IOVA_LIVE: allocated
- * @IOX_IOVA_RESERVED: reserved by iox_iova_reserve() (or the sentinel):
- *	never freed
- * @IOX_IOVA_PINNED: allocated, and the last tree allocation of the CPU
- *	whose @recent it is; only that CPU unlinks it
- * @IOX_IOVA_STAGED: a pinned range that was freed: still in the tree until
- *	its CPU's next tree allocation, a flush or the CPU's death returns it
- * @IOX_IOVA_CACHED: a range of a cached size that was freed into a
- *	magazine; only in a domain that checks its frees (see
- *	iox_iova_checks_frees()), elsewhere such a range stays LIVE
- */
-enum iox_iova_state {
-	IOX_IOVA_LIVE,
-	IOX_IOVA_RESERVED,
-	IOX_IOVA_PINNED,
-	IOX_IOVA_STAGED,
-	IOX_IOVA_CACHED,
-};
-
-/**
- * struct iox_iova_mag - a stack of free ranges of one size
- * @link: entry in a depot's list of full magazines
- * @nr: number of ranges in @pfns
- * @pfns: first pfns of the ranges
- */
-struct iox_iova_mag {
-	struct list_head link;
-	unsigned long nr;
-	unsigned long pfns[IOX_IOVA_MAG_SIZE];
-};
-
-/* A magazine fills a 1 KiB kmalloc object (exactly, on 64-bit). */
-static_assert(sizeof(struct iox_iova_mag) <= 1024);
-
-/* Full magazines a depot keeps per size before returning them to the tree. */
-#define IOX_IOVA_DEPOT_MAX	32
 /* Largest span of a domain: sizes up to it have a power-of-two alignment. */
 #define IOX_IOVA_MAX_SPAN	(1UL << (BITS_PER_LONG - 1))
-/* A depot magazine unused for this long goes back to the tree. */
-#define IOX_IOVA_TRIM_INTERVAL	HZ
-
-/**
- * struct iox_iova_cpu - one CPU's caches and counters
- * @busy: the owning CPU is inside the cache path.  Only the owner writes
- *	it, with preemption disabled, so plain accesses ordered by compiler
- *	barriers suffice: whatever reads it on the same CPU (an interrupt) sees
- *	it in program order.  While it is set, nothing else touches the
- *	magazines or counters below; remote CPUs never do (flushes run on the
- *	owning CPU through an IPI, dead CPUs are drained after they stopped).
- * @alloc_hits: allocations served here or from the depot
- * @alloc_misses: allocations of a cached size that went to the tree
- * @free_hits: frees kept here or in the depot
- * @moved: ranges that entered (or, negative, left) the magazines other
- *	than by a hit: from or to the depot or the tree.  The ranges held are
- *	@free_hits - @alloc_hits + @moved (see iox_iova_cpu_cached()), so a
- *	hit updates no count of its own.
- * @loaded: the magazine ranges are popped from and pushed to, per size;
- *	never NULL
- * @prev: the previous magazine, full or empty, per size; never NULL
- * @spare: a tree node kept for the next tree allocation on this CPU, or
- *	NULL.  Only this_cpu_xchg() and this_cpu_cmpxchg() touch it while the
- *	CPU is up, so it needs neither @busy nor interrupts disabled.
- * @recent: the CPU's pinned node (IOX_IOVA_PINNED or IOX_IOVA_STAGED), or
- *	NULL.  Set and cleared under the tree lock and @busy, so a node seen
- *	here under the tree lock is in the tree; read without the lock only by
- *	the owner inside the cache path.
- * @recent_limit: the limit @recent was allocated below
- * @recent_gen: the domain's hint generation when @recent was allocated
- */
-struct iox_iova_cpu {
-	bool busy;
-	u64 alloc_hits;
-	u64 alloc_misses;
-	u64 free_hits;
-	u64 moved;
-	struct iox_iova_mag *loaded[IOX_IOVA_CACHE_ORDERS];
-	struct iox_iova_mag *prev[IOX_IOVA_CACHE_ORDERS];
-	struct iox_iova_node *spare;
-	struct iox_iova_node *recent;
-	unsigned long recent_limit;
-	u64 recent_gen;
-};
 
 /*
- * Protects the state shared by all domains below: the node cache, the CPU
- * hotplug state and the debugfs directory exist while a domain does.
+ * Protects the state shared by all domains: the node cache below, the CPU
+ * hotplug state (iova_cache.c) and the debugfs directory (iova_stats.c)
+ * exist while a domain does.
  */
 static DEFINE_MUTEX(iox_iova_global_lock);
 static unsigned int iox_iova_users;
 static struct kmem_cache *iox_iova_node_cache;
-static enum cpuhp_state iox_iova_cpuhp_state;
-static struct dentry *iox_iova_debugfs_dir;
 
 /*
  * A node for a tree allocation: the local CPU's spare, or a new one.  The
@@ -195,11 +78,23 @@ static struct iox_iova_node *iox_iova_node_get(struct iox_iova_domain *iovad)
 }
 
 /* Keep a node that is out of the tree as the local CPU's spare, or free it. */
-static void iox_iova_node_put(struct iox_iova_domain *iovad,
-			      struct iox_iova_node *node)
+void iox_iova_node_put(struct iox_iova_domain *iovad,
+		       struct iox_iova_node *node)
 {
 	if (this_cpu_cmpxchg(iovad->cpu->spare, NULL, node))
 		kmem_cache_free(iox_iova_node_cache, node);
+}
+
+/*
+ * Free the spare node of a CPU that died, or of a domain nobody uses any
+ * more.
+ */
+void iox_iova_cpu_free_spare(struct iox_iova_cpu *cc)
+{
+	if (cc->spare) {
+		kmem_cache_free(iox_iova_node_cache, cc->spare);
+		cc->spare = NULL;
+	}
 }
 
 /* ---- the range tree; every function here runs under iovad->lock ---- */
@@ -632,9 +527,9 @@ static inline int iox_iova_cached_state(const struct iox_iova_domain *iovad)
  * return); -EINVAL, counted and reported, for a free that matches no
  * allocation.
  */
-static int iox_iova_tree_take(struct iox_iova_domain *iovad, unsigned long pfn,
-			      unsigned long size, bool from_cache,
-			      struct iox_iova_node **taken)
+int iox_iova_tree_take(struct iox_iova_domain *iovad, unsigned long pfn,
+		       unsigned long size, bool from_cache,
+		       struct iox_iova_node **taken)
 {
 	struct iox_iova_node *node = iox_iova_find(iovad, pfn);
 	int want = from_cache ? iox_iova_cached_state(iovad) : IOX_IOVA_LIVE;
@@ -718,105 +613,7 @@ static void iox_iova_check_cached_alloc(struct iox_iova_domain *iovad,
 	spin_unlock_irqrestore(&iovad->lock, flags);
 }
 
-/* ---- magazines ---- */
-
-/* An empty magazine, or NULL. */
-static struct iox_iova_mag *iox_iova_mag_alloc(gfp_t gfp)
-{
-	if (iox_should_fail_alloc())
-		return NULL;
-	return kmalloc(sizeof(struct iox_iova_mag), gfp);
-}
-
-/*
- * Empty @mag of ranges of 2^@order pages into the tree.  The nodes are
- * freed after the lock is dropped: a full magazine is 125 of them, which
- * the CPUs waiting for the lock need not wait for.
- */
-static void iox_iova_mag_to_tree(struct iox_iova_domain *iovad,
-				 struct iox_iova_mag *mag, unsigned int order)
-{
-	struct iox_iova_node *node, *dead = NULL;
-	unsigned long flags, i;
-
-	if (!mag->nr)
-		return;
-	spin_lock_irqsave(&iovad->lock, flags);
-	for (i = 0; i < mag->nr; i++) {
-		iox_iova_tree_take(iovad, mag->pfns[i], 1UL << order, true, &node);
-		if (node) {
-			node->next = dead;
-			dead = node;
-		}
-	}
-	spin_unlock_irqrestore(&iovad->lock, flags);
-	mag->nr = 0;
-	while (dead) {
-		node = dead;
-		dead = node->next;
-		iox_iova_node_put(iovad, node);
-	}
-}
-
-/*
- * Pop a range that ends at or below @limit.  Usually the top one does: a
- * domain's devices tend to share a limit.  Otherwise the highest-indexed
- * one that fits is swapped to the top first.
- */
-static bool iox_iova_mag_pop(struct iox_iova_mag *mag, unsigned int order,
-			     unsigned long limit, unsigned long *pfn)
-{
-	unsigned long last = (1UL << order) - 1;
-	unsigned long i = mag->nr;
-
-	if (unlikely(!i))
-		return false;
-	if (likely(mag->pfns[i - 1] + last <= limit)) {
-		*pfn = mag->pfns[--mag->nr];
-		return true;
-	}
-	/* The top one is at i - 1: look below it. */
-	for (i--; i-- > 0;) {
-		if (mag->pfns[i] + last <= limit) {
-			*pfn = mag->pfns[i];
-			mag->pfns[i] = mag->pfns[--mag->nr];
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Ranges in a CPU's magazines; approximate when read from another CPU. */
-static unsigned long iox_iova_cpu_cached(struct iox_iova_cpu *cc)
-{
-	return READ_ONCE(cc->free_hits) - READ_ONCE(cc->alloc_hits) + READ_ONCE(cc->moved);
-}
-
-/*
- * Enter the local CPU's cache path, or return NULL if this CPU is already
- * inside it (we interrupted it) and the caller must use the tree.
- */
-static struct iox_iova_cpu *iox_iova_cpu_enter(struct iox_iova_domain *iovad)
-{
-	struct iox_iova_cpu *cc;
-
-	preempt_disable();
-	cc = this_cpu_ptr(iovad->cpu);
-	if (unlikely(READ_ONCE(cc->busy))) {
-		preempt_enable();
-		return NULL;
-	}
-	WRITE_ONCE(cc->busy, true);
-	barrier();
-	return cc;
-}
-
-static void iox_iova_cpu_exit(struct iox_iova_cpu *cc)
-{
-	barrier();
-	WRITE_ONCE(cc->busy, false);
-	preempt_enable();
-}
+/* ---- the CPUs' pinned nodes ---- */
 
 /*
  * iox_iova_tree_alloc() for the local CPU, whose cache path it enters to
@@ -865,8 +662,8 @@ static int iox_iova_recent_free(struct iox_iova_domain *iovad, unsigned long pfn
  * on that CPU inside its cache path, or for a CPU that is dead or a domain
  * nobody uses, so the node cannot be staged meanwhile.
  */
-static void iox_iova_recent_drain(struct iox_iova_domain *iovad,
-				  struct iox_iova_cpu *cc)
+void iox_iova_recent_drain(struct iox_iova_domain *iovad,
+			   struct iox_iova_cpu *cc)
 {
 	struct iox_iova_node *node, *dead = NULL;
 	unsigned long flags;
@@ -887,224 +684,8 @@ static void iox_iova_recent_drain(struct iox_iova_domain *iovad,
 		iox_iova_node_put(iovad, dead);
 }
 
-static void iox_iova_arm_trim(struct iox_iova_domain *iovad)
-{
-	if (!delayed_work_pending(&iovad->trim_work))
-		schedule_delayed_work(&iovad->trim_work, iovad->trim_interval);
-}
-
-/* Replace the CPU's empty previous magazine by a full one from the depot. */
-static bool iox_iova_depot_get(struct iox_iova_domain *iovad,
-			       struct iox_iova_cpu *cc, unsigned int order)
-{
-	struct iox_iova_depot *depot = &iovad->depot[order];
-	struct iox_iova_mag *mag;
-	unsigned long flags;
-
-	if (!READ_ONCE(depot->nr_full))
-		return false;
-	spin_lock_irqsave(&depot->lock, flags);
-	mag = list_first_entry_or_null(&depot->full, struct iox_iova_mag, link);
-	if (mag) {
-		list_del(&mag->link);
-		depot->nr_full--;
-		depot->low = min(depot->low, depot->nr_full);
-	}
-	spin_unlock_irqrestore(&depot->lock, flags);
-	if (!mag)
-		return false;
-	kfree(cc->prev[order]);
-	cc->prev[order] = cc->loaded[order];
-	cc->loaded[order] = mag;
-	cc->moved += mag->nr;
-	return true;
-}
-
-/*
- * Both of the CPU's magazines are full: hand the previous one to the depot
- * and load an empty one.  If the depot is full or no memory is to be had,
- * the previous magazine goes back to the tree and becomes the empty one.
- */
-static void iox_iova_depot_put(struct iox_iova_domain *iovad,
-			       struct iox_iova_cpu *cc, unsigned int order)
-{
-	struct iox_iova_depot *depot = &iovad->depot[order];
-	struct iox_iova_mag *full = cc->prev[order];
-	struct iox_iova_mag *empty = NULL;
-	unsigned long flags;
-
-	if (READ_ONCE(depot->nr_full) < IOX_IOVA_DEPOT_MAX)
-		empty = iox_iova_mag_alloc(GFP_ATOMIC | __GFP_NOWARN);
-	if (empty) {
-		spin_lock_irqsave(&depot->lock, flags);
-		if (depot->nr_full < IOX_IOVA_DEPOT_MAX) {
-			list_add(&full->link, &depot->full);
-			depot->nr_full++;
-			full = NULL;
-		}
-		spin_unlock_irqrestore(&depot->lock, flags);
-	}
-	if (full) {
-		kfree(empty);
-		cc->moved -= full->nr;
-		iox_iova_mag_to_tree(iovad, full, order);
-		empty = full;
-	} else {
-		cc->moved -= IOX_IOVA_MAG_SIZE;
-		iox_iova_arm_trim(iovad);
-	}
-	empty->nr = 0;
-	cc->prev[order] = cc->loaded[order];
-	cc->loaded[order] = empty;
-}
-
-static bool iox_iova_cache_alloc(struct iox_iova_domain *iovad,
-				 unsigned int order, unsigned long limit,
-				 unsigned long *pfn)
-{
-	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
-	bool hit;
-
-	if (!cc)
-		return false;
-	hit = iox_iova_mag_pop(cc->loaded[order], order, limit, pfn);
-	if (!hit && cc->prev[order]->nr) {
-		swap(cc->loaded[order], cc->prev[order]);
-		hit = iox_iova_mag_pop(cc->loaded[order], order, limit, pfn);
-	}
-	if (!hit && !cc->prev[order]->nr && iox_iova_depot_get(iovad, cc, order))
-		hit = iox_iova_mag_pop(cc->loaded[order], order, limit, pfn);
-	if (hit)
-		cc->alloc_hits++;
-	else
-		cc->alloc_misses++;
-	iox_iova_cpu_exit(cc);
-	return hit;
-}
-
-static bool iox_iova_cache_free(struct iox_iova_domain *iovad,
-				unsigned int order, unsigned long pfn)
-{
-	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
-	struct iox_iova_mag *mag;
-
-	if (!cc)
-		return false;
-	if (cc->loaded[order]->nr == IOX_IOVA_MAG_SIZE) {
-		if (cc->prev[order]->nr < IOX_IOVA_MAG_SIZE)
-			swap(cc->loaded[order], cc->prev[order]);
-		else
-			iox_iova_depot_put(iovad, cc, order);
-	}
-	mag = cc->loaded[order];
-	mag->pfns[mag->nr++] = pfn;
-	cc->free_hits++;
-	iox_iova_cpu_exit(cc);
-	return true;
-}
-
-/* Return all of one CPU's cached and staged ranges to the tree. */
-static void iox_iova_cpu_drain(struct iox_iova_domain *iovad,
-			       struct iox_iova_cpu *cc)
-{
-	unsigned int order;
-
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
-		iox_iova_mag_to_tree(iovad, cc->loaded[order], order);
-		iox_iova_mag_to_tree(iovad, cc->prev[order], order);
-	}
-	cc->moved = cc->alloc_hits - cc->free_hits;
-	iox_iova_recent_drain(iovad, cc);
-}
-
-/*
- * Return a depot's magazines to the tree, the oldest first: all of them, or
- * as many as were not needed since the last pass (the low-water mark).
- */
-static void iox_iova_depot_release(struct iox_iova_domain *iovad,
-				   unsigned int order, bool all)
-{
-	struct iox_iova_depot *depot = &iovad->depot[order];
-	struct iox_iova_mag *mag, *tmp;
-	unsigned long flags;
-	unsigned int nr;
-	LIST_HEAD(release);
-
-	spin_lock_irqsave(&depot->lock, flags);
-	nr = all ? depot->nr_full : depot->low;
-	depot->nr_full -= nr;
-	while (nr--)
-		list_move(depot->full.prev, &release);
-	depot->low = depot->nr_full;
-	spin_unlock_irqrestore(&depot->lock, flags);
-
-	list_for_each_entry_safe(mag, tmp, &release, link) {
-		iox_iova_mag_to_tree(iovad, mag, order);
-		kfree(mag);
-	}
-}
-
-/* IPI handler: drain this CPU's caches unless we interrupted its path. */
-static void iox_iova_flush_this_cpu(void *data)
-{
-	struct iox_iova_domain *iovad = data;
-	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
-
-	if (!cc)
-		return;
-	iox_iova_cpu_drain(iovad, cc);
-	iox_iova_cpu_exit(cc);
-}
-
-/* Empty every CPU's caches, each on its CPU, and the depots.  May sleep. */
-static void iox_iova_flush_all(struct iox_iova_domain *iovad)
-{
-	unsigned int order;
-
-	/* CPUs that are offline were drained when they died. */
-	on_each_cpu(iox_iova_flush_this_cpu, iovad, 1);
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
-		iox_iova_depot_release(iovad, order, true);
-}
-
-static void iox_iova_flush_work(struct work_struct *work)
-{
-	iox_iova_flush_all(container_of(work, struct iox_iova_domain, flush_work));
-}
-
-/**
- * iox_iova_flush_caches() - return every cached range to the tree
- * @iovad: the domain
- *
- * Empties the depots and every CPU's magazines and staged range.  A CPU's
- * caches are emptied on that CPU, by an IPI, which the caller can wait for
- * only when it is preemptible (no spinlock held, interrupts and preemption
- * on; the kernel tracks this with CONFIG_PREEMPT_COUNT): then every CPU's
- * ranges are back in the tree when this returns.  Otherwise (atomic
- * context, or a kernel that cannot tell) the local CPU's caches and the
- * depots are emptied at once and the other CPUs' caches by a work item
- * queued now, shortly after this returns.  Allocation calls this itself
- * when the tree has no room but the caches hold ranges.  Callable from any
- * context except NMI.
- */
-void iox_iova_flush_caches(struct iox_iova_domain *iovad)
-{
-	unsigned int order;
-
-	if (preemptible()) {
-		iox_iova_flush_all(iovad);
-		return;
-	}
-	iox_iova_flush_this_cpu(iovad);
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
-		iox_iova_depot_release(iovad, order, true);
-	if (num_online_cpus() > 1)
-		queue_work(system_highpri_wq, &iovad->flush_work);
-}
-EXPORT_SYMBOL_GPL(iox_iova_flush_caches);
-
 /* Staged ranges in the tree; under the lock, where a pinned node is in it. */
-static unsigned long iox_iova_nr_staged(struct iox_iova_domain *iovad)
+unsigned long iox_iova_nr_staged(struct iox_iova_domain *iovad)
 {
 	unsigned long staged = 0;
 	unsigned int cpu;
@@ -1117,82 +698,6 @@ static unsigned long iox_iova_nr_staged(struct iox_iova_domain *iovad)
 			staged++;
 	}
 	return staged;
-}
-
-/*
- * Whether any cache holds ranges or a CPU has one staged; a hint, read
- * without the owners' help, for a flush to be worth its IPIs.
- */
-static bool iox_iova_has_cached(struct iox_iova_domain *iovad)
-{
-	unsigned int cpu, order;
-	unsigned long flags, staged;
-
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
-		if (READ_ONCE(iovad->depot[order].nr_full))
-			return true;
-	for_each_possible_cpu(cpu)
-		if (iox_iova_cpu_cached(per_cpu_ptr(iovad->cpu, cpu)))
-			return true;
-	/* A pinned range that is not staged is an allocation: no reason. */
-	spin_lock_irqsave(&iovad->lock, flags);
-	staged = iox_iova_nr_staged(iovad);
-	spin_unlock_irqrestore(&iovad->lock, flags);
-	return staged;
-}
-
-/**
- * iox_iova_trim() - return depot magazines that were not needed
- * @iovad: the domain
- *
- * One pass of the depot's working-set trim: the magazines that stayed in a
- * depot since the previous pass (its low-water mark) go back to the tree.
- * The domain's delayed work runs a pass every IOX_IOVA_TRIM_INTERVAL while
- * a depot holds magazines, so after two idle intervals the depots are
- * empty; the per-CPU magazines stay, bounded at two per size and CPU.
- */
-void iox_iova_trim(struct iox_iova_domain *iovad)
-{
-	unsigned int order;
-
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
-		iox_iova_depot_release(iovad, order, false);
-}
-EXPORT_SYMBOL_GPL(iox_iova_trim);
-
-static void iox_iova_trim_work(struct work_struct *work)
-{
-	struct iox_iova_domain *iovad =
-		container_of(to_delayed_work(work), struct iox_iova_domain,
-			     trim_work);
-	unsigned int order;
-
-	iox_iova_trim(iovad);
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
-		if (READ_ONCE(iovad->depot[order].nr_full)) {
-			schedule_delayed_work(&iovad->trim_work,
-					      iovad->trim_interval);
-			break;
-		}
-	}
-}
-
-/*
- * CPU hotplug: after @cpu died, its magazines go back to the tree and its
- * spare node to the slab.
- */
-static int iox_iova_cpu_dead(unsigned int cpu, struct hlist_node *hnode)
-{
-	struct iox_iova_domain *iovad =
-		hlist_entry_safe(hnode, struct iox_iova_domain, cpuhp_node);
-	struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
-
-	iox_iova_cpu_drain(iovad, cc);
-	if (cc->spare) {
-		kmem_cache_free(iox_iova_node_cache, cc->spare);
-		cc->spare = NULL;
-	}
-	return 0;
 }
 
 /* ---- the API ---- */
@@ -1516,83 +1021,9 @@ void iox_iova_test_check_frees(struct iox_iova_domain *iovad, bool check)
 }
 EXPORT_SYMBOL_NS_GPL(iox_iova_test_check_frees, IOX_TEST);
 
-/**
- * iox_iova_test_trim_interval() - set the interval between trim passes
- * @iovad: the domain, before its first free
- * @interval: jiffies between passes of the trim work
- *
- * For tests that drive the passes themselves with flush_delayed_work():
- * a long interval keeps the work from running a pass of its own between
- * theirs, however slowly the test runs.
- */
-void iox_iova_test_trim_interval(struct iox_iova_domain *iovad,
-				 unsigned long interval)
-{
-	WARN_ON_ONCE(delayed_work_pending(&iovad->trim_work));
-	iovad->trim_interval = interval;
-}
-EXPORT_SYMBOL_NS_GPL(iox_iova_test_trim_interval, IOX_TEST);
-
-/**
- * iox_iova_get_stats() - read a domain's counters
- * @iovad: the domain
- * @stats: receives the counters
- */
-void iox_iova_get_stats(struct iox_iova_domain *iovad,
-			struct iox_iova_stats *stats)
-{
-	unsigned int cpu, order;
-	unsigned long flags;
-
-	memset(stats, 0, sizeof(*stats));
-	for_each_possible_cpu(cpu) {
-		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
-
-		stats->alloc_hits += READ_ONCE(cc->alloc_hits);
-		stats->alloc_misses += READ_ONCE(cc->alloc_misses);
-		stats->free_hits += READ_ONCE(cc->free_hits);
-		stats->cpu_cached += iox_iova_cpu_cached(cc);
-	}
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
-		stats->depot_mags += READ_ONCE(iovad->depot[order].nr_full);
-	spin_lock_irqsave(&iovad->lock, flags);
-	stats->tree_staged = iox_iova_nr_staged(iovad);
-	stats->tree_nodes = iovad->nr_nodes - 1 - stats->tree_staged;
-	stats->tree_allocs = iovad->tree_allocs;
-	stats->tree_reuses = iovad->tree_reuses;
-	stats->tree_frees = iovad->tree_frees;
-	stats->bad_frees = iovad->bad_frees;
-	spin_unlock_irqrestore(&iovad->lock, flags);
-}
-EXPORT_SYMBOL_GPL(iox_iova_get_stats);
-
-static int iox_iova_stats_show(struct seq_file *m, void *unused)
-{
-	struct iox_iova_domain *iovad = m->private;
-	struct iox_iova_stats s;
-
-	iox_iova_get_stats(iovad, &s);
-	seq_printf(m, "granule: %lu\n", iovad->granule);
-	seq_printf(m, "pfns: %#lx-%#lx\n", iovad->start_pfn, iovad->end_pfn);
-	seq_printf(m, "alloc_hits: %llu\n", s.alloc_hits);
-	seq_printf(m, "alloc_misses: %llu\n", s.alloc_misses);
-	seq_printf(m, "free_hits: %llu\n", s.free_hits);
-	seq_printf(m, "cpu_cached: %lu\n", s.cpu_cached);
-	seq_printf(m, "depot_mags: %lu\n", s.depot_mags);
-	seq_printf(m, "tree_nodes: %lu\n", s.tree_nodes);
-	seq_printf(m, "tree_staged: %lu\n", s.tree_staged);
-	seq_printf(m, "tree_allocs: %llu\n", s.tree_allocs);
-	seq_printf(m, "tree_frees: %llu\n", s.tree_frees);
-	seq_printf(m, "tree_reuses: %llu\n", s.tree_reuses);
-	seq_printf(m, "bad_frees: %llu\n", s.bad_frees);
-	return 0;
-}
-IOX_DEBUGFS_ATTRIBUTE(iox_iova_stats);
-
 /* Set up what all domains share when the first one is created. */
 static int iox_iova_global_get(void)
 {
-	struct dentry *root;
 	int ret = 0;
 
 	mutex_lock(&iox_iova_global_lock);
@@ -1605,20 +1036,12 @@ static int iox_iova_global_get(void)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = cpuhp_setup_state_multi(CPUHP_BP_PREPARE_DYN, "iommu/iox-iova:dead",
-				      NULL, iox_iova_cpu_dead);
-	if (ret < 0) {
+	ret = iox_iova_cache_setup();
+	if (ret) {
 		kmem_cache_destroy(iox_iova_node_cache);
 		goto fail;
 	}
-	iox_iova_cpuhp_state = ret;
-	ret = 0;
-	/* The core creates /sys/kernel/debug/iox/; without it, no files. */
-	root = debugfs_lookup("iox", NULL);
-	if (!IS_ERR_OR_NULL(root)) {
-		iox_iova_debugfs_dir = debugfs_create_dir("iova", root);
-		dput(root);
-	}
+	iox_iova_debugfs_setup();
 	goto out;
 fail:
 	iox_iova_users--;
@@ -1631,30 +1054,12 @@ static void iox_iova_global_put(void)
 {
 	mutex_lock(&iox_iova_global_lock);
 	if (!--iox_iova_users) {
-		debugfs_remove_recursive(iox_iova_debugfs_dir);
-		iox_iova_debugfs_dir = NULL;
-		cpuhp_remove_multi_state(iox_iova_cpuhp_state);
+		iox_iova_debugfs_teardown();
+		iox_iova_cache_teardown();
 		kmem_cache_destroy(iox_iova_node_cache);
 		iox_iova_node_cache = NULL;
 	}
 	mutex_unlock(&iox_iova_global_lock);
-}
-
-static void iox_iova_free_mags(struct iox_iova_domain *iovad)
-{
-	unsigned int cpu, order;
-
-	for_each_possible_cpu(cpu) {
-		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
-
-		for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
-			kfree(cc->loaded[order]);
-			kfree(cc->prev[order]);
-		}
-		if (cc->spare)
-			kmem_cache_free(iox_iova_node_cache, cc->spare);
-	}
-	free_percpu(iovad->cpu);
 }
 
 /**
@@ -1682,7 +1087,6 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 			 const char *name)
 {
 	struct iox_iova_node *sentinel;
-	unsigned int cpu, order;
 	int ret;
 
 	might_sleep();
@@ -1699,13 +1103,6 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 	iovad->shift = __ffs(granule);
 	iovad->start_pfn = start_pfn;
 	iovad->end_pfn = end_pfn;
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
-		spin_lock_init(&iovad->depot[order].lock);
-		INIT_LIST_HEAD(&iovad->depot[order].full);
-	}
-	INIT_DELAYED_WORK(&iovad->trim_work, iox_iova_trim_work);
-	iovad->trim_interval = IOX_IOVA_TRIM_INTERVAL;
-	INIT_WORK(&iovad->flush_work, iox_iova_flush_work);
 	iovad->check_frees = IS_ENABLED(CONFIG_IOX_IOVA_DEBUG);
 
 	ret = iox_iova_global_get();
@@ -1724,32 +1121,12 @@ int iox_iova_domain_init(struct iox_iova_domain *iovad, unsigned long granule,
 	rb_insert_color(&sentinel->rb, &iovad->rbroot);
 	iovad->nr_nodes = 1;
 
-	iovad->cpu = iox_should_fail_alloc() ? NULL : alloc_percpu(struct iox_iova_cpu);
-	if (!iovad->cpu)
-		goto free_sentinel;
-	for_each_possible_cpu(cpu) {
-		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
-
-		for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++) {
-			cc->loaded[order] = iox_iova_mag_alloc(GFP_KERNEL | __GFP_ZERO);
-			cc->prev[order] = iox_iova_mag_alloc(GFP_KERNEL | __GFP_ZERO);
-			if (!cc->loaded[order] || !cc->prev[order])
-				goto free_mags;
-		}
-	}
-	ret = cpuhp_state_add_instance_nocalls(iox_iova_cpuhp_state,
-					       &iovad->cpuhp_node);
+	ret = iox_iova_cache_init(iovad);
 	if (ret)
-		goto free_mags;
-	if (iovad->name[0] && iox_iova_debugfs_dir) {
-		iovad->debugfs = debugfs_create_dir(iovad->name, iox_iova_debugfs_dir);
-		debugfs_create_file_unsafe("stats", 0444, iovad->debugfs, iovad,
-					   &iox_iova_stats_fops);
-	}
+		goto free_sentinel;
+	iox_iova_debugfs_add(iovad);
 	return 0;
 
-free_mags:
-	iox_iova_free_mags(iovad);
 free_sentinel:
 	kmem_cache_free(iox_iova_node_cache, sentinel);
 put:
@@ -1772,23 +1149,10 @@ void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
 {
 	struct iox_iova_node *node, *tmp;
 	unsigned long leaked = 0;
-	unsigned int cpu, order;
 
 	might_sleep();
-	cancel_delayed_work_sync(&iovad->trim_work);
-	cancel_work_sync(&iovad->flush_work);
-	cpuhp_state_remove_instance_nocalls(iox_iova_cpuhp_state,
-					    &iovad->cpuhp_node);
-	debugfs_remove_recursive(iovad->debugfs);
-	iovad->debugfs = NULL;
-
-	/* Nobody uses the domain: every CPU's caches may be drained here. */
-	for_each_possible_cpu(cpu)
-		iox_iova_cpu_drain(iovad, per_cpu_ptr(iovad->cpu, cpu));
-	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
-		iox_iova_depot_release(iovad, order, true);
-	iox_iova_free_mags(iovad);
-	iovad->cpu = NULL;
+	iox_iova_debugfs_remove(iovad);
+	iox_iova_cache_destroy(iovad);
 
 	rbtree_postorder_for_each_entry_safe(node, tmp, &iovad->rbroot, rb) {
 		if (node->state != IOX_IOVA_RESERVED)
