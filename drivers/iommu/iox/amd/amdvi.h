@@ -343,6 +343,7 @@ int iox_amdvi_dte_set(struct iox_amdvi_unit *amdvi, u16 devid, u16 domid,
 int iox_amdvi_dte_set_pt(struct iox_amdvi_unit *amdvi, u16 devid);
 int iox_amdvi_dte_release(struct iox_amdvi_unit *amdvi, struct pci_dev *pdev);
 void iox_amdvi_devtab_show(struct iox_amdvi_unit *amdvi, struct seq_file *m);
+int iox_amdvi_dte_domain_id(struct iox_amdvi_unit *amdvi, u16 devid);
 
 void iox_amdvi_event_decode(const u64 *entry, struct iox_amdvi_event *evt);
 const char *iox_amdvi_event_name(u8 code);

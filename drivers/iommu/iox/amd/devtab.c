@@ -173,6 +173,40 @@ int iox_amdvi_dte_release(struct iox_amdvi_unit *amdvi, struct pci_dev *pdev)
 }
 
 /**
+ * iox_amdvi_dte_domain_id() - the domain id a device's table entry names
+ * @amdvi: the unit
+ * @devid: the device id
+ *
+ * For tests: reads the entry in the table, which is what the unit uses
+ * once nothing it cached of the entry is left.
+ *
+ * Return: the domain id of an entry that translates through a page table;
+ * -ENOENT for one that blocks the device, -EOPNOTSUPP for one that passes
+ * its DMA through; -ENODEV for an id beyond the table.
+ */
+int iox_amdvi_dte_domain_id(struct iox_amdvi_unit *amdvi, u16 devid)
+{
+	const u64 *dte;
+	int ret;
+	u64 q0;
+
+	if (devid >= amdvi->nr_devids)
+		return -ENODEV;
+	dte = iox_amdvi_dte(amdvi, devid);
+	spin_lock(&amdvi->devtab_lock);
+	q0 = READ_ONCE(dte[0]);
+	if (!(q0 & AMDVI_DTE_V))
+		ret = -EOPNOTSUPP;
+	else if ((q0 & AMDVI_DTE_TV) && FIELD_GET(AMDVI_DTE_MODE, q0))
+		ret = FIELD_GET(AMDVI_DTE_DOMID, READ_ONCE(dte[1]));
+	else
+		ret = q0 & (AMDVI_DTE_IR | AMDVI_DTE_IW) ? -EOPNOTSUPP : -ENOENT;
+	spin_unlock(&amdvi->devtab_lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(iox_amdvi_dte_domain_id, IOX_TEST);
+
+/**
  * iox_amdvi_devtab_show() - list the entries of the device table in use
  * @amdvi: the unit
  * @m: the seq_file of the unit's debugfs "devtab" file

@@ -132,6 +132,14 @@ static phys_addr_t iox_amdvi_iova_to_phys(struct iox_domain *domain, u64 iova)
 	return iox_pgtable_iova_to_phys(&to_amdvi_domain(domain)->pgt, iova);
 }
 
+/* Point the device table entry of @pdev at @d's table, tagged with @du's id. */
+static int iox_amdvi_dte_point(struct iox_amdvi_domain *d, struct iox_amdvi_unit *amdvi,
+			       struct pci_dev *pdev, struct iox_domain_unit *du)
+{
+	return iox_amdvi_dte_set(amdvi, pci_dev_id(pdev), du->id, iox_pgtable_root_phys(&d->pgt),
+				 d->pgt.levels);
+}
+
 static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 				struct device *dev)
 {
@@ -157,8 +165,7 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 	if (IS_ERR(du))
 		return PTR_ERR(du);
 
-	ret = iox_amdvi_dte_set(amdvi, pci_dev_id(pdev), du->id,
-				iox_pgtable_root_phys(&d->pgt), d->pgt.levels);
+	ret = iox_amdvi_dte_point(d, amdvi, pdev, du);
 	if (ret) {
 		pci_err(pdev, "iox: %s: device table update failed (%d), back to pass-through\n",
 			unit->name, ret);
@@ -177,8 +184,11 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 /*
  * A detached device goes back to pass-through, as at bring-up, or is
  * blocked if the core says so (iox_amdvi_dte_release()).  If the
- * invalidation after the change failed, the unit may still use the old
- * entry: the unit keeps its domain id, and the core the device.
+ * invalidation after the change failed, the detach fails and the core
+ * keeps the device attached: so the entry is pointed at the domain's table
+ * again, as the attach left it, and the unit keeps its domain id.
+ * Software and the device table then agree, and the device's DMA goes on
+ * translating through the domain until a retried detach.
  */
 static int iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
 				struct device *dev)
@@ -191,6 +201,9 @@ static int iox_amdvi_detach_dev(struct iox_domain *domain, struct iox_unit *unit
 	ret = iox_amdvi_dte_release(amdvi, pdev);
 	if (ret) {
 		pci_err(pdev, "iox: %s: invalidation after detach failed (%d)\n", unit->name, ret);
+		if (du && iox_amdvi_dte_point(to_amdvi_domain(domain), amdvi, pdev, du))
+			pci_err(pdev, "iox: %s may use a stale entry until domain %d is detached\n",
+				unit->name, domain->id);
 		return ret;
 	}
 	if (!WARN_ON(!du))

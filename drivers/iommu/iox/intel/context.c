@@ -241,6 +241,39 @@ int iox_vtd_context_release(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
 }
 
 /**
+ * iox_vtd_context_domain_id() - the domain id a device's context entry names
+ * @vtd: the unit
+ * @bus: bus of the device
+ * @devfn: device and function
+ *
+ * For tests: reads the entry in the table, which is what the unit uses
+ * once nothing it cached of the entry is left.
+ *
+ * Return: the domain id of a present entry that translates through a page
+ * table; -ENOENT for an entry not present (the device is blocked),
+ * -EOPNOTSUPP for a pass-through one.
+ */
+int iox_vtd_context_domain_id(struct iox_vtd_unit *vtd, u8 bus, u8 devfn)
+{
+	const u64 *table;
+	int ret = -ENOENT;
+	u64 lo, hi;
+
+	spin_lock(&vtd->table_lock);
+	table = vtd->context[bus];
+	if (table) {
+		lo = READ_ONCE(table[2 * devfn]);
+		hi = READ_ONCE(table[2 * devfn + 1]);
+		if (lo & VTD_CTX_P)
+			ret = FIELD_GET(VTD_CTX_TT, lo) == VTD_CTX_TT_PT ? -EOPNOTSUPP :
+			      FIELD_GET(VTD_CTX_DID, hi);
+	}
+	spin_unlock(&vtd->table_lock);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(iox_vtd_context_domain_id, IOX_TEST);
+
+/**
  * iox_vtd_context_show() - list the present context entries
  * @vtd: the unit
  * @m: the seq_file of the unit's debugfs "context" file

@@ -145,6 +145,14 @@ static u8 iox_vtd_agaw_sagaw(u8 agaw)
 	return BIT(agaw);
 }
 
+/* Point the context entry of @pdev at @d's table, tagged with @du's id. */
+static int iox_vtd_context_point(struct iox_vtd_domain *d, struct iox_vtd_unit *vtd,
+				 struct pci_dev *pdev, struct iox_domain_unit *du)
+{
+	return iox_vtd_context_set(vtd, pdev->bus->number, pdev->devfn, du->id,
+				   iox_pgtable_root_phys(&d->pgt), d->agaw);
+}
+
 static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 			      struct device *dev)
 {
@@ -172,8 +180,7 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 	if (IS_ERR(du))
 		return PTR_ERR(du);
 
-	ret = iox_vtd_context_set(vtd, pdev->bus->number, pdev->devfn, du->id,
-				  iox_pgtable_root_phys(&d->pgt), d->agaw);
+	ret = iox_vtd_context_point(d, vtd, pdev, du);
 	if (ret) {
 		/*
 		 * The entry may be in place with only its flush failed: the
@@ -192,32 +199,32 @@ static int iox_vtd_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 
 /*
  * A detached device goes back to pass-through, or is blocked if the core
- * says so (iox_vtd_context_release()).  If the new entry cannot be
- * made visible (its invalidation failed), the unit may still walk the
- * domain's tables for the device: it stays in the set, and the core keeps
- * the device attached.
+ * says so (iox_vtd_context_release()); the release flushes what the unit
+ * cached under the domain's id.  If that change cannot be made visible
+ * (an invalidation failed), the detach fails and the core keeps the device
+ * attached: so the entry is pointed at the domain's table again, as the
+ * attach left it, and the unit stays in the set.  Software and the tables
+ * then agree, and the device's DMA goes on translating through the domain
+ * (once the entry's own invalidation succeeds, if the unit had cached the
+ * released one) until a retried detach.
  */
 static int iox_vtd_detach_dev(struct iox_domain *domain, struct iox_unit *unit,
 			      struct device *dev)
 {
 	struct iox_vtd_unit *vtd = to_vtd_unit(unit);
 	struct iox_domain_unit *du = iox_domain_unit_find(domain, unit);
+	struct pci_dev *pdev = to_pci_dev(dev);
 	int ret;
 
-	ret = iox_vtd_context_release(vtd, to_pci_dev(dev));
-	if (ret || WARN_ON(!du))
+	ret = iox_vtd_context_release(vtd, pdev);
+	if (ret) {
+		if (du && iox_vtd_context_point(to_vtd_domain(domain), vtd, pdev, du))
+			pci_err(pdev, "iox: %s may use a stale entry until domain %d is detached\n",
+				unit->name, domain->id);
 		return ret;
-	/*
-	 * The id may tag another domain's entries next: flush it here too, as
-	 * a retried detach found the entry in pass-through already and
-	 * flushed only the pass-through id.
-	 */
-	if (du->devices == 1) {
-		ret = iox_vtd_inv_iotlb(vtd, VTD_INV_DOMAIN, du->id);
-		if (ret)
-			return ret;
 	}
-	iox_domain_unit_detached(du);
+	if (!WARN_ON(!du))
+		iox_domain_unit_detached(du);
 	return 0;
 }
 

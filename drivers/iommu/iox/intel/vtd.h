@@ -411,6 +411,7 @@ int iox_vtd_context_set(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u16 did,
 int iox_vtd_context_clear(struct iox_vtd_unit *vtd, u8 bus, u8 devfn);
 int iox_vtd_context_release(struct iox_vtd_unit *vtd, struct pci_dev *pdev);
 void iox_vtd_context_show(struct iox_vtd_unit *vtd, struct seq_file *m);
+int iox_vtd_context_domain_id(struct iox_vtd_unit *vtd, u8 bus, u8 devfn);
 
 void iox_vtd_fault_init(struct iox_vtd_unit *vtd, bool use_irq);
 int iox_vtd_fault_irq_init(struct iox_vtd_unit *vtd, irq_handler_t thread_fn);

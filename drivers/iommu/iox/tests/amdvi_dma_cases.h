@@ -34,11 +34,18 @@ static void iox_amdvi_dma_inject(struct iox_dma_test *t, int n)
 	iox_amdvi_inject_cmd_errors(t_amdvi(t), n);
 }
 
+static int iox_amdvi_dma_entry_domid(struct iox_dma_test *t)
+{
+	return iox_amdvi_dte_domain_id(t_amdvi(t), pci_dev_id(t->edu.pdev));
+}
+
+/* QEMU's amd-iommu reads the device table entry on every walk: no resync. */
 static const struct iox_dma_backend iox_amdvi_dma_backend = {
 	.prefix = "ivhd",
 	.scan = iox_amdvi_dma_scan,
 	.reports_faults = false,
 	.inject_inv_errors = iox_amdvi_dma_inject,
+	.entry_domid = iox_amdvi_dma_entry_domid,
 };
 
 /* The device table entry of edu, both quadwords. */

@@ -50,6 +50,12 @@ struct iox_dma_test;
  *	stops); NULL if the backend cannot
  * @unit_faults: the faults the unit recorded so far, of every device (those
  *	in no domain too), after a scan; NULL where it reports none
+ * @entry_domid: the domain id edu's device entry in the unit's table (not
+ *	what the unit may have cached of it) translates with; -ENOENT if the
+ *	entry blocks edu, -EOPNOTSUPP if it passes edu's DMA through
+ * @resync: make the unit drop what it cached of edu's device entry, so that
+ *	it reads the entry from the table next; 0 or an errno.  NULL where the
+ *	unit reads the entry on every walk
  */
 struct iox_dma_backend {
 	const char *prefix;
@@ -57,6 +63,8 @@ struct iox_dma_backend {
 	bool reports_faults;
 	void (*inject_inv_errors)(struct iox_dma_test *t, int n);
 	u64 (*unit_faults)(struct iox_dma_test *t);
+	int (*entry_domid)(struct iox_dma_test *t);
+	int (*resync)(struct iox_dma_test *t);
 };
 
 /**
@@ -684,6 +692,57 @@ static void iox_dma_case_sync_error_keeps_tables(struct iox_dma_test *t)
 	T_CHECK(t, !atomic_long_read(&t->domain->nr_kept_pages),
 		"kept pages not released by a successful flush");
 	t_check_gone(t, iova, 1, "after the flush (a stale IOTLB entry)");
+}
+
+/*
+ * A detach whose invalidation fails (the backend's inject_inv_errors hook)
+ * leaves no partial state: edu stays attached to the domain, and its device
+ * entry in the table names the domain's id as the attach left it, not the
+ * blocked entry a detach writes.  Once the unit dropped what it had cached
+ * of the entry, edu's DMA still translates through the domain (at an IOVA
+ * not used before, which no IOTLB entry serves).  A retried detach then
+ * takes the entry away.
+ */
+static void iox_dma_case_detach_failure_keeps_entry(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+	const u64 iova = SZ_32M;
+	int id, now, ret;
+	bool ok;
+
+	if (!t->be->inject_inv_errors) {
+		t_skip(t, "the backend cannot make an invalidation fail");
+		return;
+	}
+	id = t->be->entry_domid(t);
+	if (!T_CHECK(t, id >= 0, "the entry of attached edu does not translate (%d)", id))
+		return;
+	t_load_buffer(t, 0, SZ_1M, 0x4b);
+	ok = !iox_map(t->domain, iova, t_phys(t, 1), SZ_4K, IOX_PROT_WRITE, GFP_KERNEL);
+	if (!T_CHECK(t, ok, "map"))
+		return;
+	t->be->inject_inv_errors(t, 1);
+	ret = iox_detach_device(t->domain, dev);
+	t->be->inject_inv_errors(t, 0);
+	if (!T_CHECK(t, ret == -EIO, "detach with a failed invalidation gave %d", ret)) {
+		if (!ret)
+			T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
+		return;
+	}
+	T_CHECK(t, iox_device_domain(dev) == t->domain, "edu left the domain");
+	now = t->be->entry_domid(t);
+	T_CHECK(t, now == id,
+		"after the failed detach edu's entry has domain id %d, not the domain's %d",
+		now, id);
+	if (t->be->resync)
+		T_CHECK(t, !t->be->resync(t), "invalidation of edu's entry");
+	T_CHECK(t, t_lands(t, iova, 1, 0x4b),
+		"DMA of edu, still attached, did not land through the domain");
+	T_CHECK(t, iox_unmap(t->domain, iova, SZ_4K) == SZ_4K, "unmap");
+	ret = iox_detach_device(t->domain, dev);
+	now = t->be->entry_domid(t);
+	T_CHECK(t, !ret && now < 0, "retried detach gave %d, entry domain id %d", ret, now);
+	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
 }
 
 #define T_RACE_IOVA	SZ_256M

@@ -33,12 +33,25 @@ static u64 iox_vtd_dma_unit_faults(struct iox_dma_test *t)
 	return READ_ONCE(t_vtd(t)->nr_faults);
 }
 
+static int iox_vtd_dma_entry_domid(struct iox_dma_test *t)
+{
+	return iox_vtd_context_domain_id(t_vtd(t), t->edu.pdev->bus->number, t->edu.pdev->devfn);
+}
+
+/* Every context entry the unit cached goes. */
+static int iox_vtd_dma_resync(struct iox_dma_test *t)
+{
+	return iox_vtd_inv_context(t_vtd(t), VTD_INV_GLOBAL, 0, 0);
+}
+
 static const struct iox_dma_backend iox_vtd_dma_backend = {
 	.prefix = "dmar",
 	.scan = iox_vtd_dma_scan,
 	.reports_faults = true,
 	.inject_inv_errors = iox_vtd_dma_inject,
 	.unit_faults = iox_vtd_dma_unit_faults,
+	.entry_domid = iox_vtd_dma_entry_domid,
+	.resync = iox_vtd_dma_resync,
 };
 
 /*
@@ -288,9 +301,9 @@ static void iox_dma_case_fault_storm_free(struct iox_dma_test *t)
  * buffer mapped with dma_map_single() after the failure is in that
  * domain's tables, and gone from them after dma_unmap_single().  (Which
  * dma_map_ops the device has tells nothing: built in, iox's come with the
- * IOMMU API default domain too.  Whether the unit still walks the domain
- * for the device is not known after the failure: no DMA is tried.)  A
- * retried detach completes.
+ * IOMMU API default domain too.  That the unit still walks the domain for
+ * the device is detach_failure_keeps_entry's check.)  A retried detach
+ * completes.
  */
 static void iox_dma_case_dma_api_detach_failure(struct iox_dma_test *t)
 {

@@ -73,6 +73,7 @@ static const struct {
 	{ "unbind_blocks", iox_dma_case_unbind_blocks },
 	{ "detach_blocks", iox_dma_case_detach_blocks },
 	{ "dma_api_detach_failure", iox_dma_case_dma_api_detach_failure },
+	{ "detach_failure_keeps_entry", iox_dma_case_detach_failure_keeps_entry },
 };
 
 /* Whether edu's DMA reaches memory at physical addresses (pass-through). */
