@@ -85,11 +85,7 @@ if [ -n "$dma_bench" ]; then
 fi
 
 nvme_read() {
-	i=0
-	while [ ! -b /dev/nvme0n1 ] && [ $i -lt 150 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	wait_until 151 0.2 test -b /dev/nvme0n1
 	echo "iox-bench: start"
 	sleep 2
 	t0=$(cut -d' ' -f1 /proc/uptime)

@@ -38,11 +38,7 @@ demo_disk() {
 	for mod in crct10dif_common crc-t10dif crc64 crc64-rocksoft t10-pi nvme-core nvme; do
 		insmod "/lib/modules/stock/$mod.ko"
 	done
-	i=0
-	while [ ! -b /dev/nvme0n1 ] && [ $i -lt 150 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
+	wait_until 151 0.2 test -b /dev/nvme0n1
 	dmesg | sed -n 's/^\[[ 0-9.]*\] \(nvme .*iox: DMA domain.*\)/\1/p'
 	domain=$(dmesg | sed -n 's/.*iox: DMA domain \([0-9]*\),.*/\1/p' | tail -n 1)
 	stats=/sys/kernel/debug/iox/domains/$domain/stats
