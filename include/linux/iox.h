@@ -385,6 +385,7 @@ struct iox_unit *iox_unit_for_device(struct device *dev);
 bool iox_unit_get(struct iox_unit *unit);
 void iox_unit_put(struct iox_unit *unit);
 int iox_walk_units(int (*fn)(struct iox_unit *unit, void *data), void *data);
+void iox_test_set_register_hook(void (*hook)(void *data), void *data);
 
 struct pci_dev;
 bool iox_pci_own_requester_id(struct pci_dev *pdev);

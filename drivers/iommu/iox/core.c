@@ -28,6 +28,25 @@ static struct iox_unit *iox_unit_find_locked(const char *name)
 	return NULL;
 }
 
+/* See iox_test_set_register_hook(). */
+static struct iox_test_hook iox_test_register_hook;
+
+/**
+ * iox_test_set_register_hook() - run a function as each unit registers
+ * @hook: called by iox_unit_register() before the unit is published, once
+ *	its backend brought it up, with the backend's locks held; it may bind
+ *	and unbind drivers; NULL to stop
+ * @data: passed to @hook
+ *
+ * For tests of what a driver binding while a unit comes up finds.  Set it
+ * while no unit registers.
+ */
+void iox_test_set_register_hook(void (*hook)(void *data), void *data)
+{
+	iox_test_hook_set(&iox_test_register_hook, hook, data);
+}
+EXPORT_SYMBOL_NS_GPL(iox_test_set_register_hook, IOX_TEST);
+
 /**
  * iox_unit_register() - make a discovered IOMMU unit known to the core
  * @unit: the unit, with name, ops, page-size bitmap and address width set
@@ -44,6 +63,7 @@ int iox_unit_register(struct iox_unit *unit)
 {
 	if (!unit->name[0] || !unit->ops || !unit->pgsize_bitmap || !unit->ias)
 		return -EINVAL;
+	iox_test_hook_run(&iox_test_register_hook);
 
 	mutex_lock(&iox_units_lock);
 	if (iox_unit_find_locked(unit->name)) {
@@ -153,16 +173,23 @@ EXPORT_SYMBOL_GPL(iox_probe_finish);
  *
  * Walks the backend's firmware table, which brings up and registers each
  * usable unit, and concludes as iox_probe_finish() does: on failure no
- * unit of the backend is left registered or enabled.  Called at module
- * load, and by tests that fail the bring-up's allocations in turn.
+ * unit of the backend is left registered or enabled.  Once the units are
+ * registered, every device they serve that is in no domain gets its state
+ * again (iox_isolate_settle()): a driver may have bound or gone while the
+ * units came up.  Called at module load, and by tests that fail the
+ * bring-up's allocations in turn.
  *
  * Return: as iox_probe_finish().
  */
 int iox_backend_probe(const struct iox_backend *backend)
 {
 	struct iox_probe probe = { .hw = backend->hw, .table = backend->table };
+	int ret;
 
-	return iox_probe_finish(&probe, backend->walk(&probe), backend->ops, backend->remove);
+	ret = iox_probe_finish(&probe, backend->walk(&probe), backend->ops, backend->remove);
+	if (!ret)
+		iox_isolate_settle(backend->ops);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_backend_probe);
 

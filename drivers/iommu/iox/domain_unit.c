@@ -26,9 +26,8 @@
 
 #include "iox-internal.h"
 
-/* Test hook, see iox_test_set_attach_hook(). */
-static void (*iox_test_attach_hook)(void *data);
-static void *iox_test_attach_hook_data;
+/* See iox_test_set_attach_hook(). */
+static struct iox_test_hook iox_test_attach_hook;
 
 /**
  * iox_test_set_attach_hook() - run a function in the middle of each attach
@@ -42,8 +41,7 @@ static void *iox_test_attach_hook_data;
  */
 void iox_test_set_attach_hook(void (*hook)(void *data), void *data)
 {
-	iox_test_attach_hook_data = data;
-	WRITE_ONCE(iox_test_attach_hook, hook);
+	iox_test_hook_set(&iox_test_attach_hook, hook, data);
 }
 EXPORT_SYMBOL_NS_GPL(iox_test_set_attach_hook, IOX_TEST);
 
@@ -125,11 +123,8 @@ EXPORT_SYMBOL_GPL(iox_domain_unit_join);
  */
 void iox_domain_unit_attached(struct iox_domain_unit *du)
 {
-	void (*hook)(void *data) = READ_ONCE(iox_test_attach_hook);
-
 	du->devices++;
-	if (hook)
-		hook(iox_test_attach_hook_data);
+	iox_test_hook_run(&iox_test_attach_hook);
 }
 EXPORT_SYMBOL_GPL(iox_domain_unit_attached);
 

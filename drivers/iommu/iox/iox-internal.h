@@ -5,6 +5,7 @@
 #ifndef _IOX_INTERNAL_H
 #define _IOX_INTERNAL_H
 
+#include <linux/compiler.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/kconfig.h>
@@ -17,7 +18,35 @@ struct dentry;
 struct device;
 struct iox_domain;
 struct iox_unit;
+struct iox_unit_ops;
 struct list_head;
+
+/**
+ * struct iox_test_hook - a function tests run at a point of an operation
+ * @fn: called with @data; NULL: none
+ * @data: passed to @fn
+ *
+ * Set with iox_test_hook_set() while the operation does not run.
+ */
+struct iox_test_hook {
+	void (*fn)(void *data);
+	void *data;
+};
+
+static inline void iox_test_hook_set(struct iox_test_hook *hook, void (*fn)(void *data),
+				     void *data)
+{
+	hook->data = data;
+	WRITE_ONCE(hook->fn, fn);
+}
+
+static inline void iox_test_hook_run(struct iox_test_hook *hook)
+{
+	void (*fn)(void *data) = READ_ONCE(hook->fn);
+
+	if (fn)
+		fn(hook->data);
+}
 
 void iox_debugfs_init(void);
 void iox_debugfs_exit(void);
@@ -28,6 +57,7 @@ void iox_debugfs_remove_domain(struct iox_domain *domain);
 void iox_isolate_init(void);
 void iox_isolate_exit(void);
 void iox_isolate_show(struct iox_unit *unit, struct seq_file *m);
+void iox_isolate_settle(const struct iox_unit_ops *ops);
 bool iox_dma_driver_uses_api(struct device *dev);
 void iox_domain_units_destroy(struct iox_domain *domain);
 

@@ -130,6 +130,53 @@ static int iox_device_apply(struct device *dev)
 	return ret;
 }
 
+/* iox_device_apply(), errors logged; a unit that cannot block is no error. */
+static void iox_device_apply_logged(struct device *dev)
+{
+	int ret = iox_device_apply(dev);
+
+	if (ret && ret != -EOPNOTSUPP)
+		dev_warn(dev, "iox: DMA not %s (%d)\n",
+			 iox_device_blocked(dev) ? "blocked" : "passed through", ret);
+}
+
+/**
+ * iox_isolate_settle() - apply the state to the devices of units just brought up
+ * @ops: the unit operations of the backend whose units were registered
+ *
+ * A unit's bring-up writes each device's entry from iox_device_blocked()
+ * before the unit is registered, and the bus notifiers find no unit for a
+ * device whose driver binds or goes in between: a driver that bound then
+ * would find its device blocked (its DMA faults), a device its driver left
+ * would stay passed through.  So once the units are registered, each PCI
+ * device one of them serves gets its state again, under the device lock,
+ * which orders this with every bind and unbind: those before it are seen
+ * here, those after it find the unit.  Devices in a domain are left alone;
+ * as for iox_device_set_blocked(), an attach that does not hold the device
+ * lock (VFIO's, through the IOMMU API) must not race with this, that is
+ * with the backend's load.  Entries that already hold that state do not
+ * change (the backends rewrite an entry with its own value without a
+ * moment not present).
+ */
+void iox_isolate_settle(const struct iox_unit_ops *ops)
+{
+	struct pci_dev *pdev = NULL;
+
+	for_each_pci_dev(pdev) {
+		struct device *dev = &pdev->dev;
+		struct iox_unit *unit = iox_unit_for_device(dev);
+		bool ours = unit && unit->ops == ops;
+
+		if (unit)
+			iox_unit_put(unit);
+		if (!ours)
+			continue;
+		device_lock(dev);
+		iox_device_apply_logged(dev);
+		device_unlock(dev);
+	}
+}
+
 /*
  * Make @choice (NULL: none) @dev's, and apply it if the state changes.
  * Return: as iox_device_set_blocked(); on failure the old choice stays.
@@ -237,13 +284,8 @@ void iox_isolate_show(struct iox_unit *unit, struct seq_file *m)
 /* The policy decides for @dev from now on, applied now; errors are logged. */
 static void iox_device_follow_policy(struct device *dev)
 {
-	int ret;
-
 	xa_erase(&iox_choices, (unsigned long)dev);
-	ret = iox_device_apply(dev);
-	if (ret && ret != -EOPNOTSUPP)
-		dev_warn(dev, "iox: DMA not %s (%d)\n",
-			 iox_device_blocked(dev) ? "blocked" : "passed through", ret);
+	iox_device_apply_logged(dev);
 }
 
 /*

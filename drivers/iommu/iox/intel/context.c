@@ -126,11 +126,35 @@ static int iox_vtd_context_changed(struct iox_vtd_unit *vtd, u8 bus, u8 devfn,
 	return ret;
 }
 
+/*
+ * Make @entry @lo/@hi (not present if @lo has no P); returns the domain
+ * id it had, or -1 if it was not present.  An entry rewritten with what it
+ * holds is left as it is: it is never not present on the way.
+ */
+static int iox_vtd_context_store(struct iox_vtd_unit *vtd, u64 *entry, u64 lo, u64 hi)
+{
+	int old_did;
+
+	if ((lo & VTD_CTX_P) && entry[0] == lo && entry[1] == hi)
+		return FIELD_GET(VTD_CTX_DID, hi);
+	old_did = iox_vtd_context_unset(vtd, entry);
+	if (lo & VTD_CTX_P) {
+		WRITE_ONCE(entry[1], hi);
+		/* The high quadword is in place before the entry is present. */
+		wmb();
+		WRITE_ONCE(entry[0], lo);
+	} else {
+		WRITE_ONCE(entry[1], 0);
+	}
+	iox_vtd_flush_entry(vtd, entry);
+	return old_did;
+}
+
 static int iox_vtd_context_write(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u64 lo,
 				 u64 hi)
 {
 	struct page *page = NULL;
-	u64 *table, *entry;
+	u64 *table;
 	int old_did;
 
 	/* No context table: every entry of the bus is not present already. */
@@ -148,17 +172,7 @@ static int iox_vtd_context_write(struct iox_vtd_unit *vtd, u8 bus, u8 devfn, u64
 		__free_page(page);	/* lost a race with another bus user */
 		page = NULL;
 	}
-	entry = &table[2 * devfn];
-	old_did = iox_vtd_context_unset(vtd, entry);
-	if (lo & VTD_CTX_P) {
-		WRITE_ONCE(entry[1], hi);
-		/* The high quadword is in place before the entry is present. */
-		wmb();
-		WRITE_ONCE(entry[0], lo);
-	} else {
-		WRITE_ONCE(entry[1], 0);
-	}
-	iox_vtd_flush_entry(vtd, entry);
+	old_did = iox_vtd_context_store(vtd, &table[2 * devfn], lo, hi);
 	spin_unlock(&vtd->table_lock);
 
 	return iox_vtd_context_changed(vtd, bus, devfn, old_did, FIELD_GET(VTD_CTX_DID, hi));

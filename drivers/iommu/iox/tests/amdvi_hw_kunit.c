@@ -28,6 +28,8 @@ MODULE_PARM_DESC(expected, "the machine has an emulated AMD-Vi unit");
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
 
+#include "bind_bringup.h"
+
 static struct iox_amdvi_unit *get_unit(struct kunit *test)
 {
 	struct iox_unit *unit = iox_unit_find("ivhd0");
@@ -241,6 +243,25 @@ static void amdvi_fail_nth_bringup(struct kunit *test)
 	bringup_sweep_case(test, &b);
 }
 
+/* The domain id of edu's device table entry, or -ENOENT, -EOPNOTSUPP. */
+static int t_edu_dte_domid(struct iox_unit *unit, struct pci_dev *edu)
+{
+	return iox_amdvi_dte_domain_id(to_amdvi_unit(unit), pci_dev_id(edu));
+}
+
+/* A driver binding to edu while ivhd0 comes up (bind_bringup.h). */
+static void amdvi_bind_during_bringup(struct kunit *test)
+{
+	static const struct bind_bringup b = {
+		.backend = &iox_amdvi_backend, .unit = "ivhd0", .entry = t_edu_dte_domid,
+	};
+
+	get_unit(test);
+	iox_unit_put(test->priv);
+	test->priv = NULL;
+	bind_bringup_case(test, &b);
+}
+
 static struct kunit_case amdvi_bringup_fail_nth_cases[] = {
 	KUNIT_CASE(amdvi_fail_nth_bringup),
 	{}
@@ -260,6 +281,7 @@ static struct kunit_case iox_amdvi_hw_cases[] = {
 	KUNIT_CASE(amdvi_unit_brought_up),
 	KUNIT_CASE(amdvi_edu_blocked),
 	KUNIT_CASE(amdvi_command_buffer_completes),
+	KUNIT_CASE(amdvi_bind_during_bringup),
 	{}
 };
 

@@ -27,6 +27,8 @@ MODULE_PARM_DESC(expected, "the machine has an emulated VT-d unit");
 #define EDU_VENDOR	0x1234
 #define EDU_DEVICE	0x11e8
 
+#include "bind_bringup.h"
+
 /* dmar0, referenced until the test ends (vtd_hw_exit()). */
 static struct iox_vtd_unit *get_unit(struct kunit *test)
 {
@@ -131,6 +133,25 @@ static void vtd_edu_blocked(struct kunit *test)
 	KUNIT_EXPECT_GE(test, iox_test_debugfs_read(test, "iox/dmar0/context", buf, PAGE_SIZE), 0);
 	KUNIT_EXPECT_NULL(test, strstr(buf, line));
 	pci_dev_put(edu);
+}
+
+/* The domain id of edu's context entry, or -ENOENT, -EOPNOTSUPP. */
+static int t_edu_context(struct iox_unit *unit, struct pci_dev *edu)
+{
+	return iox_vtd_context_domain_id(to_vtd_unit(unit), edu->bus->number, edu->devfn);
+}
+
+/* A driver binding to edu while dmar0 comes up (bind_bringup.h). */
+static void vtd_bind_during_bringup(struct kunit *test)
+{
+	static const struct bind_bringup b = {
+		.backend = &iox_vtd_backend, .unit = "dmar0", .entry = t_edu_context,
+	};
+
+	get_unit(test);
+	iox_unit_put(test->priv);
+	test->priv = NULL;
+	bind_bringup_case(test, &b);
 }
 
 /* The unit sits where the DMAR table's first DRHD says. */
@@ -739,6 +760,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_unit_api),
 	KUNIT_CASE(vtd_debugfs_kernel_read),
 	KUNIT_CASE(vtd_edu_blocked),
+	KUNIT_CASE(vtd_bind_during_bringup),
 	{}
 };
 
