@@ -16,9 +16,11 @@
 #           in the strict ones, iox_map()/iox_unmap() beside iommu_map()/
 #           iommu_unmap() on an UNMANAGED intel-iommu domain
 #           (modules/iox_map_bench.c), descriptors counted alike
-# IOX_BENCH_ARCHS picks some of "uml x86_64 vm" (default: all), and
+# IOX_BENCH_ARCHS picks some of "uml x86_64 vm" (default: all),
 # IOX_BENCH_VM the parts of vm, some of "dma map nvme" (default: all; the
-# guest reads them from its command line, see vm_bench_args).  The KUnit
+# guest reads them from its command line, see vm_bench_args), and
+# IOX_BENCH_MODES its configurations, some of "iox-strict kernel-strict
+# iox-lazy kernel-lazy direct" (default: all; a ratio needs both sides).  The KUnit
 # ones build in the shared kernel tree (the heavy lock), vm boots VMs (the
 # VM lock, with your own IOX_BUILD).  Each
 # benchmark measures iox and its reference in the same boot and prints
@@ -82,6 +84,7 @@ bench_vm_window() {
 # modes alternating; the medians go to bench.txt prefixed "vm: ".
 bench_vm() {
 	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid desc mpid
+	local modes=${IOX_BENCH_MODES:-iox-strict kernel-strict iox-lazy kernel-lazy direct}
 	: >"$raw"
 	build_modules "$IOX_BUILD/bench-modules.log" ||
 		{ tail -n 20 "$IOX_BUILD/bench-modules.log"; return 1; }
@@ -89,7 +92,7 @@ bench_vm() {
 	vm_initramfs "$IOX_BUILD/bench-initramfs.cpio.gz"
 	: >"$IOX_BUILD/bench-vm.log"
 	for boot in $(seq "${IOX_BENCH_BOOTS:-3}"); do
-		for mode in iox-strict kernel-strict iox-lazy kernel-lazy direct; do
+		for mode in $modes; do
 			log=$IOX_BUILD/bench-vm-$mode-$boot.log
 			trace=$IOX_BUILD/bench-vm-$mode.trace
 			window=$IOX_BUILD/bench-vm-$mode.window
