@@ -57,17 +57,23 @@ struct iox_fq_entry {
 
 /**
  * struct iox_fq_ring - one CPU's deferred unmaps
- * @lock: protects @head, @tail and the entries; taken with interrupts
- *	disabled, by the owning CPU to queue and by any CPU after a flush to
- *	release covered entries
+ * @lock: protects @head, @tail, @queued and the entries; taken with
+ *	interrupts disabled, by the owning CPU to queue and by any CPU after a
+ *	flush to release covered entries, or to count them
  * @head: oldest entry
  * @tail: where the next entry goes; @head == @tail means empty
+ * @queued: unmaps ever queued here
  * @entries: the ring, of the queue's @entries + 1 slots
+ *
+ * The queue's counters of queued and pending unmaps are the sums over the
+ * rings, so that queuing touches no cache line shared with other CPUs but
+ * the flush serial.
  */
 struct iox_fq_ring {
 	spinlock_t lock;	/* see @lock above */
 	unsigned int head;
 	unsigned int tail;
+	u64 queued;
 	struct iox_fq_entry entries[];
 };
 
@@ -98,22 +104,20 @@ struct iox_fq_stats {
 
 /**
  * struct iox_fq_counters - the live counters behind struct iox_fq_stats
- * @queued: see struct iox_fq_stats
- * @flushes: the same, changed under the queue's flush lock
+ *	(queued and pending unmaps are counted by the rings)
+ * @flushes: see struct iox_fq_stats; changed under the queue's flush lock
  * @full_flushes: the same, under the flush lock
  * @timer_flushes: the same, under the flush lock
  * @flush_failures: the same, under the flush lock
- * @pending: see struct iox_fq_stats
- * @max_pending: the same
- * @max_window_ns: the same
+ * @max_pending: the largest number of unmaps pending when a flush
+ *	released them; the reported @max_pending also counts those pending now
+ * @max_window_ns: see struct iox_fq_stats
  */
 struct iox_fq_counters {
-	atomic64_t queued;
 	u64 flushes;
 	u64 full_flushes;
 	u64 timer_flushes;
 	u64 flush_failures;
-	atomic_long_t pending;
 	atomic_long_t max_pending;
 	atomic64_t max_window_ns;
 };

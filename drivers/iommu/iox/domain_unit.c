@@ -109,7 +109,7 @@ struct iox_domain_unit *iox_domain_unit_join(struct iox_domain *domain, struct i
 		WRITE_ONCE(domain->sync_map, true);
 	list_add_tail_rcu(&du->link, &domain->units);
 	/* In the set before any device entry names the table. */
-	smp_mb();	/* pairs with iox_domain_units_lock(), iox_map_sync() */
+	smp_mb();	/* pairs with iox_domain_units_lock(), iox_map_commit() */
 	return du;
 }
 EXPORT_SYMBOL_GPL(iox_domain_unit_join);

@@ -5,7 +5,7 @@
  *
  * Ordering.  An unmap clears its page-table entries, then queues its entry
  * with the number of flushes started so far as its serial (a full barrier
- * in between).  A flush takes the next number, then invalidates the whole
+ * in between: the ring lock's acquisition and smp_mb__after_spinlock()).  A flush takes the next number, then invalidates the whole
  * domain: it covers every entry whose serial is not above its number.
  * Flushes run one at a time, so "completed" counts them in order; once a
  * flush completed, every ring is swept and the covered entries release
@@ -59,6 +59,31 @@ static void stat_max_long(atomic_long_t *max, long val)
 		;
 }
 
+/* Entries in @ring; its lock held. */
+static unsigned int ring_count(const struct iox_flush_queue *fq,
+			       const struct iox_fq_ring *ring)
+{
+	return ring->tail >= ring->head ? ring->tail - ring->head :
+	       ring->tail + fq->entries + 1 - ring->head;
+}
+
+/* Unmaps queued and not released, over all rings. */
+static long fq_pending(struct iox_flush_queue *fq)
+{
+	unsigned long flags;
+	unsigned int cpu;
+	long pending = 0;
+
+	for_each_possible_cpu(cpu) {
+		struct iox_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
+
+		spin_lock_irqsave(&ring->lock, flags);
+		pending += ring_count(fq, ring);
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	return pending;
+}
+
 static unsigned int ring_prev(const struct iox_flush_queue *fq, unsigned int i)
 {
 	return i ? i - 1 : fq->entries;
@@ -95,7 +120,6 @@ static void ring_release(struct iox_flush_queue *fq, struct iox_fq_ring *ring,
 			iox_iova_free(fq->iovad, e->pfn, e->npages);
 		put_pages_list(&e->freelist);
 		stat_max64(&fq->stats.max_window_ns, now - e->queued_ns);
-		atomic_long_dec(&fq->stats.pending);
 		ring->head = ring_next(fq, ring->head);
 	}
 }
@@ -105,6 +129,7 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason)
 	unsigned long flags;
 	u64 serial, completed, now;
 	unsigned int cpu;
+	long pending = 0;
 	int ret;
 
 	spin_lock_irqsave(&fq->flush_lock, flags);
@@ -125,7 +150,7 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason)
 	spin_unlock_irqrestore(&fq->flush_lock, flags);
 	if (ret) {
 		pr_warn_ratelimited("flush queue invalidation failed (%d), %ld unmaps kept\n",
-				    ret, atomic_long_read(&fq->stats.pending));
+				    ret, fq_pending(fq));
 		return ret;
 	}
 
@@ -134,9 +159,12 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason)
 		struct iox_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
 
 		spin_lock_irqsave(&ring->lock, flags);
+		/* Pending only shrinks here: its peaks are seen here. */
+		pending += ring_count(fq, ring);
 		ring_release(fq, ring, completed, now);
 		spin_unlock_irqrestore(&ring->lock, flags);
 	}
+	stat_max_long(&fq->stats.max_pending, pending);
 	return 0;
 }
 
@@ -154,12 +182,12 @@ static void fq_timeout(struct timer_list *t)
 
 	atomic_set(&fq->timer_armed, 0);
 	/*
-	 * Disarm, then look: a queuer counts its entry (a full barrier), then
-	 * looks at timer_armed, so either it sees the timer disarmed and arms
-	 * it again, or this sees its entry.
+	 * Disarm, then look at each ring under its lock: a queuer looks at
+	 * timer_armed under the lock of the ring it adds to, so either its
+	 * critical section comes after this one's on that ring and it sees
+	 * the timer disarmed (and arms it again), or this sees its entry.
 	 */
-	smp_mb();
-	if (!atomic_long_read(&fq->stats.pending))
+	if (!fq_pending(fq))
 		return;
 	/* A failed flush left entries queued: try again later. */
 	if (fq_do_flush(fq, FQ_TIMER))
@@ -193,13 +221,14 @@ int iox_fq_queue(struct iox_flush_queue *fq, unsigned long pfn,
 	struct iox_fq_ring *ring;
 	struct iox_fq_entry *e;
 	unsigned long flags;
+	bool arm;
 	int ret;
 
-	/* The cleared entries are visible before the serial is read. */
-	smp_mb();
 	local_irq_save(flags);
 	ring = this_cpu_ptr(fq->rings);
 	spin_lock(&ring->lock);
+	/* The cleared entries are visible before the serial is read. */
+	smp_mb__after_spinlock();
 	if (ring_full(fq, ring)) {
 		spin_unlock(&ring->lock);
 		ret = fq_do_flush(fq, FQ_FULL);
@@ -218,13 +247,14 @@ int iox_fq_queue(struct iox_flush_queue *fq, unsigned long pfn,
 	e->serial = atomic64_read(&fq->started);
 	entry_stamp(fq, ring, e);
 	ring->tail = ring_next(fq, ring->tail);
+	ring->queued++;
+	/* Under the ring lock: see fq_timeout(). */
+	arm = !atomic_read(&fq->timer_armed);
 	spin_unlock(&ring->lock);
 	local_irq_restore(flags);
 
-	atomic64_inc(&fq->stats.queued);
-	stat_max_long(&fq->stats.max_pending,
-		      atomic_long_inc_return(&fq->stats.pending));
-	fq_arm_timer(fq);
+	if (arm)
+		fq_arm_timer(fq);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iox_fq_queue);
@@ -306,8 +336,8 @@ void iox_fq_destroy(struct iox_flush_queue *fq)
 		return;
 	WRITE_ONCE(fq->dying, true);
 	del_timer_sync(&fq->timer);
-	if (atomic_long_read(&fq->stats.pending) && fq_do_flush(fq, FQ_EXPLICIT)) {
-		pending = atomic_long_read(&fq->stats.pending);
+	if (fq_pending(fq) && fq_do_flush(fq, FQ_EXPLICIT)) {
+		pending = fq_pending(fq);
 		pr_err("flush queue destroyed with %ld unmaps not invalidated, leaked\n",
 		       pending);
 	}
@@ -321,20 +351,36 @@ EXPORT_SYMBOL_GPL(iox_fq_destroy);
 /**
  * iox_fq_get_stats() - a snapshot of the queue's counters
  * @fq: the flush queue
- * @stats: filled in, see struct iox_fq_stats
+ * @stats: filled in, see struct iox_fq_stats; all zero for a queue that
+ *	was destroyed or never set up
+ *
+ * Takes each ring's lock in turn; any context but one holding a ring lock.
  */
 void iox_fq_get_stats(struct iox_flush_queue *fq, struct iox_fq_stats *stats)
 {
+	unsigned long flags;
+	unsigned int cpu;
+
+	*stats = (struct iox_fq_stats){};
+	if (!fq->rings)
+		return;
 	*stats = (struct iox_fq_stats){
-		.queued = atomic64_read(&fq->stats.queued),
 		.flushes = READ_ONCE(fq->stats.flushes),
 		.full_flushes = READ_ONCE(fq->stats.full_flushes),
 		.timer_flushes = READ_ONCE(fq->stats.timer_flushes),
 		.flush_failures = READ_ONCE(fq->stats.flush_failures),
-		.pending = atomic_long_read(&fq->stats.pending),
-		.max_pending = atomic_long_read(&fq->stats.max_pending),
 		.max_window_ns = atomic64_read(&fq->stats.max_window_ns),
 	};
+	for_each_possible_cpu(cpu) {
+		struct iox_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
+
+		spin_lock_irqsave(&ring->lock, flags);
+		stats->queued += ring->queued;
+		stats->pending += ring_count(fq, ring);
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	stats->max_pending = max(atomic_long_read(&fq->stats.max_pending),
+				 stats->pending);
 }
 EXPORT_SYMBOL_GPL(iox_fq_get_stats);
 

@@ -45,7 +45,8 @@ static int iox_check_range(struct iox_domain *domain, u64 iova, phys_addr_t padd
  * records after the reset (and its record stands) or the unmap sees the
  * map's bytes, and then assumes the worst: every page size and the highest
  * IOVA, until the domain is empty again.  A record may be wider than what
- * is mapped, never narrower.
+ * is mapped, never narrower.  The map's barrier also orders its page-table
+ * writes before iox_map_sync() looks at the domain's units.
  */
 static inline void iox_note_mapped(struct iox_domain *domain, u64 iova, size_t size,
 				   unsigned long pgsizes)
@@ -192,19 +193,36 @@ static void iox_unwind(struct iox_domain *domain, u64 iova, size_t mapped)
 /*
  * Make a new mapping visible to units that cache not-present entries or
  * buffer writes.  Most units need nothing: the domain says whether one
- * that does ever joined.  The barrier orders the caller's page-table
- * writes before that look, and pairs with the one after a unit joins
- * (iox_domain_unit_join()): either this sees the flag, or the unit's
- * device entry went live after the writes and it cannot have cached the
- * entries as they were before.
+ * that does ever joined.  The caller's page-table writes must be ordered
+ * before that look by a full barrier, which pairs with the one after a
+ * unit joins (iox_domain_unit_join()): either this sees the flag, or the
+ * unit's device entry went live after the writes and it cannot have cached
+ * the entries as they were before.
  */
 static int iox_map_sync(struct iox_domain *domain, u64 iova, size_t size)
 {
-	/* The entries before the flag: pairs with iox_domain_unit_join(). */
-	smp_mb();
 	if (!READ_ONCE(domain->sync_map) || !domain->ops->iotlb_sync_map)
 		return 0;
 	return domain->ops->iotlb_sync_map(domain, iova, size);
+}
+
+/*
+ * Account a range whose entries are written, then sync it; on failure
+ * remove it again.  iox_note_mapped()'s atomic and barrier are the full
+ * barrier iox_map_sync() needs, so the fast path pays for one, not two.
+ */
+static int iox_map_commit(struct iox_domain *domain, u64 iova, size_t size,
+			  unsigned long pgsizes)
+{
+	int ret;
+
+	iox_note_mapped(domain, iova, size, pgsizes);
+	ret = iox_map_sync(domain, iova, size);
+	if (ret) {
+		iox_unwind(domain, iova, size);
+		iox_note_unmapped(domain, size);
+	}
+	return ret;
 }
 
 static int iox_check_prot(int prot)
@@ -223,10 +241,8 @@ static int iox_check_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr,
 	return ret ?: iox_check_range(domain, iova, paddr, size);
 }
 
-static inline void iox_count_map(struct iox_domain *domain, u64 iova, size_t size,
-				 unsigned long pgsizes)
+static inline void iox_count_map(struct iox_domain *domain, size_t size)
 {
-	iox_note_mapped(domain, iova, size, pgsizes);
 	this_cpu_inc(domain->stats->maps);
 	this_cpu_add(domain->stats->bytes_mapped, size);
 }
@@ -260,14 +276,15 @@ int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
 		return ret;
 
 	ret = iox_map_runs(domain, iova, paddr, size, prot, gfp, &mapped, &pgsizes);
-	if (!ret)
-		ret = iox_map_sync(domain, iova, size);
 	if (ret) {
 		iox_unwind(domain, iova, mapped);
 		return ret;
 	}
+	ret = iox_map_commit(domain, iova, size, pgsizes);
+	if (ret)
+		return ret;
 
-	iox_count_map(domain, iova, size, pgsizes);
+	iox_count_map(domain, size);
 	trace_iox_map(domain->id, iova, paddr, size, prot);
 	return 0;
 }
@@ -368,13 +385,14 @@ int iox_map_batch_end(struct iox_domain *domain, struct iox_map_batch *b)
 	int ret;
 
 	ret = iox_map_batch_flush(domain, b);
-	if (!ret)
-		ret = iox_map_sync(domain, b->iova, b->size);
 	if (ret) {
 		iox_map_batch_abort(domain, b);
 		return ret;
 	}
-	iox_count_map(domain, b->iova, b->size, b->pgsizes);
+	ret = iox_map_commit(domain, b->iova, b->size, b->pgsizes);
+	if (ret)
+		return ret;
+	iox_count_map(domain, b->size);
 	trace_iox_map(domain->id, b->iova, b->first_pa, b->size, b->prot);
 	return 0;
 }
