@@ -8,8 +8,9 @@
  *
  * At probe, after an untimed pass of everything on every CPU, for
  * map+unmap of one 4K page, of 64K and of a 16-entry scatterlist of 4K
- * pages, on one CPU and then on every online CPU at once, each thread times pairs for up to BENCH_PAIRS or BENCH_MAX_NS;
- * the figure is ns per pair (all threads' time over all their pairs).
+ * pages, on one CPU and then on every online CPU at once, each thread
+ * times pairs for up to BENCH_PAIRS or BENCH_MAX_NS; the figure is ns per
+ * pair (all threads' time over all their pairs).
  * Lines "iox-dma-bench: # bench-vm: dma SHAPE CPUS NS", printed with
  * KERN_INFO: the guest script passes them on from dmesg.
  *
@@ -34,7 +35,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
-#define BENCH_PAIRS	4096
+#define BENCH_PAIRS	65536
 #define BENCH_MAX_NS	(NSEC_PER_SEC / 2)
 #define BENCH_SG	16
 #define BENCH_CHUNK	256
