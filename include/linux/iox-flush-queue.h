@@ -35,6 +35,8 @@ struct iox_iova_domain;
  */
 #define IOX_FQ_MAX_ENTRIES	512
 #define IOX_FQ_MAX_TIMEOUT_MS	10000
+/* Completion times kept, for the windows of entries released late. */
+#define IOX_FQ_DONE_SLOTS	16
 
 /**
  * struct iox_fq_entry - one deferred unmap
@@ -86,7 +88,8 @@ struct iox_fq_ring {
  * @flush_failures: invalidations that failed; what they should have
  *	covered stays queued (never reused) until a later one completes
  * @pending: unmaps queued and not yet released
- * @max_pending: the largest @pending seen
+ * @max_pending: the largest @pending seen when a flush started or the
+ *	counters were read
  * @max_window_ns: the longest time from queuing an unmap to the completion
  *	of the invalidation that covered it: how long an unmapped IOVA stayed
  *	reachable at most
@@ -110,7 +113,7 @@ struct iox_fq_stats {
  * @timer_flushes: the same, under the flush lock
  * @flush_failures: the same, under the flush lock
  * @max_pending: the largest number of unmaps pending when a flush
- *	released them; the reported @max_pending also counts those pending now
+ *	started; the reported @max_pending also counts those pending now
  * @max_window_ns: see struct iox_fq_stats
  */
 struct iox_fq_counters {
@@ -137,6 +140,9 @@ struct iox_fq_counters {
  * @started: flushes started
  * @completed: flushes completed, in order: an entry whose serial is
  *	below this is covered
+ * @done_ns: when the entries of serial n were covered, at n %
+ *	IOX_FQ_DONE_SLOTS; written under @flush_lock before @completed
+ *	passes n
  * @timer: flushes @timeout_ms after the first unmap queued since the last
  *	timer flush
  * @timer_armed: @timer is pending or about to be
@@ -154,6 +160,7 @@ struct iox_flush_queue {
 	spinlock_t flush_lock;	/* see @flush_lock above */
 	atomic64_t started;
 	atomic64_t completed;
+	u64 done_ns[IOX_FQ_DONE_SLOTS];
 	struct timer_list timer;
 	atomic_t timer_armed;
 	bool dying;

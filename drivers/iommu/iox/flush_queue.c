@@ -5,12 +5,17 @@
  *
  * Ordering.  An unmap clears its page-table entries, then queues its entry
  * with the number of flushes started so far as its serial (a full barrier
- * in between: the ring lock's acquisition and smp_mb__after_spinlock()).  A flush takes the next number, then invalidates the whole
- * domain: it covers every entry whose serial is not above its number.
- * Flushes run one at a time, so "completed" counts them in order; once a
- * flush completed, every ring is swept and the covered entries release
- * their IOVA ranges and page-table pages, measuring how long each unmap
- * waited.  A failed flush advances nothing: what it should have covered
+ * in between: the ring lock's acquisition and smp_mb__after_spinlock()).
+ * A flush takes the next number, then invalidates the whole domain: it
+ * covers every entry whose serial is not above its number.
+ * Flushes run one at a time, so "completed" counts them in order, and the
+ * time each completed is kept for the entries it covered.  Covered entries
+ * release their IOVA ranges and page-table pages, measuring how long each
+ * unmap stayed reachable: a ring's owner releases its own covered entries
+ * whenever it queues, and after the flush its full ring forced, so that a
+ * CPU's unmaps return to its own IOVA caches and no CPU takes another's
+ * ring lock on the fast path; the timer's and explicit flushes sweep every
+ * ring.  A failed flush advances nothing: what it should have covered
  * stays queued until a later flush completes.
  */
 #define pr_fmt(fmt) "iox: " fmt
@@ -59,12 +64,18 @@ static void stat_max_long(atomic_long_t *max, long val)
 		;
 }
 
+/* Entries from @head to @tail in a ring of @fq. */
+static unsigned int ring_span(const struct iox_flush_queue *fq, unsigned int head,
+			      unsigned int tail)
+{
+	return tail >= head ? tail - head : tail + fq->entries + 1 - head;
+}
+
 /* Entries in @ring; its lock held. */
 static unsigned int ring_count(const struct iox_flush_queue *fq,
 			       const struct iox_fq_ring *ring)
 {
-	return ring->tail >= ring->head ? ring->tail - ring->head :
-	       ring->tail + fq->entries + 1 - ring->head;
+	return ring_span(fq, ring->head, ring->tail);
 }
 
 /* Unmaps queued and not released, over all rings. */
@@ -80,6 +91,20 @@ static long fq_pending(struct iox_flush_queue *fq)
 		spin_lock_irqsave(&ring->lock, flags);
 		pending += ring_count(fq, ring);
 		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+	return pending;
+}
+
+/* The same, without the ring locks: a statistic only. */
+static long fq_pending_racy(struct iox_flush_queue *fq)
+{
+	unsigned int cpu;
+	long pending = 0;
+
+	for_each_possible_cpu(cpu) {
+		struct iox_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
+
+		pending += ring_span(fq, READ_ONCE(ring->head), READ_ONCE(ring->tail));
 	}
 	return pending;
 }
@@ -107,10 +132,24 @@ static void entry_stamp(const struct iox_flush_queue *fq, struct iox_fq_ring *ri
 		e->queued_ns = ktime_get_ns();
 }
 
-/* Release the entries of @ring that a completed flush covered. */
-static void ring_release(struct iox_flush_queue *fq, struct iox_fq_ring *ring,
-			 u64 completed, u64 now)
+/*
+ * When the flush that covered entries of @serial completed: flush number
+ * @serial, or the first to complete after it if it failed.  Kept for the
+ * last IOX_FQ_DONE_SLOTS flush numbers; older entries count until now.
+ */
+static u64 fq_done_ns(const struct iox_flush_queue *fq, u64 serial, u64 completed)
 {
+	if (completed - serial < IOX_FQ_DONE_SLOTS)
+		return READ_ONCE(fq->done_ns[serial % IOX_FQ_DONE_SLOTS]);
+	return ktime_get_ns();
+}
+
+/* Release the entries of @ring that a completed flush covered; its lock held. */
+static void ring_release(struct iox_flush_queue *fq, struct iox_fq_ring *ring)
+{
+	/* Pairs with the release in fq_do_flush(): the times come first. */
+	u64 completed = atomic64_read_acquire(&fq->completed), done = 0, serial = 0;
+
 	while (ring->head != ring->tail) {
 		struct iox_fq_entry *e = &ring->entries[ring->head];
 
@@ -119,19 +158,56 @@ static void ring_release(struct iox_flush_queue *fq, struct iox_fq_ring *ring,
 		if (fq->iovad && e->npages)
 			iox_iova_free(fq->iovad, e->pfn, e->npages);
 		put_pages_list(&e->freelist);
-		stat_max64(&fq->stats.max_window_ns, now - e->queued_ns);
-		ring->head = ring_next(fq, ring->head);
+		if (!done || e->serial != serial) {
+			serial = e->serial;
+			done = fq_done_ns(fq, serial, completed);
+			/* Stamped after a racing flush completed: no window. */
+			if (done > e->queued_ns)
+				stat_max64(&fq->stats.max_window_ns, done - e->queued_ns);
+		}
+		WRITE_ONCE(ring->head, ring_next(fq, ring->head));
 	}
 }
 
-static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason)
+/* Release what completed flushes covered on every ring. */
+static void fq_sweep(struct iox_flush_queue *fq)
 {
 	unsigned long flags;
-	u64 serial, completed, now;
 	unsigned int cpu;
-	long pending = 0;
+
+	for_each_possible_cpu(cpu) {
+		struct iox_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
+
+		spin_lock_irqsave(&ring->lock, flags);
+		ring_release(fq, ring);
+		spin_unlock_irqrestore(&ring->lock, flags);
+	}
+}
+
+/* Record that flushes @from to @serial are covered, as of @now. */
+static void fq_note_done(struct iox_flush_queue *fq, u64 from, u64 serial, u64 now)
+{
+	u64 n;
+
+	if (serial - from >= IOX_FQ_DONE_SLOTS)
+		from = serial + 1 - IOX_FQ_DONE_SLOTS;
+	for (n = from; n <= serial; n++)
+		WRITE_ONCE(fq->done_ns[n % IOX_FQ_DONE_SLOTS], now);
+}
+
+/*
+ * Invalidate the domain, so that every entry queued before is covered;
+ * with @sweep, release them on every ring.  Return: 0 or the errno of the
+ * failed invalidation (nothing covered).
+ */
+static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason, bool sweep)
+{
+	unsigned long flags;
+	u64 serial;
 	int ret;
 
+	/* Pending grows until flushes cover it: its peaks are seen here. */
+	stat_max_long(&fq->stats.max_pending, fq_pending_racy(fq));
 	spin_lock_irqsave(&fq->flush_lock, flags);
 	/* Covers every entry queued with a serial up to this one. */
 	serial = atomic64_inc_return(&fq->started) - 1;
@@ -139,33 +215,46 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason)
 	if (ret) {
 		fq->stats.flush_failures++;
 	} else {
-		atomic64_set(&fq->completed, serial + 1);
+		fq_note_done(fq, atomic64_read(&fq->completed), serial, ktime_get_ns());
+		atomic64_set_release(&fq->completed, serial + 1);
 		fq->stats.flushes++;
 		if (reason == FQ_FULL)
 			fq->stats.full_flushes++;
 		else if (reason == FQ_TIMER)
 			fq->stats.timer_flushes++;
 	}
-	now = ktime_get_ns();
 	spin_unlock_irqrestore(&fq->flush_lock, flags);
 	if (ret) {
 		pr_warn_ratelimited("flush queue invalidation failed (%d), %ld unmaps kept\n",
 				    ret, fq_pending(fq));
 		return ret;
 	}
+	if (sweep)
+		fq_sweep(fq);
+	return 0;
+}
 
-	completed = atomic64_read(&fq->completed);
+/* Whether some ring holds an entry no completed flush covers. */
+static bool fq_uncovered(struct iox_flush_queue *fq)
+{
+	u64 completed = atomic64_read(&fq->completed);
+	unsigned long flags;
+	unsigned int cpu;
+	bool found = false;
+
 	for_each_possible_cpu(cpu) {
 		struct iox_fq_ring *ring = per_cpu_ptr(fq->rings, cpu);
 
 		spin_lock_irqsave(&ring->lock, flags);
-		/* Pending only shrinks here: its peaks are seen here. */
-		pending += ring_count(fq, ring);
-		ring_release(fq, ring, completed, now);
+		/* A ring's newest entry has its largest serial. */
+		if (ring->head != ring->tail &&
+		    ring->entries[ring_prev(fq, ring->tail)].serial >= completed)
+			found = true;
 		spin_unlock_irqrestore(&ring->lock, flags);
+		if (found)
+			break;
 	}
-	stat_max_long(&fq->stats.max_pending, pending);
-	return 0;
+	return found;
 }
 
 static void fq_arm_timer(struct iox_flush_queue *fq)
@@ -189,8 +278,13 @@ static void fq_timeout(struct timer_list *t)
 	 */
 	if (!fq_pending(fq))
 		return;
+	/* Entries a full ring's flush covered need only releasing. */
+	if (!fq_uncovered(fq)) {
+		fq_sweep(fq);
+		return;
+	}
 	/* A failed flush left entries queued: try again later. */
-	if (fq_do_flush(fq, FQ_TIMER))
+	if (fq_do_flush(fq, FQ_TIMER, true))
 		fq_arm_timer(fq);
 }
 
@@ -229,10 +323,12 @@ int iox_fq_queue(struct iox_flush_queue *fq, unsigned long pfn,
 	spin_lock(&ring->lock);
 	/* The cleared entries are visible before the serial is read. */
 	smp_mb__after_spinlock();
+	ring_release(fq, ring);
 	if (ring_full(fq, ring)) {
 		spin_unlock(&ring->lock);
-		ret = fq_do_flush(fq, FQ_FULL);
+		ret = fq_do_flush(fq, FQ_FULL, false);
 		spin_lock(&ring->lock);
+		ring_release(fq, ring);
 		if (ring_full(fq, ring)) {
 			spin_unlock(&ring->lock);
 			local_irq_restore(flags);
@@ -246,7 +342,7 @@ int iox_fq_queue(struct iox_flush_queue *fq, unsigned long pfn,
 	list_splice_init(&gather->freelist, &e->freelist);
 	e->serial = atomic64_read(&fq->started);
 	entry_stamp(fq, ring, e);
-	ring->tail = ring_next(fq, ring->tail);
+	WRITE_ONCE(ring->tail, ring_next(fq, ring->tail));
 	ring->queued++;
 	/* Under the ring lock: see fq_timeout(). */
 	arm = !atomic_read(&fq->timer_armed);
@@ -270,7 +366,7 @@ EXPORT_SYMBOL_GPL(iox_fq_queue);
  */
 int iox_fq_flush(struct iox_flush_queue *fq)
 {
-	return fq_do_flush(fq, FQ_EXPLICIT);
+	return fq_do_flush(fq, FQ_EXPLICIT, true);
 }
 EXPORT_SYMBOL_GPL(iox_fq_flush);
 
@@ -336,7 +432,7 @@ void iox_fq_destroy(struct iox_flush_queue *fq)
 		return;
 	WRITE_ONCE(fq->dying, true);
 	del_timer_sync(&fq->timer);
-	if (fq_pending(fq) && fq_do_flush(fq, FQ_EXPLICIT)) {
+	if (fq_pending(fq) && fq_do_flush(fq, FQ_EXPLICIT, true)) {
 		pending = fq_pending(fq);
 		pr_err("flush queue destroyed with %ld unmaps not invalidated, leaked\n",
 		       pending);
