@@ -76,6 +76,23 @@ static struct device *boot_disk(struct pci_dev *pdev)
 	return disk;
 }
 
+/*
+ * Open @disk.  Its device appears before add_disk() has made it live, and
+ * until then opening it fails with -ENXIO: wait for that too.
+ */
+static struct block_device *boot_disk_open(struct device *disk)
+{
+	struct block_device *bdev;
+	unsigned int ms;
+
+	for (ms = 0;; ms += 100) {
+		bdev = blkdev_get_by_dev(disk->devt, FMODE_READ, NULL);
+		if (!IS_ERR(bdev) || PTR_ERR(bdev) != -ENXIO || ms >= BOOT_DISK_WAIT_MS)
+			return bdev;
+		msleep(100);
+	}
+}
+
 static struct pci_dev *boot_nvme(struct kunit *test)
 {
 	struct pci_dev *pdev = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, NULL);
@@ -209,7 +226,7 @@ static void boot_disk_read(struct kunit *test)
 		put_device(disk);
 	KUNIT_ASSERT_EQ_MSG(test, !!domain, (int)translated, "the disk is%s in an iox domain",
 			    domain ? "" : " not");
-	bdev = blkdev_get_by_dev(disk->devt, FMODE_READ, NULL);
+	bdev = boot_disk_open(disk);
 	put_device(disk);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(bdev), "open: %ld", PTR_ERR(bdev));
 
