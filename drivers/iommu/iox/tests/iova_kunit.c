@@ -689,11 +689,14 @@ static void iova_trim_returns_to_tree(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, pfns);
 	/* The test runs the passes; the work must not run one between them. */
 	iox_iova_test_trim_interval(iovad, 3600 * HZ);
+	/*
+	 * One CPU's magazines throughout: waiting for the work may wake the
+	 * test up elsewhere, whose empty magazines would take from the depot.
+	 */
 	migrate_disable();
 	alloc_n(test, iovad, pfns, nr, 1, ULONG_MAX);
 	for (i = 0; i < nr; i++)
 		KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfns[i], 1), 0);
-	migrate_enable();
 	s = stats_of(iovad);
 	/* Two magazines stay with the CPU, the other full ones in the depot. */
 	KUNIT_EXPECT_EQ(test, s.cpu_cached + s.depot_mags * IOX_IOVA_MAG_SIZE, nr);
@@ -706,11 +709,9 @@ static void iova_trim_returns_to_tree(struct kunit *test)
 	flush_delayed_work(&iovad->trim_work);
 	KUNIT_EXPECT_EQ(test, stats_of(iovad).depot_mags, depot);
 	/* A magazine used in the interval survives the next pass. */
-	migrate_disable();
 	alloc_n(test, iovad, pfns, 2 * IOX_IOVA_MAG_SIZE + 1, 1, ULONG_MAX);
 	for (i = 0; i < 2 * IOX_IOVA_MAG_SIZE + 1; i++)
 		KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfns[i], 1), 0);
-	migrate_enable();
 	KUNIT_EXPECT_EQ(test, stats_of(iovad).depot_mags, depot);
 	flush_delayed_work(&iovad->trim_work);
 	s = stats_of(iovad);
@@ -722,6 +723,7 @@ static void iova_trim_returns_to_tree(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.depot_mags, 0);
 	KUNIT_EXPECT_EQ(test, s.tree_nodes, s.cpu_cached);
 	KUNIT_EXPECT_FALSE(test, delayed_work_pending(&iovad->trim_work));
+	migrate_enable();
 	iox_iova_domain_destroy(iovad);
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
 }
