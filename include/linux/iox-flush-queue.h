@@ -88,7 +88,7 @@ struct iox_fq_ring {
  * @flush_failures: invalidations that failed; what they should have
  *	covered stays queued (never reused) until a later one completes
  * @pending: unmaps queued and not yet released
- * @max_pending: the largest @pending seen when a flush started or the
+ * @max_pending: the largest @pending seen when a flush completed or the
  *	counters were read
  * @max_window_ns: the longest time from queuing an unmap to the completion
  *	of the invalidation that covered it: how long an unmapped IOVA stayed
@@ -113,7 +113,7 @@ struct iox_fq_stats {
  * @timer_flushes: the same, under the flush lock
  * @flush_failures: the same, under the flush lock
  * @max_pending: the largest number of unmaps pending when a flush
- *	started; the reported @max_pending also counts those pending now
+ *	completed; the reported @max_pending also counts those pending now
  * @max_window_ns: see struct iox_fq_stats
  */
 struct iox_fq_counters {

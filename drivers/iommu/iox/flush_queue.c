@@ -139,7 +139,7 @@ static void entry_stamp(const struct iox_flush_queue *fq, struct iox_fq_ring *ri
  */
 static u64 fq_done_ns(const struct iox_flush_queue *fq, u64 serial, u64 completed)
 {
-	if (completed - serial < IOX_FQ_DONE_SLOTS)
+	if (completed - serial <= IOX_FQ_DONE_SLOTS)
 		return READ_ONCE(fq->done_ns[serial % IOX_FQ_DONE_SLOTS]);
 	return ktime_get_ns();
 }
@@ -206,8 +206,6 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason, bool s
 	u64 serial;
 	int ret;
 
-	/* Pending grows until flushes cover it: its peaks are seen here. */
-	stat_max_long(&fq->stats.max_pending, fq_pending_racy(fq));
 	spin_lock_irqsave(&fq->flush_lock, flags);
 	/* Covers every entry queued with a serial up to this one. */
 	serial = atomic64_inc_return(&fq->started) - 1;
@@ -216,6 +214,8 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason, bool s
 		fq->stats.flush_failures++;
 	} else {
 		fq_note_done(fq, atomic64_read(&fq->completed), serial, ktime_get_ns());
+		/* Pending only shrinks once this is published: its peak is now. */
+		stat_max_long(&fq->stats.max_pending, fq_pending_racy(fq));
 		atomic64_set_release(&fq->completed, serial + 1);
 		fq->stats.flushes++;
 		if (reason == FQ_FULL)
@@ -283,9 +283,14 @@ static void fq_timeout(struct timer_list *t)
 		fq_sweep(fq);
 		return;
 	}
-	/* A failed flush left entries queued: try again later. */
-	if (fq_do_flush(fq, FQ_TIMER, true))
+	/*
+	 * A failed flush left entries queued: release what earlier flushes
+	 * covered, try again later.
+	 */
+	if (fq_do_flush(fq, FQ_TIMER, true)) {
+		fq_sweep(fq);
 		fq_arm_timer(fq);
+	}
 }
 
 /**
@@ -347,10 +352,10 @@ int iox_fq_queue(struct iox_flush_queue *fq, unsigned long pfn,
 	/* Under the ring lock: see fq_timeout(). */
 	arm = !atomic_read(&fq->timer_armed);
 	spin_unlock(&ring->lock);
-	local_irq_restore(flags);
-
+	/* Not preemptible in between: no other queuer would arm it. */
 	if (arm)
 		fq_arm_timer(fq);
+	local_irq_restore(flags);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(iox_fq_queue);
@@ -432,6 +437,8 @@ void iox_fq_destroy(struct iox_flush_queue *fq)
 		return;
 	WRITE_ONCE(fq->dying, true);
 	del_timer_sync(&fq->timer);
+	/* What full rings' flushes covered is released, not leaked. */
+	fq_sweep(fq);
 	if (fq_pending(fq) && fq_do_flush(fq, FQ_EXPLICIT, true)) {
 		pending = fq_pending(fq);
 		pr_err("flush queue destroyed with %ld unmaps not invalidated, leaked\n",

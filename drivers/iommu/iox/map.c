@@ -45,17 +45,23 @@ static int iox_check_range(struct iox_domain *domain, u64 iova, phys_addr_t padd
  * records after the reset (and its record stands) or the unmap sees the
  * map's bytes, and then assumes the worst: every page size and the highest
  * IOVA, until the domain is empty again.  A record may be wider than what
- * is mapped, never narrower.  The map's barrier also orders its page-table
- * writes before iox_map_sync() looks at the domain's units.
+ * is mapped, never narrower.  The count's barrier also orders the map's
+ * page-table writes before iox_map_sync() looks at the domain's units, and
+ * the record is made only once the sync succeeded, so that a failed map
+ * leaves no record behind.
  */
-static inline void iox_note_mapped(struct iox_domain *domain, u64 iova, size_t size,
-				   unsigned long pgsizes)
+static inline void iox_count_mapped(struct iox_domain *domain, size_t size)
 {
-	u64 last = iova + (size - 1), highest;
-
 	atomic64_add(size, &domain->mapped_bytes);
 	/* Count, then record: pairs with the barrier in iox_note_unmapped(). */
 	smp_mb__after_atomic();
+}
+
+static inline void iox_record_mapped(struct iox_domain *domain, u64 iova, size_t size,
+				     unsigned long pgsizes)
+{
+	u64 last = iova + (size - 1), highest;
+
 	if ((atomic_long_read(&domain->used_pgsizes) & pgsizes) != pgsizes)
 		atomic_long_or(pgsizes, &domain->used_pgsizes);
 	highest = atomic64_read(&domain->highest_mapped);
@@ -98,7 +104,7 @@ static void iox_note_unmapped(struct iox_domain *domain, size_t size)
 	/* Once empty, the domain no longer constrains the units it accepts. */
 	atomic_long_set(&domain->used_pgsizes, 0);
 	atomic64_set(&domain->highest_mapped, 0);
-	/* Reset, then look: pairs with the barrier in iox_note_mapped(). */
+	/* Reset, then look: pairs with the barrier in iox_count_mapped(). */
 	smp_mb();
 	if (atomic64_read(&domain->mapped_bytes)) {
 		/* A map raced with the reset: its record may be lost. */
@@ -207,22 +213,25 @@ static int iox_map_sync(struct iox_domain *domain, u64 iova, size_t size)
 }
 
 /*
- * Account a range whose entries are written, then sync it; on failure
- * remove it again.  iox_note_mapped()'s atomic and barrier are the full
- * barrier iox_map_sync() needs, so the fast path pays for one, not two.
+ * Count a range whose entries are written, sync it, then record it; on
+ * failure remove it again, count and all.  iox_count_mapped()'s atomic and
+ * barrier are the full barrier iox_map_sync() needs, so the fast path pays
+ * for one, not two.
  */
 static int iox_map_commit(struct iox_domain *domain, u64 iova, size_t size,
 			  unsigned long pgsizes)
 {
 	int ret;
 
-	iox_note_mapped(domain, iova, size, pgsizes);
+	iox_count_mapped(domain, size);
 	ret = iox_map_sync(domain, iova, size);
 	if (ret) {
 		iox_unwind(domain, iova, size);
 		iox_note_unmapped(domain, size);
+		return ret;
 	}
-	return ret;
+	iox_record_mapped(domain, iova, size, pgsizes);
+	return 0;
 }
 
 static int iox_check_prot(int prot)

@@ -508,6 +508,21 @@ static void map_failure_unwinds_exactly(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, md->nr_maps, 0);
 	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_UNMAP), 1);
 	KUNIT_EXPECT_EQ(test, mock_count(md, MOCK_SYNC), 1);
+
+	/*
+	 * Beside a mapping that stays, the failed map leaves the domain's
+	 * records as they were: no page size or IOVA of its own.
+	 */
+	md->fail_sync_map = 0;
+	KUNIT_ASSERT_EQ(test, iox_map(d, 0, 0, SZ_4K, IOX_PROT_READ, GFP_KERNEL), 0);
+	md->fail_sync_map = -EIO;
+	KUNIT_EXPECT_EQ(test, iox_map(d, SZ_1G, SZ_1G, SZ_2M, IOX_PROT_READ, GFP_KERNEL),
+			-EIO);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->mapped_bytes), SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&d->used_pgsizes), SZ_4K);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&d->highest_mapped), SZ_4K - 1);
+	md->fail_sync_map = 0;
+	KUNIT_EXPECT_EQ(test, iox_unmap(d, 0, SZ_4K), SZ_4K);
 }
 
 static void map_refuses_bad_input(struct kunit *test)
