@@ -7,8 +7,9 @@
 #   qemu: iox built in to an x86_64 kernel, booted on q35 once with emulated
 #         VT-d and once with AMD-Vi, edu at 00:10.0, running the hardware
 #         suites (iox-hw-*; the logic suites run on UML), and once more
-#         each for the multi-CPU cases of the IOVA allocator (iox-iova)
-#         and the page table (iox-pgtable-smp), 2 CPUs, and once with two
+#         each for the multi-CPU cases of the IOVA allocator (iox-iova),
+#         the page table (iox-pgtable-smp) and the flush queue
+#         (iox-flush-queue), 2 CPUs, and once with two
 #         edu functions behind a PCIe-to-PCI bridge for the IOMMU API
 #         bridge's group case (iox-hw-iommu-api, vtd-alias.py), and for the DMA
 #         layer (iox-dma), which needs dma_map_ops, and with an NVMe disk
@@ -73,14 +74,14 @@ qemu)
 	{ printf IOXBOOT; head -c 4089 /dev/zero | tr '\0' x; } >"$IOX_KUNIT_DISK"
 	truncate -s 16M "$IOX_KUNIT_DISK"
 	for run in amdvi:iox-hw-* iova:iox-iova pgtable-smp:iox-pgtable-smp \
-		vtd-alias:iox-hw-iommu-api dma:iox-dma vtd-nvme:iox-boot-disk \
+		vtd-alias:iox-hw-iommu-api dma:iox-dma fq:iox-flush-queue vtd-nvme:iox-boot-disk \
 		amdvi-nvme:iox-boot-disk vtd-nvme-off:iox-boot-disk; do
 		machine=${run%%:*}
 		config=$machine
 		args=()
 		export IOX_KUNIT_IOMMU=${machine%%-*}	# nvme.py's IOMMU
 		case $machine in
-		iova | pgtable-smp | dma) config=vtd ;;
+		iova | pgtable-smp | dma | fq) config=vtd ;;
 		*-nvme) config=nvme ;;
 		vtd-nvme-off)
 			config=nvme

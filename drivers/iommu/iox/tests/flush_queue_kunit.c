@@ -8,6 +8,7 @@
  * invalidation is a mock that counts calls and can fail.
  */
 #include <kunit/test.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/iox.h>
 #include <linux/iox-flush-queue.h>
@@ -16,6 +17,7 @@
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
@@ -378,6 +380,105 @@ static void fq_destroy_failed_flush_leaks(struct kunit *test)
 	fq_free(test, t);
 }
 
+struct remote_queue {
+	struct fq_test *t;
+	unsigned long pfn;
+	int ret;
+};
+
+static void remote_queue_fn(void *data)
+{
+	struct remote_queue *rq = data;
+
+	rq->ret = queue_page(rq->t, rq->pfn, NULL);
+}
+
+/* Queue @pfn on @cpu's ring, from that CPU (in its interrupt context). */
+static int queue_on(struct fq_test *t, unsigned int cpu, unsigned long pfn)
+{
+	struct remote_queue rq = { .t = t, .pfn = pfn, .ret = -EIO };
+	int ret = smp_call_function_single(cpu, remote_queue_fn, &rq, 1);
+
+	return ret ?: rq.ret;
+}
+
+/* Whether @pfn is free in the allocator; what was free stays free. */
+static bool pfn_free(struct fq_test *t, unsigned long pfn)
+{
+	unsigned long got[FQ_PFNS], n = 0, i;
+	bool found = false;
+
+	while (n < FQ_PFNS && !iox_iova_alloc(&t->iovad, 1, FQ_PFNS, &got[n]))
+		found |= got[n++] == pfn;
+	for (i = 0; i < n; i++)
+		iox_iova_free(&t->iovad, got[i], 1);
+	return found;
+}
+
+/*
+ * The CPUs of the two-CPU cases: a full ring's flush covers the other
+ * CPU's entries too, but only that CPU releases them (when it next
+ * queues), or a sweep.  Call with migration disabled.
+ */
+static unsigned int other_cpu(void)
+{
+	return cpumask_any_but(cpu_online_mask, smp_processor_id());
+}
+
+static void fq_full_flush_leaves_other_rings(struct kunit *test)
+{
+	struct fq_test *t;
+	unsigned int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	t = fq_new(test, 2, FQ_LONG_MS);
+	migrate_disable();
+	cpu = other_cpu();
+	KUNIT_ASSERT_EQ(test, queue_on(t, cpu, 5), 0);
+	KUNIT_EXPECT_EQ(test, queue_page(t, 6, NULL), 0);
+	KUNIT_EXPECT_EQ(test, queue_page(t, 7, NULL), 0);
+	/* Full: flushes, releases this CPU's ring, queues 8. */
+	KUNIT_EXPECT_EQ(test, queue_page(t, 8, NULL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).full_flushes, 1ULL);
+	/* 5 is covered but still on the other CPU's ring; 8 is not covered. */
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 2L);
+	KUNIT_EXPECT_FALSE(test, pfn_free(t, 5));
+	/* That CPU releases it when it next queues, without another flush. */
+	KUNIT_ASSERT_EQ(test, queue_on(t, cpu, 9), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 2L);
+	KUNIT_EXPECT_TRUE(test, pfn_free(t, 5));
+	migrate_enable();
+	fq_free(test, t);
+}
+
+/* Destroy releases what a full ring's flush covered, even if its own fails. */
+static void fq_destroy_releases_covered(struct kunit *test)
+{
+	struct fq_test *t;
+	unsigned int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	t = fq_new(test, 2, FQ_LONG_MS);
+	migrate_disable();
+	cpu = other_cpu();
+	KUNIT_ASSERT_EQ(test, queue_on(t, cpu, 5), 0);
+	KUNIT_EXPECT_EQ(test, queue_page(t, 6, NULL), 0);
+	KUNIT_EXPECT_EQ(test, queue_page(t, 7, NULL), 0);
+	KUNIT_EXPECT_EQ(test, queue_page(t, 8, NULL), 0);
+	migrate_enable();
+	t->mi.fail = -EIO;
+	iox_fq_destroy(&t->fq);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 2);
+	/* 5 was covered: released; 8 was not: kept (leaked) for good. */
+	KUNIT_EXPECT_TRUE(test, pfn_free(t, 5));
+	KUNIT_EXPECT_FALSE(test, pfn_free(t, 8));
+	fq_free(test, t);
+}
+
 static struct kunit_case fq_cases[] = {
 	KUNIT_CASE(fq_refuses_bad_bounds),
 	KUNIT_CASE(fq_no_reuse_before_invalidation),
@@ -388,6 +489,8 @@ static struct kunit_case fq_cases[] = {
 	KUNIT_CASE(fq_destroy_flushes),
 	KUNIT_CASE(fq_timer_retries_failed_flush),
 	KUNIT_CASE(fq_destroy_failed_flush_leaks),
+	KUNIT_CASE(fq_full_flush_leaves_other_rings),
+	KUNIT_CASE(fq_destroy_releases_covered),
 	{}
 };
 
