@@ -11,8 +11,10 @@
 #   vm:     the stock kernel with the iox modules, as vmtest boots it: the
 #           DMA API (modules/iox_dma_bench.c) and NVMe reads through iox
 #           strict and lazy, the kernel's intel-iommu strict and lazy, and
-#           dma-direct (guest/bench.sh), with QEMU's count of invalidation
-#           descriptors; each configuration booted IOX_BENCH_BOOTS times;
+#           dma-direct (guest/bench.sh), with QEMU's counts of invalidation
+#           descriptors and of its IOTLB's misses (the page walks the
+#           emulated unit made for the disk's DMA); each configuration
+#           booted IOX_BENCH_BOOTS times;
 #           in the strict ones, iox_map()/iox_unmap() beside iommu_map()/
 #           iommu_unmap() on an UNMANAGED intel-iommu domain
 #           (modules/iox_map_bench.c), descriptors counted alike
@@ -85,6 +87,7 @@ bench_vm_window() {
 bench_vm() {
 	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid desc mpid
 	local modes=${IOX_BENCH_MODES:-iox-strict kernel-strict iox-lazy kernel-lazy direct}
+	local events="-trace vtd_inv_desc -trace vtd_iotlb_page_update"
 	: >"$raw"
 	build_modules "$IOX_BUILD/bench-modules.log" ||
 		{ tail -n 20 "$IOX_BUILD/bench-modules.log"; return 1; }
@@ -108,7 +111,7 @@ bench_vm() {
 				mpid=$!
 				;;
 			esac
-			IOX_QEMU_EXTRA="-trace vtd_inv_desc -D $trace" \
+			IOX_QEMU_EXTRA="$events -D $trace" \
 				vm_run "bench-$mode" "$IOX_BUILD/bench-initramfs.cpio.gz" "$log" 300
 			kill "$pid" $mpid 2>/dev/null || true
 			wait "$pid" $mpid 2>/dev/null || true
@@ -127,6 +130,8 @@ bench_vm() {
 			if [ -f "$window" ]; then
 				desc=$(grep -c '^vtd_inv_desc ' "$window")
 				echo "$boot $mode nvme desc $desc" >>"$raw"
+				echo "$boot $mode nvme misses" \
+					"$(grep -c '^vtd_iotlb_page_update ' "$window")" >>"$raw"
 			fi
 		done
 	done

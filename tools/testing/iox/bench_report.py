@@ -15,9 +15,9 @@ are the kernel logs of the run, searched for the kernel version; SECONDS is
 how long the run took.  Prints the paths it wrote.
 
 With --vm, reads the VM benchmark's raw figures ("BOOT MODE dma SHAPE CPUS
-NS", "BOOT MODE dmabest SHAPE CPUS NS", "BOOT MODE nvme ms MS", "BOOT MODE nvme desc N", "BOOT MODE map SHAPE
-NS", "BOOT MODE map desc N", one boot of one mode
-each) and prints the result lines of the medians over the boots: iox
+NS", "BOOT MODE dmabest SHAPE CPUS NS", "BOOT MODE nvme ms MS", "BOOT MODE
+nvme desc N", "BOOT MODE nvme misses N", "BOOT MODE map SHAPE NS", "BOOT
+MODE map desc N", one boot of one mode each) and prints the result lines of the medians over the boots: iox
 strict and lazy beside the kernel's intel-iommu in the same mode, and
 beside dma-direct; the full-stack map rows (iox_map() beside iommu_map(),
 strict boots only) beside kernel-strict.
@@ -30,8 +30,8 @@ import subprocess
 import sys
 
 RESULT = re.compile(r'^(?:(?P<arch>[\w-]+): )?(?P<name>[^:]+): '
-                    r'iox (?P<iox>\d+) (?P<unit>ns|ms|desc)'
-                    r'(?:, (?P<ref>[\w-]+) (?P<refns>\d+) (?:ns|ms|desc), '
+                    r'iox (?P<iox>\d+) (?P<unit>ns|ms|desc|misses)'
+                    r'(?:, (?P<ref>[\w-]+) (?P<refns>\d+) (?:ns|ms|desc|misses), '
                     r'ratio (?P<ratio>[\d.]+))?')
 
 # Goals, first match wins: (arch or None for any, name pattern, reference
@@ -49,6 +49,7 @@ GOALS = [
     ('vm', r'^nvme 32MiB read', r'kernel', 1.0, 'issue #11'),
     ('vm', r'^nvme descriptors strict', r'kernel', 0.5, 'issue #11'),
     ('vm', r'^nvme descriptors lazy', r'kernel', 1.0, 'issue #11'),
+    ('vm', r'^nvme IOTLB misses', r'.', None, ''),
     ('vm', r'^full stack ', r'kernel-strict', 1.0, 'issue #15'),
 ]
 
@@ -171,10 +172,10 @@ def vm_lines(raw):
         for mode in ('strict', 'lazy'):
             for ref in ('kernel-' + mode, 'direct'):
                 a, b = figs.get(('iox-' + mode, key)), figs.get((ref, key))
-                if not a or not b or (ref == 'direct' and what == 'desc'):
+                if not a or not b or (ref == 'direct' and what in ('desc', 'misses')):
                     continue
                 ma, mb = median(a), median(b)
-                unit = what if what in ('ms', 'desc') else 'ns'
+                unit = what if what in ('ms', 'desc', 'misses') else 'ns'
                 if kind == 'map':
                     name = 'full stack ' + ('descriptors' if what == 'desc' else
                                             what if what.startswith('unmap') else
@@ -185,6 +186,8 @@ def vm_lines(raw):
                     name = 'dma best chunk %s %s' % (what, mode)
                 elif what == 'ms':
                     name = 'nvme 32MiB read %s' % mode
+                elif what == 'misses':
+                    name = 'nvme IOTLB misses %s' % mode
                 else:
                     name = 'nvme descriptors %s' % mode
                 if ref == 'direct':
