@@ -425,21 +425,33 @@ static unsigned int other_cpu(void)
 	return cpumask_any_but(cpu_online_mask, smp_processor_id());
 }
 
-static void fq_full_flush_leaves_other_rings(struct kunit *test)
+/*
+ * A queue of two entries per ring with pfn 5 on the other CPU's ring, then
+ * 6, 7 and 8 on this one: 8 finds the ring full, flushes (covering 5),
+ * releases this CPU's ring and is queued.  Returns the other CPU, with
+ * migration disabled.
+ */
+static struct fq_test *fq_cover_other_cpu(struct kunit *test, unsigned int *cpu)
 {
 	struct fq_test *t;
-	unsigned int cpu;
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs a second CPU");
 	t = fq_new(test, 2, FQ_LONG_MS);
 	migrate_disable();
-	cpu = other_cpu();
-	KUNIT_ASSERT_EQ(test, queue_on(t, cpu, 5), 0);
+	*cpu = other_cpu();
+	KUNIT_ASSERT_EQ(test, queue_on(t, *cpu, 5), 0);
 	KUNIT_EXPECT_EQ(test, queue_page(t, 6, NULL), 0);
 	KUNIT_EXPECT_EQ(test, queue_page(t, 7, NULL), 0);
-	/* Full: flushes, releases this CPU's ring, queues 8. */
 	KUNIT_EXPECT_EQ(test, queue_page(t, 8, NULL), 0);
+	return t;
+}
+
+static void fq_full_flush_leaves_other_rings(struct kunit *test)
+{
+	unsigned int cpu;
+	struct fq_test *t = fq_cover_other_cpu(test, &cpu);
+
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
 	KUNIT_EXPECT_EQ(test, fq_stats(t).full_flushes, 1ULL);
 	/* 5 is covered but still on the other CPU's ring; 8 is not covered. */
@@ -457,18 +469,9 @@ static void fq_full_flush_leaves_other_rings(struct kunit *test)
 /* Destroy releases what a full ring's flush covered, even if its own fails. */
 static void fq_destroy_releases_covered(struct kunit *test)
 {
-	struct fq_test *t;
 	unsigned int cpu;
+	struct fq_test *t = fq_cover_other_cpu(test, &cpu);
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs a second CPU");
-	t = fq_new(test, 2, FQ_LONG_MS);
-	migrate_disable();
-	cpu = other_cpu();
-	KUNIT_ASSERT_EQ(test, queue_on(t, cpu, 5), 0);
-	KUNIT_EXPECT_EQ(test, queue_page(t, 6, NULL), 0);
-	KUNIT_EXPECT_EQ(test, queue_page(t, 7, NULL), 0);
-	KUNIT_EXPECT_EQ(test, queue_page(t, 8, NULL), 0);
 	migrate_enable();
 	t->mi.fail = -EIO;
 	iox_fq_destroy(&t->fq);
