@@ -59,12 +59,13 @@ struct iox_fq_entry {
 
 /**
  * struct iox_fq_ring - one CPU's deferred unmaps
- * @lock: protects @head, @tail, @queued and the entries; taken with
+ * @lock: protects @head, @tail, @queued, @waits and the entries; taken with
  *	interrupts disabled, by the owning CPU to queue and by any CPU after a
  *	flush to release covered entries, or to count them
  * @head: oldest entry
  * @tail: where the next entry goes; @head == @tail means empty
  * @queued: unmaps ever queued here
+ * @waits: times this ring was full and waited for another CPU's flush
  * @entries: the ring, of the queue's @entries + 1 slots
  *
  * The queue's counters of queued and pending unmaps are the sums over the
@@ -76,6 +77,7 @@ struct iox_fq_ring {
 	unsigned int head;
 	unsigned int tail;
 	u64 queued;
+	u64 waits;
 	struct iox_fq_entry entries[];
 };
 
@@ -84,7 +86,9 @@ struct iox_fq_ring {
  * @queued: unmaps queued
  * @flushes: domain-wide invalidations that completed
  * @full_flushes: of those, triggered by a full ring
- * @timer_flushes: of those, triggered by the timer
+ * @full_waits: times a full ring waited for the flush another CPU was
+ *	running, which covered its oldest entries, instead of flushing
+ * @timer_flushes: of those flushes, triggered by the timer
  * @flush_failures: invalidations that failed; what they should have
  *	covered stays queued (never reused) until a later one completes
  * @pending: unmaps queued and not yet released
@@ -98,6 +102,7 @@ struct iox_fq_stats {
 	u64 queued;
 	u64 flushes;
 	u64 full_flushes;
+	u64 full_waits;
 	u64 timer_flushes;
 	u64 flush_failures;
 	long pending;
@@ -136,7 +141,9 @@ struct iox_fq_counters {
  * @timeout_ms: the longest an unmap waits for the timer's flush
  * @rings: one ring per possible CPU
  * @flush_lock: serialises flushes, so that they complete in the order
- *	they started; protects nothing else
+ *	they started; protects @flushing and nothing else
+ * @flushing: a flush runs; written under @flush_lock, read without it by
+ *	a full ring deciding whether to wait for that flush
  * @started: flushes started
  * @completed: flushes completed, in order: an entry whose serial is
  *	below this is covered
@@ -158,6 +165,7 @@ struct iox_flush_queue {
 	unsigned int timeout_ms;
 	struct iox_fq_ring __percpu *rings;
 	spinlock_t flush_lock;	/* see @flush_lock above */
+	bool flushing;
 	atomic64_t started;
 	atomic64_t completed;
 	u64 done_ns[IOX_FQ_DONE_SLOTS];

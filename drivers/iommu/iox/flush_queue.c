@@ -9,7 +9,10 @@
  * A flush takes the next number, then invalidates the whole domain: it
  * covers every entry whose serial is not above its number.
  * Flushes run one at a time, so "completed" counts them in order, and the
- * time each completed is kept for the entries it covered.  Covered entries
+ * time each completed is kept for the entries it covered.  CPUs unmapping
+ * at the same rate fill their rings together: a full ring whose oldest
+ * entry the running flush covers waits for that flush rather than queue a
+ * second one behind it.  Covered entries
  * release their IOVA ranges and page-table pages, measuring how long each
  * unmap stayed reachable: a ring's owner releases its own covered entries
  * whenever it queues, and after the flush its full ring forced, so that a
@@ -207,6 +210,7 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason, bool s
 	int ret;
 
 	spin_lock_irqsave(&fq->flush_lock, flags);
+	WRITE_ONCE(fq->flushing, true);
 	/* Covers every entry queued with a serial up to this one. */
 	serial = atomic64_inc_return(&fq->started) - 1;
 	ret = fq->flush(fq->data);
@@ -223,6 +227,8 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason, bool s
 		else if (reason == FQ_TIMER)
 			fq->stats.timer_flushes++;
 	}
+	/* After @completed: see fq_wait_running(). */
+	smp_store_release(&fq->flushing, false);
 	spin_unlock_irqrestore(&fq->flush_lock, flags);
 	if (ret) {
 		pr_warn_ratelimited("flush queue invalidation failed (%d), %ld unmaps kept\n",
@@ -232,6 +238,30 @@ static int fq_do_flush(struct iox_flush_queue *fq, enum fq_reason reason, bool s
 	if (sweep)
 		fq_sweep(fq);
 	return 0;
+}
+
+/*
+ * Make room in a full ring whose oldest entry has serial @oldest by
+ * waiting for the flush running on another CPU, if it covers that entry.
+ * Return: true if a flush covering @oldest completed; false if none was
+ * running or it failed, and the caller must flush.
+ */
+static bool fq_wait_running(struct iox_flush_queue *fq, u64 oldest)
+{
+	/*
+	 * Flushes are numbered in the order they run: the running one, if
+	 * any, is the last started.  Pairs with the increment in
+	 * fq_do_flush(), after @flushing was set.
+	 */
+	if (atomic64_read_acquire(&fq->started) <= oldest)
+		return false;
+	while (atomic64_read(&fq->completed) <= oldest) {
+		/* Pairs with the release there: @completed came first. */
+		if (!smp_load_acquire(&fq->flushing))
+			return atomic64_read(&fq->completed) > oldest;
+		cpu_relax();
+	}
+	return true;
 }
 
 /* Whether some ring holds an entry no completed flush covers. */
@@ -306,8 +336,10 @@ static void fq_timeout(struct timer_list *t)
  * Call after the page-table entries were cleared (iox_unmap_fast()).  The
  * range and pages are released only after a domain-wide invalidation that
  * started after this call has completed.  When the CPU's ring is full, the
- * queue first flushes (synchronously, in the caller's context).  Any
- * context; the caller may not hold locks the flush callback takes.
+ * queue first flushes (synchronously, in the caller's context), or waits
+ * for the flush another CPU is running if that one covers the ring's
+ * oldest entries.  Any context; the caller may not hold locks the flush
+ * callback takes.
  *
  * Return: 0 when queued (@gather's free list is then empty); if the ring
  * was full and the flush failed, that flush's errno (-EBUSY if it did not
@@ -330,9 +362,14 @@ int iox_fq_queue(struct iox_flush_queue *fq, unsigned long pfn,
 	smp_mb__after_spinlock();
 	ring_release(fq, ring);
 	if (ring_full(fq, ring)) {
+		u64 oldest = ring->entries[ring->head].serial;
+		bool waited;
+
 		spin_unlock(&ring->lock);
-		ret = fq_do_flush(fq, FQ_FULL, false);
+		waited = fq_wait_running(fq, oldest);
+		ret = waited ? 0 : fq_do_flush(fq, FQ_FULL, false);
 		spin_lock(&ring->lock);
+		ring->waits += waited;
 		ring_release(fq, ring);
 		if (ring_full(fq, ring)) {
 			spin_unlock(&ring->lock);
@@ -479,6 +516,7 @@ void iox_fq_get_stats(struct iox_flush_queue *fq, struct iox_fq_stats *stats)
 
 		spin_lock_irqsave(&ring->lock, flags);
 		stats->queued += ring->queued;
+		stats->full_waits += ring->waits;
 		stats->pending += ring_count(fq, ring);
 		spin_unlock_irqrestore(&ring->lock, flags);
 	}
@@ -497,8 +535,8 @@ static int iox_fq_show(struct seq_file *m, void *v)
 		   fq->timeout_ms);
 	seq_printf(m, "queued: %llu\nflushes: %llu\nfull_flushes: %llu\n",
 		   s.queued, s.flushes, s.full_flushes);
-	seq_printf(m, "timer_flushes: %llu\nflush_failures: %llu\n",
-		   s.timer_flushes, s.flush_failures);
+	seq_printf(m, "full_waits: %llu\ntimer_flushes: %llu\nflush_failures: %llu\n",
+		   s.full_waits, s.timer_flushes, s.flush_failures);
 	seq_printf(m, "pending: %ld\nmax_pending: %ld\nmax_window_ns: %llu\n",
 		   s.pending, s.max_pending, s.max_window_ns);
 	return 0;

@@ -8,12 +8,14 @@
  * invalidation is a mock that counts calls and can fail.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/iox.h>
 #include <linux/iox-flush-queue.h>
 #include <linux/iox-iova.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -28,12 +30,14 @@
 struct mock_inval {
 	atomic_t calls;
 	int fail;		/* errno the next calls return, 0: succeed */
+	int fail_once;		/* errno the next call returns, before @fail */
 	/* Checked at each call: the queued range is still not reusable. */
 	struct iox_iova_domain *iovad;
 	atomic_t reuse_before_flush;
 	/* Called once by the next call, as an unmap racing with the flush. */
 	void (*during)(struct mock_inval *mi);
 	u64 during_ns;		/* when it was called */
+	void *priv;		/* for @during */
 };
 
 static int mock_flush(void *data)
@@ -41,6 +45,7 @@ static int mock_flush(void *data)
 	void (*during)(struct mock_inval *mi);
 	struct mock_inval *mi = data;
 	unsigned long pfn;
+	int ret;
 
 	atomic_inc(&mi->calls);
 	during = mi->during;
@@ -54,7 +59,9 @@ static int mock_flush(void *data)
 		atomic_inc(&mi->reuse_before_flush);
 		iox_iova_free(mi->iovad, pfn, 1);
 	}
-	return mi->fail;
+	ret = mi->fail_once ?: mi->fail;
+	mi->fail_once = 0;
+	return ret;
 }
 
 struct fq_test {
@@ -482,6 +489,143 @@ static void fq_destroy_releases_covered(struct kunit *test)
 	fq_free(test, t);
 }
 
+/**
+ * struct racing_queue - an unmap on the other CPU, racing with a flush
+ * @t: the queue
+ * @pfn: what it queues
+ * @go: set by the flush once running
+ * @queuing: set by the thread just before it queues
+ * @ret: what iox_fq_queue() returned
+ * @done: completed when the thread is done with this structure
+ */
+struct racing_queue {
+	struct fq_test *t;
+	unsigned long pfn;
+	atomic_t go;
+	atomic_t queuing;
+	int ret;
+	struct completion done;
+};
+
+#define FQ_RACE_WAIT	(5 * HZ)	/* for the other side, at most */
+
+static int racing_queue_fn(void *data)
+{
+	struct racing_queue *rq = data;
+	unsigned long end = jiffies + FQ_RACE_WAIT;
+
+	rq->ret = -ETIMEDOUT;
+	while (!atomic_read(&rq->go) && time_before(jiffies, end))
+		cpu_relax();
+	if (atomic_read(&rq->go)) {
+		atomic_set(&rq->queuing, 1);
+		rq->ret = queue_page(rq->t, rq->pfn, NULL);
+	}
+	complete(&rq->done);
+	return 0;
+}
+
+/*
+ * The flush's mock, in its @during hook: let the racing thread queue, and
+ * run long enough for it to find its ring full while this flush runs.
+ */
+static void flush_while_other_queues(struct mock_inval *mi)
+{
+	struct racing_queue *rq = mi->priv;
+	unsigned long end = jiffies + FQ_RACE_WAIT;
+
+	atomic_set(&rq->go, 1);
+	while (!atomic_read(&rq->queuing) && time_before(jiffies, end))
+		cpu_relax();
+	mdelay(100);
+}
+
+/*
+ * Two full rings of two entries, pfns 5 and 6 on the other CPU's, 7 and 8
+ * on this one's, and a thread on the other CPU that queues 10 while the
+ * flush that this CPU's next unmap forces runs.  Returns with migration
+ * disabled.
+ */
+static struct fq_test *fq_race_full_rings(struct kunit *test,
+					  struct racing_queue *rq)
+{
+	struct task_struct *task;
+	struct fq_test *t;
+	unsigned int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU");
+	t = fq_new(test, 2, FQ_LONG_MS);
+	migrate_disable();
+	cpu = other_cpu();
+	KUNIT_ASSERT_EQ(test, queue_on(t, cpu, 5), 0);
+	KUNIT_ASSERT_EQ(test, queue_on(t, cpu, 6), 0);
+	KUNIT_ASSERT_EQ(test, queue_page(t, 7, NULL), 0);
+	KUNIT_ASSERT_EQ(test, queue_page(t, 8, NULL), 0);
+	*rq = (struct racing_queue){ .t = t, .pfn = 10 };
+	init_completion(&rq->done);
+	task = kthread_create(racing_queue_fn, rq, "iox-fq-race");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	kthread_bind(task, cpu);
+	t->mi.priv = rq;
+	t->mi.during = flush_while_other_queues;
+	wake_up_process(task);
+	return t;
+}
+
+/*
+ * Rings filled at the same rate fill together: the other CPU's full ring,
+ * whose oldest entries the running flush covers, waits for it and releases
+ * them rather than flush a second time.
+ */
+static void fq_full_ring_waits_for_running_flush(struct kunit *test)
+{
+	struct racing_queue rq;
+	struct fq_test *t = fq_race_full_rings(test, &rq);
+
+	KUNIT_EXPECT_EQ(test, queue_page(t, 9, NULL), 0);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&rq.done, 2 * FQ_RACE_WAIT));
+	KUNIT_EXPECT_EQ(test, rq.ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 1);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).full_flushes, 1ULL);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).full_waits, 1ULL);
+	/* Each CPU released its covered entries and queued its unmap. */
+	KUNIT_EXPECT_EQ(test, fq_stats(t).pending, 2L);
+	KUNIT_EXPECT_TRUE(test, pfn_free(t, 5));
+	KUNIT_EXPECT_TRUE(test, pfn_free(t, 6));
+	KUNIT_EXPECT_TRUE(test, pfn_free(t, 7));
+	KUNIT_EXPECT_TRUE(test, pfn_free(t, 8));
+	migrate_enable();
+	fq_free(test, t);
+}
+
+/* If the flush it waited for fails, the full ring flushes itself. */
+static void fq_full_ring_wait_flush_fails(struct kunit *test)
+{
+	struct racing_queue rq;
+	struct fq_test *t = fq_race_full_rings(test, &rq);
+	int ret;
+
+	t->mi.fail_once = -EIO;
+	/* Refused, unless the other CPU's flush covered the ring meanwhile. */
+	ret = queue_page(t, 9, NULL);
+	KUNIT_EXPECT_TRUE(test, ret == -EIO || ret == 0);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&rq.done, 2 * FQ_RACE_WAIT));
+	KUNIT_EXPECT_EQ(test, rq.ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->mi.calls), 2);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).flush_failures, 1ULL);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).full_flushes, 1ULL);
+	KUNIT_EXPECT_EQ(test, fq_stats(t).full_waits, 0ULL);
+	/* The other CPU's flush covered 5 and 6, released there. */
+	KUNIT_EXPECT_TRUE(test, pfn_free(t, 5));
+	KUNIT_EXPECT_TRUE(test, pfn_free(t, 6));
+	migrate_enable();
+	/* If 9 was refused, it is still the caller's. */
+	if (ret)
+		KUNIT_EXPECT_EQ(test, iox_iova_free(&t->iovad, 9, 1), 0);
+	fq_free(test, t);
+}
+
 static struct kunit_case fq_cases[] = {
 	KUNIT_CASE(fq_refuses_bad_bounds),
 	KUNIT_CASE(fq_no_reuse_before_invalidation),
@@ -494,6 +638,8 @@ static struct kunit_case fq_cases[] = {
 	KUNIT_CASE(fq_destroy_failed_flush_leaks),
 	KUNIT_CASE(fq_full_flush_leaves_other_rings),
 	KUNIT_CASE(fq_destroy_releases_covered),
+	KUNIT_CASE(fq_full_ring_waits_for_running_flush),
+	KUNIT_CASE(fq_full_ring_wait_flush_fails),
 	{}
 };
 
