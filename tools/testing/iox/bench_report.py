@@ -15,7 +15,8 @@ are the kernel logs of the run, searched for the kernel version; SECONDS is
 how long the run took.  Prints the paths it wrote.
 
 With --vm, reads the VM benchmark's raw figures ("BOOT MODE dma SHAPE CPUS
-NS", "BOOT MODE dmabest SHAPE CPUS NS", "BOOT MODE nvme ms MS", "BOOT MODE
+NS", "BOOT MODE dmabest SHAPE CPUS NS", "BOOT MODE dmamedian SHAPE CPUS
+NS", "BOOT MODE nvme ms MS", "BOOT MODE
 nvme desc N", "BOOT MODE nvme misses N", "BOOT MODE map SHAPE NS", "BOOT
 MODE map desc N", one boot of one mode each) and prints the result lines of the medians over the boots: iox
 strict and lazy beside the kernel's intel-iommu in the same mode, and
@@ -184,6 +185,8 @@ def vm_lines(raw):
                     name = 'dma %s %s' % (what, mode)
                 elif kind == 'dmabest':
                     name = 'dma best chunk %s %s' % (what, mode)
+                elif kind == 'dmamedian':
+                    name = 'dma median chunk %s %s' % (what, mode)
                 elif what == 'ms':
                     name = 'nvme 32MiB read %s' % mode
                 elif what == 'misses':

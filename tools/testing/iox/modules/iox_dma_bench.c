@@ -18,10 +18,12 @@
  * ring of a lazy domain (iox's and the kernel's flush queues both hold 256
  * unmaps a CPU), so that every chunk carries its share of the flushes; the
  * fastest chunk of each thread, averaged over the threads, is the "best"
- * figure ("dma-best SHAPE CPUS NS").  Under emulation on a shared host the
- * vCPU threads lose the host CPU now and then, which makes some chunks
- * slower, never faster: the best chunk moves much less between runs than
- * the mean does.
+ * figure ("dma-best SHAPE CPUS NS"), and the median chunk of each thread,
+ * averaged likewise, the "median" one ("dma-median SHAPE CPUS NS").  Under
+ * emulation on a shared host the vCPU threads lose the host CPU now and
+ * then, or run slower for a while, which makes some chunks slower, never
+ * faster: the best and the median chunk move much less between runs than
+ * the mean does, the median unless the slow spells fill half the run.
  */
 #define pr_fmt(fmt) "iox-dma-bench: " fmt
 
@@ -34,6 +36,7 @@
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #define BENCH_PAIRS	65536
 #define BENCH_MAX_NS	(NSEC_PER_SEC / 2)
@@ -53,6 +56,7 @@ static const char * const shape_names[SHAPES] = { "4K", "64K", "sg16x4K" };
  * @ns: the threads' time, summed
  * @pairs: the pairs they completed
  * @best_ns: each thread's fastest chunk of BENCH_CHUNK pairs, summed
+ * @median_ns: each thread's median chunk, summed
  * @done: completed when the last thread is done
  */
 struct bench_run {
@@ -63,6 +67,7 @@ struct bench_run {
 	atomic64_t ns;
 	atomic64_t pairs;
 	atomic64_t best_ns;
+	atomic64_t median_ns;
 	struct completion done;
 };
 
@@ -90,15 +95,32 @@ static bool bench_pair(struct bench_run *run, void *buf, struct scatterlist *sg)
 	}
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @n chunk times (sorted here), 0 if there are none. */
+static u64 chunk_median(u64 *chunks, unsigned int n)
+{
+	if (!n)
+		return 0;
+	sort(chunks, n, sizeof(*chunks), cmp_u64, NULL);
+	return n % 2 ? chunks[n / 2] : (chunks[n / 2 - 1] + chunks[n / 2]) / 2;
+}
+
 static int bench_thread(void *data)
 {
 	struct bench_run *run = data;
 	struct scatterlist sg[BENCH_SG];
 	void *buf = kmalloc(SZ_64K, GFP_KERNEL);
-	u64 start, chunk, now, ns = 0, pairs = 0, best = U64_MAX;
-	unsigned int i;
+	u64 *chunks = kmalloc_array(BENCH_PAIRS / BENCH_CHUNK, sizeof(u64), GFP_KERNEL);
+	u64 start, chunk, now, ns = 0, pairs = 0, best = U64_MAX, median;
+	unsigned int i, n = 0;
 
-	if (buf) {
+	if (buf && chunks) {
 		sg_init_table(sg, BENCH_SG);
 		for (i = 0; i < BENCH_SG; i++)
 			sg_set_buf(&sg[i], buf + i * SZ_4K, SZ_4K);
@@ -112,6 +134,7 @@ static int bench_thread(void *data)
 			if (!(++pairs % BENCH_CHUNK)) {
 				now = ktime_get_ns();
 				best = min(best, now - chunk);
+				chunks[n++] = now - chunk;
 				/* Yielding is not the chunk's time. */
 				cond_resched();
 				chunk = ktime_get_ns();
@@ -119,15 +142,20 @@ static int bench_thread(void *data)
 			}
 		}
 		ns = ktime_get_ns() - start;
-		kfree(buf);
 	} else {
 		atomic_inc(&run->failed);
 	}
+	median = chunk_median(chunks, n);
+	kfree(chunks);
+	kfree(buf);
 	if (best == U64_MAX)	/* no whole chunk: the mean stands in */
 		best = pairs ? div64_u64(ns * BENCH_CHUNK, pairs) : 0;
+	if (!n)
+		median = best;
 	atomic64_add(ns, &run->ns);
 	atomic64_add(pairs, &run->pairs);
 	atomic64_add(best, &run->best_ns);
+	atomic64_add(median, &run->median_ns);
 	if (atomic_dec_and_test(&run->threads))
 		complete(&run->done);
 	return 0;
@@ -172,6 +200,9 @@ static int bench_shape(struct device *dev, enum bench_shape shape, bool all, boo
 	pr_info("# bench-vm: dma-best %s %s %llu\n", shape_names[shape],
 		all ? "all-cpus" : "1-cpu",
 		div64_u64(atomic64_read(&run.best_ns), (u64)threads * BENCH_CHUNK));
+	pr_info("# bench-vm: dma-median %s %s %llu\n", shape_names[shape],
+		all ? "all-cpus" : "1-cpu",
+		div64_u64(atomic64_read(&run.median_ns), (u64)threads * BENCH_CHUNK));
 	return 0;
 }
 
