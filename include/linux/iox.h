@@ -131,6 +131,22 @@ static inline void iox_iotlb_gather_init(struct iox_iotlb_gather *gather, bool q
 }
 
 /**
+ * IOX_IOTLB_GATHER() - an empty gather, as iox_iotlb_gather_init() starts it
+ * @name: the variable it initialises
+ * @q: whether a later domain-wide flush covers the unmap
+ *
+ * For the declaration of a gather on the stack: one initialised there is
+ * not also cleared first when the kernel clears uninitialised locals
+ * (CONFIG_INIT_STACK_ALL_ZERO), a loop of stores that would cost the
+ * unmap paths more than the gather's own set-up.
+ */
+#define IOX_IOTLB_GATHER(name, q) {					\
+	.start = U64_MAX,						\
+	.freelist = LIST_HEAD_INIT((name).freelist),			\
+	.queued = (q),							\
+}
+
+/**
  * iox_iotlb_gather_empty() - whether no range has been gathered
  * @gather: the gather
  *

@@ -330,30 +330,35 @@ static int sg_check(struct iox_domain *domain, struct scatterlist *sgl,
 }
 
 /*
- * Map the entries, widened to whole pages, at consecutive IOVAs from the
- * batch's on, and fill in the DMA segments in the same walk: an entry
- * that starts on a page boundary right where the previous segment ended
- * on one extends that segment, within the device's segment size and
- * boundary.  The entries after the last segment get length 0.
+ * Map the entries, widened to whole pages (@total bytes in all), with
+ * @prot at consecutive IOVAs from @iova on, and fill in the DMA segments
+ * in the same walk: an entry that starts on a page boundary right where
+ * the previous segment ended on one extends that segment, within the
+ * device's segment size and boundary.  The entries after the last segment
+ * get length 0.
  * Return: the number of segments, or a negative errno with nothing mapped.
  */
-static int sg_map(struct device *dev, struct iox_map_batch *b,
-		  struct iox_domain *domain, struct scatterlist *sgl, int nents)
+static int sg_map(struct device *dev, struct iox_domain *domain, dma_addr_t iova,
+		  size_t total, int prot, struct scatterlist *sgl, int nents)
 {
+	struct iox_map_batch b = IOX_MAP_BATCH(iova, total, prot, GFP_ATOMIC);
 	unsigned long boundary = dma_get_seg_boundary(dev);
 	unsigned int max_seg = dma_get_max_seg_size(dev);
 	struct scatterlist *s, *seg = sgl;
-	dma_addr_t pos = b->iova;
+	dma_addr_t pos = iova;
 	int i, ret, count = 0;
 
+	ret = iox_map_batch_check(domain, &b);
+	if (ret)
+		return ret;
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		size_t off, span, len = s->length;
 		phys_addr_t pa = sg_pages(s, &off, &span);
 		dma_addr_t addr = pos + off;
 
-		ret = iox_map_batch_add(domain, b, pa, span);
+		ret = iox_map_batch_add(domain, &b, pa, span);
 		if (ret) {
-			iox_map_batch_abort(domain, b);
+			iox_map_batch_abort(domain, &b);
 			return ret;
 		}
 		pos += span;
@@ -371,7 +376,7 @@ static int sg_map(struct device *dev, struct iox_map_batch *b,
 		sg_dma_len(seg) = len;
 		count++;
 	}
-	ret = iox_map_batch_end(domain, b);
+	ret = iox_map_batch_end(domain, &b);
 	return ret ? ret : count;
 }
 
@@ -385,7 +390,6 @@ static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 {
 	struct iox_dma_domain *dd = dev_dma(dev);
 	int prot = dir_prot(dir), ret;
-	struct iox_map_batch b;
 	dma_addr_t iova;
 	size_t total;
 
@@ -397,9 +401,7 @@ static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 	iova = iova_alloc(dev, dd, total, dma_get_mask(dev));
 	if (!iova)
 		return -ENOMEM;
-	ret = iox_map_batch_begin(dd->domain, &b, iova, total, prot, GFP_ATOMIC);
-	if (!ret)
-		ret = sg_map(dev, &b, dd->domain, sgl, nents);
+	ret = sg_map(dev, dd->domain, iova, total, prot, sgl, nents);
 	if (ret < 0) {
 		iox_iova_free(&dd->iovad, iova >> PAGE_SHIFT, total >> PAGE_SHIFT);
 		return ret == -ENOMEM || ret == -EINVAL ? ret : -EIO;

@@ -20,6 +20,20 @@
 
 #define IOX_INV_PAGE_SHIFT	12
 
+/*
+ * For the arrays of blocks and commands an invalidation builds on the
+ * stack, filled before they are read: exempt from the clearing of
+ * uninitialised locals (CONFIG_INIT_STACK_ALL_ZERO, on in distribution
+ * kernels), which would write both whole on every unmap, several times
+ * the stores of the commands themselves.  Later kernels spell this
+ * __uninitialized.
+ */
+#if __has_attribute(__uninitialized__)
+#define __iox_filled_before_use	__attribute__((__uninitialized__))
+#else
+#define __iox_filled_before_use
+#endif
+
 /**
  * struct iox_inv_block - one range invalidation
  * @addr: first IOVA, aligned to 4 KiB << @order

@@ -534,12 +534,11 @@ static size_t iox_iommu_unmap_pages(struct iommu_domain *domain, unsigned long i
 				    struct iommu_iotlb_gather *gather)
 {
 	struct iox_iommu_domain *d = to_iox_iommu_domain(domain);
-	struct iox_iotlb_gather g;
+	struct iox_iotlb_gather g = IOX_IOTLB_GATHER(g, gather->queued);
 	size_t unmapped;
 
 	if (!d->iox || domain->type != IOMMU_DOMAIN_UNMANAGED)
 		return 0;
-	iox_iotlb_gather_init(&g, gather->queued);
 	unmapped = iox_unmap_fast(d->iox, iova, pgsize * pgcount, &g);
 	if (!iox_iotlb_gather_empty(&g)) {
 		iommu_iotlb_gather_add_range(gather, g.start, g.end - g.start + 1);
@@ -554,11 +553,10 @@ static void iox_iommu_iotlb_sync(struct iommu_domain *domain,
 				 struct iommu_iotlb_gather *gather)
 {
 	struct iox_iommu_domain *d = to_iox_iommu_domain(domain);
-	struct iox_iotlb_gather g;
+	struct iox_iotlb_gather g = IOX_IOTLB_GATHER(g, gather->queued);
 
 	if (!d->iox)
 		return;
-	iox_iotlb_gather_init(&g, gather->queued);
 	if (gather->start <= gather->end) {
 		g.start = gather->start;
 		g.end = gather->end;

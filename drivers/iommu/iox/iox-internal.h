@@ -139,8 +139,15 @@ struct iox_map_batch {
 	gfp_t gfp;
 };
 
-int iox_map_batch_begin(struct iox_domain *domain, struct iox_map_batch *b,
-			u64 iova, size_t size, int prot, gfp_t gfp);
+/*
+ * IOX_MAP_BATCH() - a batch that fills [@i, @i + @s) with @p, page-table
+ * pages allocated with @g: the initialiser of its declaration (so that the
+ * compiler does not also clear it first, see IOX_IOTLB_GATHER()), then
+ * iox_map_batch_check().
+ */
+#define IOX_MAP_BATCH(i, s, p, g) { .iova = (i), .size = (s), .prot = (p), .gfp = (g) }
+
+int iox_map_batch_check(struct iox_domain *domain, const struct iox_map_batch *b);
 int iox_map_batch_start_chunk(struct iox_domain *domain, struct iox_map_batch *b,
 			      phys_addr_t paddr, size_t size);
 int iox_map_batch_end(struct iox_domain *domain, struct iox_map_batch *b);

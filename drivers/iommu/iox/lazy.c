@@ -119,13 +119,12 @@ size_t iox_unmap_lazy(struct iox_domain *domain, u64 iova, size_t size,
 		      unsigned long pfn, unsigned long npages)
 {
 	struct iox_flush_queue *fq = READ_ONCE(domain->fq);
-	struct iox_iotlb_gather gather;
+	struct iox_iotlb_gather gather = IOX_IOTLB_GATHER(gather, true);
 	size_t unmapped;
 	int ret;
 
 	if (!fq)
 		return 0;
-	iox_iotlb_gather_init(&gather, true);
 	ret = iox_unmap_range(domain, iova, size, &gather, &unmapped);
 	/* Refused input changed nothing: the allocation is the caller's still. */
 	if (ret == -EINVAL || ret == -EOVERFLOW || ret == -ERANGE)

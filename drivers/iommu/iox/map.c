@@ -185,12 +185,11 @@ static int iox_unmap_runs(struct iox_domain *domain, u64 iova, size_t size,
  */
 static void iox_unwind(struct iox_domain *domain, u64 iova, size_t mapped)
 {
-	struct iox_iotlb_gather gather;
+	struct iox_iotlb_gather gather = IOX_IOTLB_GATHER(gather, false);
 	size_t unmapped;
 
 	if (!mapped)
 		return;
-	iox_iotlb_gather_init(&gather, false);
 	/* The same runs as the map: no superpage is split, nothing allocated. */
 	WARN_ON_ONCE(iox_unmap_runs(domain, iova, mapped, &gather, &unmapped));
 	iox_iotlb_sync(domain, &gather);
@@ -300,31 +299,21 @@ int iox_map(struct iox_domain *domain, u64 iova, phys_addr_t paddr, size_t size,
 EXPORT_SYMBOL_GPL(iox_map);
 
 /**
- * iox_map_batch_begin() - start mapping chunks at consecutive IOVAs
+ * iox_map_batch_check() - check a batch before mapping chunks into it
  * @domain: the domain
- * @b: the batch to start
- * @iova: IOVA of the first chunk
- * @size: length of the whole IOVA range the chunks will fill
- * @prot: IOX_PROT_* flags, with at least read or write
- * @gfp: allocation flags for page-table pages
+ * @b: the batch, just set up by IOX_MAP_BATCH(): the IOVA range the
+ *	chunks will fill at consecutive IOVAs, its protection and
+ *	allocation flags
  *
- * Checks @prot and the IOVA range as iox_map() does; the caller has
- * validated each chunk it will add (iox_split_check() of its physical
- * address and length) and that they add up to @size.
+ * Checks the protection and the IOVA range as iox_map() does; the caller
+ * has validated each chunk it will add (iox_split_check() of its physical
+ * address and length) and that they add up to the range.
  *
  * Return: 0, or the errno iox_map() would refuse the range with.
  */
-int iox_map_batch_begin(struct iox_domain *domain, struct iox_map_batch *b,
-			u64 iova, size_t size, int prot, gfp_t gfp)
+int iox_map_batch_check(struct iox_domain *domain, const struct iox_map_batch *b)
 {
-	int ret;
-
-	ret = iox_check_map(domain, iova, iova, size, prot);
-	if (ret)
-		return ret;
-	*b = (struct iox_map_batch){ .iova = iova, .size = size, .prot = prot,
-				     .gfp = gfp };
-	return 0;
+	return iox_check_map(domain, b->iova, b->iova, b->size, b->prot);
 }
 
 /* Map the pending chunk of @b after what is mapped already. */
@@ -406,6 +395,29 @@ int iox_map_batch_end(struct iox_domain *domain, struct iox_map_batch *b)
 	return 0;
 }
 
+/* Map the list, whose entries passed the checks, to [@iova, @iova + @total). */
+static int iox_map_sg_checked(struct iox_domain *domain, u64 iova, size_t total,
+			      struct scatterlist *sg, unsigned int nents, int prot,
+			      gfp_t gfp)
+{
+	struct iox_map_batch b = IOX_MAP_BATCH(iova, total, prot, gfp);
+	struct scatterlist *s;
+	unsigned int i;
+	int ret;
+
+	ret = iox_map_batch_check(domain, &b);
+	if (ret)
+		return ret;
+	for (i = 0, s = sg; i < nents; i++, s = iox_sg_next(s)) {
+		ret = iox_map_batch_add(domain, &b, sg_phys(s), s->length);
+		if (ret) {
+			iox_map_batch_abort(domain, &b);
+			return ret;
+		}
+	}
+	return iox_map_batch_end(domain, &b);
+}
+
 /**
  * iox_map_sg() - map a scatterlist at consecutive IOVAs
  * @domain: the domain
@@ -426,7 +438,6 @@ int iox_map_batch_end(struct iox_domain *domain, struct iox_map_batch *b)
 ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 		   unsigned int nents, int prot, gfp_t gfp)
 {
-	struct iox_map_batch b;
 	struct scatterlist *s;
 	size_t total = 0;
 	unsigned int i;
@@ -452,21 +463,41 @@ ssize_t iox_map_sg(struct iox_domain *domain, u64 iova, struct scatterlist *sg,
 			return -EOVERFLOW;
 		total += s->length;
 	}
-	ret = iox_map_batch_begin(domain, &b, iova, total, prot, gfp);
-	if (ret)
-		return ret;
-
-	for (i = 0, s = sg; i < nents; i++, s = iox_sg_next(s)) {
-		ret = iox_map_batch_add(domain, &b, sg_phys(s), s->length);
-		if (ret) {
-			iox_map_batch_abort(domain, &b);
-			return ret;
-		}
-	}
-	ret = iox_map_batch_end(domain, &b);
+	ret = iox_map_sg_checked(domain, iova, total, sg, nents, prot, gfp);
 	return ret ? ret : total;
 }
 EXPORT_SYMBOL_GPL(iox_map_sg);
+
+/* Unmap a range that passed the checks; account and trace what it did. */
+static int iox_unmap_checked(struct iox_domain *domain, u64 iova, size_t size,
+			     struct iox_iotlb_gather *gather, size_t *unmapped)
+{
+	int ret = iox_unmap_runs(domain, iova, size, gather, unmapped);
+
+	if (*unmapped) {
+		iox_note_unmapped(domain, *unmapped);
+		this_cpu_inc(domain->stats->unmaps);
+		this_cpu_add(domain->stats->bytes_unmapped, *unmapped);
+	}
+	if (ret == -ENOMEM) {
+		this_cpu_inc(domain->stats->unmap_nomem);
+		pr_warn_ratelimited("domain %d: unmap stopped at %#llx: no memory to split a superpage\n",
+				    domain->id, iova + *unmapped);
+	}
+	trace_iox_unmap(domain->id, iova, size, *unmapped);
+	return ret;
+}
+
+/* The same, strictly: invalidated before this returns. */
+static noinline int iox_unmap_checked_strict(struct iox_domain *domain, u64 iova,
+					     size_t size, size_t *unmapped)
+{
+	struct iox_iotlb_gather gather = IOX_IOTLB_GATHER(gather, false);
+	int ret = iox_unmap_checked(domain, iova, size, &gather, unmapped);
+	int err = iox_iotlb_sync(domain, &gather);
+
+	return err ?: ret;
+}
 
 /**
  * iox_unmap_range() - unmap a range and tell why it stopped short
@@ -495,36 +526,15 @@ EXPORT_SYMBOL_GPL(iox_map_sg);
 int iox_unmap_range(struct iox_domain *domain, u64 iova, size_t size,
 		    struct iox_iotlb_gather *gather, size_t *unmapped)
 {
-	struct iox_iotlb_gather strict, *g = gather;
 	int ret;
 
 	*unmapped = 0;
 	ret = iox_check_range(domain, iova, iova, size);
 	if (ret)
 		return ret;
-
-	if (!g) {
-		iox_iotlb_gather_init(&strict, false);
-		g = &strict;
-	}
-	ret = iox_unmap_runs(domain, iova, size, g, unmapped);
-	if (*unmapped) {
-		iox_note_unmapped(domain, *unmapped);
-		this_cpu_inc(domain->stats->unmaps);
-		this_cpu_add(domain->stats->bytes_unmapped, *unmapped);
-	}
-	if (ret == -ENOMEM) {
-		this_cpu_inc(domain->stats->unmap_nomem);
-		pr_warn_ratelimited("domain %d: unmap stopped at %#llx: no memory to split a superpage\n",
-				    domain->id, iova + *unmapped);
-	}
-	trace_iox_unmap(domain->id, iova, size, *unmapped);
-	if (!gather) {
-		int err = iox_iotlb_sync(domain, g);
-
-		ret = err ?: ret;
-	}
-	return ret;
+	if (!gather)
+		return iox_unmap_checked_strict(domain, iova, size, unmapped);
+	return iox_unmap_checked(domain, iova, size, gather, unmapped);
 }
 EXPORT_SYMBOL_GPL(iox_unmap_range);
 
@@ -574,11 +584,10 @@ EXPORT_SYMBOL_GPL(iox_unmap_fast);
  */
 ssize_t iox_unmap(struct iox_domain *domain, u64 iova, size_t size)
 {
-	struct iox_iotlb_gather gather;
+	struct iox_iotlb_gather gather = IOX_IOTLB_GATHER(gather, false);
 	size_t unmapped;
 	int ret;
 
-	iox_iotlb_gather_init(&gather, false);
 	iox_unmap_range(domain, iova, size, &gather, &unmapped);
 	ret = iox_iotlb_sync(domain, &gather);
 	return ret ? ret : unmapped;

@@ -940,6 +940,30 @@ static size_t unmap_run_fast(struct iox_pgtable *pt, u64 iova, u64 last,
 	return done;
 }
 
+/*
+ * The general walk of [@iova, @last], for what the fast path left; out of
+ * line, so that the fast path's caller does not set up its state.
+ */
+static noinline int unmap_general(struct iox_pgtable *pt, u64 iova, u64 last,
+				  struct iox_iotlb_gather *gather, size_t *unmapped)
+{
+	struct unmap_walk w = {
+		.pt = pt,
+		.gather = gather,
+		.inval_start = U64_MAX,
+	};
+	int ret = unmap_level(&w, pt->root, pt->levels, iova, last, false);
+
+	if (w.tail_split)
+		table_free_tree(pt, w.tail_split, w.tail_level - 1);
+	if (w.unmapped)
+		iox_iotlb_gather_add_range(gather, w.inval_start,
+					   w.inval_last - w.inval_start + 1,
+					   w.inval_pgsize);
+	*unmapped = w.unmapped;
+	return ret;
+}
+
 /**
  * iox_pgtable_unmap_pages() - unmap a run of equally sized pages
  * @pt: the page table
@@ -972,8 +996,7 @@ int iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 			    size_t pgcount, struct iox_iotlb_gather *gather,
 			    size_t *unmapped)
 {
-	struct unmap_walk w;
-	size_t done;
+	size_t done, rest;
 	u64 last;
 	int ret;
 
@@ -985,19 +1008,8 @@ int iox_pgtable_unmap_pages(struct iox_pgtable *pt, u64 iova, size_t pgsize,
 	*unmapped = done;
 	if (done == last - iova + 1)
 		return 0;
-	w = (struct unmap_walk){
-		.pt = pt,
-		.gather = gather,
-		.inval_start = U64_MAX,
-	};
-	ret = unmap_level(&w, pt->root, pt->levels, iova + done, last, false);
-	if (w.tail_split)
-		table_free_tree(pt, w.tail_split, w.tail_level - 1);
-	if (w.unmapped)
-		iox_iotlb_gather_add_range(gather, w.inval_start,
-					   w.inval_last - w.inval_start + 1,
-					   w.inval_pgsize);
-	*unmapped = done + w.unmapped;
+	ret = unmap_general(pt, iova + done, last, gather, &rest);
+	*unmapped = done + rest;
 	return ret;
 }
 EXPORT_SYMBOL_GPL(iox_pgtable_unmap_pages);

@@ -249,8 +249,8 @@ EXPORT_SYMBOL_GPL(iox_amdvi_inv_domain);
 int iox_amdvi_inv_range(struct iox_amdvi_unit *amdvi, u16 domid, u64 start, u64 end,
 			bool pde)
 {
-	struct iox_amdvi_cmd cmds[AMDVI_MAX_INV_RANGES];
-	struct iox_inv_block blk[AMDVI_MAX_INV_RANGES];
+	struct iox_amdvi_cmd cmds[AMDVI_MAX_INV_RANGES] __iox_filled_before_use;
+	struct iox_inv_block blk[AMDVI_MAX_INV_RANGES] __iox_filled_before_use;
 	unsigned int i, n;
 
 	n = iox_plan_inv_blocks(start, end, AMDVI_INV_MAX_ORDER, blk, AMDVI_MAX_INV_RANGES);

@@ -187,8 +187,8 @@ int iox_vtd_inv_iotlb(struct iox_vtd_unit *vtd, unsigned int granularity, u16 di
 int iox_vtd_inv_iotlb_range(struct iox_vtd_unit *vtd, u16 did, u64 start, u64 end,
 			    bool leaf_only)
 {
-	struct iox_inv_block psi[VTD_MAX_PSI];
-	struct iox_vtd_desc descs[VTD_MAX_PSI];
+	struct iox_inv_block psi[VTD_MAX_PSI] __iox_filled_before_use;
+	struct iox_vtd_desc descs[VTD_MAX_PSI] __iox_filled_before_use;
 	unsigned int i, n;
 	int ret;
 
