@@ -82,7 +82,7 @@ bench_vm_window() {
 }
 
 # bench_vm: the DMA-API and NVMe benchmarks in the stock kernel (guest/
-# bench.sh), each mode booted IOX_BENCH_BOOTS times (default 3), the
+# bench.sh), each mode booted IOX_BENCH_BOOTS times (default 5), the
 # modes alternating; the medians go to bench.txt prefixed "vm: ".
 bench_vm() {
 	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid desc mpid
@@ -94,7 +94,7 @@ bench_vm() {
 	. "$IOX_TOOLS/vm.sh"
 	vm_initramfs "$IOX_BUILD/bench-initramfs.cpio.gz"
 	: >"$IOX_BUILD/bench-vm.log"
-	for boot in $(seq "${IOX_BENCH_BOOTS:-3}"); do
+	for boot in $(seq "${IOX_BENCH_BOOTS:-5}"); do
 		for mode in $modes; do
 			log=$IOX_BUILD/bench-vm-$mode-$boot.log
 			trace=$IOX_BUILD/bench-vm-$mode.trace
