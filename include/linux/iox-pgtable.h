@@ -65,6 +65,18 @@ struct iox_pgtable_cfg {
 };
 
 /**
+ * struct iox_pgtable_counters - what the walks of a page table did
+ * @flushes: calls of the cache-flush hook (non-coherent walkers only);
+ *	one per table touched by a run, never one per entry
+ * @table_visits: tables visited by map and unmap walks, per level (index
+ *	1 is the leaf level); a run visits each table once
+ */
+struct iox_pgtable_counters {
+	unsigned long flushes;
+	unsigned long table_visits[IOX_PGTABLE_MAX_LEVELS + 1];
+};
+
+/**
  * struct iox_pgtable_stats - accounting of one page table
  * @pages_allocated: table pages ever allocated, the root included
  * @pages_gathered: table pages an unmap covering their whole span unlinked
@@ -72,22 +84,20 @@ struct iox_pgtable_cfg {
  *	flush
  * @pages_freed: table pages freed at once: by iox_pgtable_destroy(), or
  *	never published (a map or split that ran out of memory)
- * @flushes: calls of the cache-flush hook (non-coherent walkers only);
- *	one per table touched by a run, never one per entry
- * @table_visits: tables visited by map and unmap walks, per level (index
- *	1 is the leaf level); a run visits each table once
+ * @counters: each CPU's count of what the walks it ran did; summed by
+ *	iox_pgtable_get_counters()
  *
  * allocated - gathered - freed is the number of live table pages.  The
- * page counters are atomic so that debugfs may read them at any time;
- * the others are plain counters, exact when one walk runs at a time and
- * approximate (an increment may be lost) while walks run concurrently.
+ * page counters are atomic so that debugfs may read them at any time.
+ * Every map and unmap counts its visits, so those counters are per CPU:
+ * exact while walks run concurrently, and no cache line that CPUs share
+ * is written on the map/unmap path.
  */
 struct iox_pgtable_stats {
 	atomic_long_t pages_allocated;
 	atomic_long_t pages_gathered;
 	atomic_long_t pages_freed;
-	unsigned long flushes;
-	unsigned long table_visits[IOX_PGTABLE_MAX_LEVELS + 1];
+	struct iox_pgtable_counters __percpu *counters;
 };
 
 /**
@@ -176,6 +186,7 @@ phys_addr_t iox_pgtable_root_phys(const struct iox_pgtable *pt);
 int iox_pgtable_audit(struct iox_pgtable *pt, struct iox_pgtable_usage *usage);
 void iox_pgtable_show(struct iox_pgtable *pt, struct seq_file *m);
 void iox_pgtable_get_info(struct iox_pgtable *pt, struct iox_pgtable_info *info);
+void iox_pgtable_get_counters(struct iox_pgtable *pt, struct iox_pgtable_counters *sum);
 int iox_pgtable_get_mapping(struct iox_pgtable *pt, u64 iova, struct iox_mapping *m);
 
 /**

@@ -41,6 +41,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <asm/barrier.h>
@@ -161,7 +162,7 @@ static void flush_entries(struct iox_pgtable *pt, u64 *table,
 #else
 	pt->cfg.flush(addr, size);
 #endif
-	pt->stats.flushes++;
+	this_cpu_inc(pt->stats.counters->flushes);
 }
 
 /*
@@ -257,7 +258,7 @@ static void run_table_visits(struct iox_pgtable *pt, unsigned int leaf_level)
 	unsigned int level;
 
 	for (level = pt->levels; level >= leaf_level; level--)
-		pt->stats.table_visits[level]++;
+		this_cpu_inc(pt->stats.counters->table_visits[level]);
 }
 
 /* ----- map ----- */
@@ -480,7 +481,7 @@ static int map_level(struct map_walk *w, u64 *table, unsigned int level,
 	unsigned int i;
 	int ret = 0;
 
-	pt->stats.table_visits[level]++;
+	this_cpu_inc(pt->stats.counters->table_visits[level]);
 	if (level == w->leaf_level) {
 		ret = map_leaves(w, table, first, end, &d);
 		goto out;
@@ -861,7 +862,7 @@ static int unmap_level(struct unmap_walk *w, u64 *table, unsigned int level,
 	unsigned int i, n;
 	int ret = 0;
 
-	pt->stats.table_visits[level]++;
+	this_cpu_inc(pt->stats.counters->table_visits[level]);
 	/* Where the paths to the first and last IOVA part, look ahead. */
 	if (first != end && !w->tail_probed) {
 		w->tail_probed = true;
@@ -1150,9 +1151,16 @@ int iox_pgtable_init(struct iox_pgtable *pt, const struct iox_pgtable_cfg *cfg,
 	}
 	pt->fmt = fmt;
 	pt->levels = levels;
-	pt->root = table_alloc(pt, gfp);
-	if (!pt->root)
+	if (!iox_should_fail_alloc())
+		pt->stats.counters = alloc_percpu_gfp(struct iox_pgtable_counters, gfp);
+	if (!pt->stats.counters)
 		return -ENOMEM;
+	pt->root = table_alloc(pt, gfp);
+	if (!pt->root) {
+		free_percpu(pt->stats.counters);
+		pt->stats.counters = NULL;
+		return -ENOMEM;
+	}
 	if (!pt->cfg.coherent)
 		flush_entries(pt, pt->root, 0, IOX_PT_ENTRIES - 1);
 	return 0;
@@ -1168,6 +1176,8 @@ EXPORT_SYMBOL_GPL(iox_pgtable_init);
  */
 void iox_pgtable_destroy(struct iox_pgtable *pt)
 {
+	free_percpu(pt->stats.counters);
+	pt->stats.counters = NULL;
 	if (!pt->root)
 		return;
 	table_free_tree(pt, pt->root, pt->levels);
@@ -1243,6 +1253,7 @@ EXPORT_SYMBOL_GPL(iox_pgtable_audit);
  */
 void iox_pgtable_show(struct iox_pgtable *pt, struct seq_file *m)
 {
+	struct iox_pgtable_counters c;
 	unsigned int level;
 
 	seq_printf(m, "format: %s\n", pt->fmt->name);
@@ -1257,10 +1268,11 @@ void iox_pgtable_show(struct iox_pgtable *pt, struct seq_file *m)
 	seq_printf(m, "pages_freed: %ld\n",
 		   atomic_long_read(&pt->stats.pages_freed));
 	seq_printf(m, "pages_live: %ld\n", iox_pgtable_live_pages(pt));
-	seq_printf(m, "flushes: %lu\n", READ_ONCE(pt->stats.flushes));
+	iox_pgtable_get_counters(pt, &c);
+	seq_printf(m, "flushes: %lu\n", c.flushes);
 	for (level = 1; level <= pt->levels; level++)
 		seq_printf(m, "table_visits_level%u: %lu\n", level,
-			   READ_ONCE(pt->stats.table_visits[level]));
+			   c.table_visits[level]);
 }
 EXPORT_SYMBOL_GPL(iox_pgtable_show);
 
@@ -1271,15 +1283,43 @@ EXPORT_SYMBOL_GPL(iox_pgtable_show);
  */
 void iox_pgtable_get_info(struct iox_pgtable *pt, struct iox_pgtable_info *info)
 {
+	struct iox_pgtable_counters c;
+
+	iox_pgtable_get_counters(pt, &c);
 	info->levels = pt->levels;
 	info->pages_allocated = atomic_long_read(&pt->stats.pages_allocated);
 	info->pages_gathered = atomic_long_read(&pt->stats.pages_gathered);
 	info->pages_freed = atomic_long_read(&pt->stats.pages_freed);
 	info->pages_live = info->pages_allocated - info->pages_gathered -
 			   info->pages_freed;
-	info->flushes = READ_ONCE(pt->stats.flushes);
+	info->flushes = c.flushes;
 }
 EXPORT_SYMBOL_GPL(iox_pgtable_get_info);
+
+/**
+ * iox_pgtable_get_counters() - what the walks of a table did, all CPUs'
+ * @pt: the page table
+ * @sum: filled with the sums of the CPUs' counters; zeros once the table
+ *	is destroyed
+ *
+ * Any context.  Walks running meanwhile may or may not be counted.
+ */
+void iox_pgtable_get_counters(struct iox_pgtable *pt, struct iox_pgtable_counters *sum)
+{
+	unsigned int cpu, level;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!pt->stats.counters)
+		return;
+	for_each_possible_cpu(cpu) {
+		const struct iox_pgtable_counters *c = per_cpu_ptr(pt->stats.counters, cpu);
+
+		sum->flushes += READ_ONCE(c->flushes);
+		for (level = 1; level <= IOX_PGTABLE_MAX_LEVELS; level++)
+			sum->table_visits[level] += READ_ONCE(c->table_visits[level]);
+	}
+}
+EXPORT_SYMBOL_GPL(iox_pgtable_get_counters);
 
 /**
  * iox_pgtable_get_mapping() - iox_pgtable_lookup() in the core's terms

@@ -641,35 +641,49 @@ static void pgtable_split_without_memory(struct kunit *test)
 	}
 }
 
+/* Start counting visits afresh: every CPU's counters back to zero. */
+static void visits_reset(struct iox_pgtable *pt)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(pt->stats.counters, cpu), 0,
+		       sizeof(struct iox_pgtable_counters));
+}
+
+/* Tables visited at @level since visits_reset(), on every CPU. */
+static unsigned long visits(struct iox_pgtable *pt, unsigned int level)
+{
+	struct iox_pgtable_counters c;
+
+	iox_pgtable_get_counters(pt, &c);
+	return c.table_visits[level];
+}
+
 static void pgtable_run_walks_each_table_once(struct kunit *test)
 {
 	struct iox_pgtable *pt = pt_new(test, IOX_PGTABLE_VTD_SL, 48, 48);
 	unsigned int level;
 
-	memset(&pt->stats.table_visits, 0, sizeof(pt->stats.table_visits));
+	visits_reset(pt);
 	map_ok(test, pt, SZ_1G, 0, SZ_4K, 512, PROT_RW);
 	for (level = 1; level <= 4; level++)
-		KUNIT_EXPECT_EQ_MSG(test, pt->stats.table_visits[level], 1UL,
+		KUNIT_EXPECT_EQ_MSG(test, visits(pt, level), 1UL,
 				    "map, level %u", level);
 
-	memset(&pt->stats.table_visits, 0, sizeof(pt->stats.table_visits));
+	visits_reset(pt);
 	map_ok(test, pt, SZ_1G + SZ_2M, SZ_2M, SZ_4K, 1024, PROT_RW);
-	KUNIT_EXPECT_EQ(test, pt->stats.table_visits[1], 2UL);
-	KUNIT_EXPECT_EQ(test, pt->stats.table_visits[2], 1UL);
+	KUNIT_EXPECT_EQ(test, visits(pt, 1), 2UL);
+	KUNIT_EXPECT_EQ(test, visits(pt, 2), 1UL);
 
-	memset(&pt->stats.table_visits, 0, sizeof(pt->stats.table_visits));
+	visits_reset(pt);
 	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G, SZ_4K, 512), (size_t)SZ_2M);
 	for (level = 1; level <= 4; level++)
-		KUNIT_EXPECT_EQ_MSG(test, pt->stats.table_visits[level], 1UL,
+		KUNIT_EXPECT_EQ_MSG(test, visits(pt, level), 1UL,
 				    "unmap, level %u", level);
 	KUNIT_EXPECT_EQ(test, unmap_now(pt, SZ_1G + SZ_2M, SZ_2M, 2), (size_t)SZ_4M);
 	expect_only_root(test, pt);
 	pt_free(test, pt);
-}
-
-static void visits_reset(struct iox_pgtable *pt)
-{
-	memset(&pt->stats.table_visits, 0, sizeof(pt->stats.table_visits));
 }
 
 static void expect_visits_once(struct kunit *test, struct iox_pgtable *pt,
@@ -678,7 +692,7 @@ static void expect_visits_once(struct kunit *test, struct iox_pgtable *pt,
 	unsigned int level;
 
 	for (level = 1; level <= pt->levels; level++)
-		KUNIT_EXPECT_EQ_MSG(test, pt->stats.table_visits[level], 1UL,
+		KUNIT_EXPECT_EQ_MSG(test, visits(pt, level), 1UL,
 				    "%s, level %u", what, level);
 }
 
@@ -1474,7 +1488,7 @@ static int smp_thread_fn(void *data)
 }
 
 static void smp_start(struct kunit *test, struct smp_ctx *ctx,
-		      struct smp_thread *threads)
+		      struct smp_thread *threads, int (*fn)(void *data))
 {
 	unsigned int i, cpu = cpumask_first(cpu_online_mask);
 
@@ -1485,7 +1499,7 @@ static void smp_start(struct kunit *test, struct smp_ctx *ctx,
 		struct task_struct *task;
 
 		threads[i] = (struct smp_thread){ .ctx = ctx, .id = i };
-		task = kthread_create(smp_thread_fn, &threads[i], "iox-pt/%u", i);
+		task = kthread_create(fn, &threads[i], "iox-pt/%u", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 		kthread_bind(task, cpu);
 		wake_up_process(task);
@@ -1541,7 +1555,7 @@ static void smp_run(struct kunit *test, enum iox_pgtable_format format)
 		for (k = 0; k < SMP_SPLITS; k++)
 			map_ok(test, ctx->pt, SMP_SPLIT_BASE + (u64)k * SZ_2M,
 			       SMP_SPLIT_PA + (u64)k * SZ_2M, ctx->leaf, 1, PROT_RW);
-		smp_start(test, ctx, threads);
+		smp_start(test, ctx, threads, smp_thread_fn);
 		smp_check(test, ctx);
 		pt_free(test, ctx->pt);
 		KUNIT_ASSERT_EQ(test, atomic_long_read(&ctx->pt->stats.pages_allocated),
@@ -1561,9 +1575,66 @@ static void pgtable_smp_disjoint_amd(struct kunit *test)
 	smp_run(test, IOX_PGTABLE_AMD_V1);
 }
 
+#define SMP_COUNT_PAIRS	2000
+
+/* Map and unmap one page of the thread's own leaf table, many times. */
+static int smp_count_fn(void *data)
+{
+	struct smp_thread *t = data;
+	struct smp_ctx *ctx = t->ctx;
+	u64 iova = SMP_OWN_BASE + (u64)t->id * SZ_2M;
+	unsigned int k;
+
+	wait_for_completion(&ctx->go);
+	for (k = 0; k < SMP_COUNT_PAIRS; k++) {
+		smp_map(ctx, t->id, iova, 1);
+		smp_unmap(ctx, iova, 1, 0);
+	}
+	if (atomic_dec_and_test(&ctx->running))
+		complete(&ctx->done);
+	return 0;
+}
+
+/*
+ * Each CPU counts the walks it runs, so no count is lost while walks run
+ * at once on every CPU (and no counter's cache line is shared): threads
+ * mapping and unmapping one page each in their own leaf tables visit
+ * every level once per map and once per unmap.
+ */
+static void pgtable_smp_counters_exact(struct kunit *test)
+{
+	unsigned int cpus = num_online_cpus(), id, level;
+	struct smp_thread *threads;
+	struct smp_ctx *ctx;
+	unsigned long want;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->nr = max(4U, 2 * cpus);
+	threads = kunit_kcalloc(test, ctx->nr, sizeof(*threads), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, threads);
+	ctx->pt = pt_new(test, IOX_PGTABLE_VTD_SL, 48, 48);
+	/* Every thread's leaf table exists before the counting starts. */
+	for (id = 0; id < ctx->nr; id++) {
+		u64 iova = SMP_OWN_BASE + (u64)id * SZ_2M;
+
+		map_ok(test, ctx->pt, iova, 0, SZ_4K, 1, PROT_RW);
+		KUNIT_ASSERT_EQ(test, unmap_now(ctx->pt, iova, SZ_4K, 1), (size_t)SZ_4K);
+	}
+	visits_reset(ctx->pt);
+	smp_start(test, ctx, threads, smp_count_fn);
+	KUNIT_ASSERT_EQ_MSG(test, atomic_read(&ctx->errors), 0, "%s", ctx->first_error);
+	want = 2UL * SMP_COUNT_PAIRS * ctx->nr;
+	for (level = 1; level <= ctx->pt->levels; level++)
+		KUNIT_EXPECT_EQ_MSG(test, visits(ctx->pt, level), want,
+				    "level %u, %u threads on %u CPU(s)", level, ctx->nr, cpus);
+	pt_free(test, ctx->pt);
+}
+
 static struct kunit_case pgtable_smp_cases[] = {
 	KUNIT_CASE(pgtable_smp_disjoint_vtd),
 	KUNIT_CASE(pgtable_smp_disjoint_amd),
+	KUNIT_CASE(pgtable_smp_counters_exact),
 	{}
 };
 
