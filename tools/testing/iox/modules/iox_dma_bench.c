@@ -102,13 +102,21 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median of @n chunk times (sorted here), 0 if there are none. */
-static u64 chunk_median(u64 *chunks, unsigned int n)
+/*
+ * The fastest and the median of @n chunk times (sorted here); with no
+ * whole chunk, the mean time of @ns over @pairs stands in for both.
+ */
+static void chunk_stats(u64 *chunks, unsigned int n, u64 ns, u64 pairs, u64 *best,
+			u64 *median)
 {
-	if (!n)
-		return 0;
+	if (!n) {
+		*best = pairs ? div64_u64(ns * BENCH_CHUNK, pairs) : 0;
+		*median = *best;
+		return;
+	}
 	sort(chunks, n, sizeof(*chunks), cmp_u64, NULL);
-	return n % 2 ? chunks[n / 2] : (chunks[n / 2 - 1] + chunks[n / 2]) / 2;
+	*best = chunks[0];
+	*median = n % 2 ? chunks[n / 2] : (chunks[n / 2 - 1] + chunks[n / 2]) / 2;
 }
 
 static int bench_thread(void *data)
@@ -117,7 +125,7 @@ static int bench_thread(void *data)
 	struct scatterlist sg[BENCH_SG];
 	void *buf = kmalloc(SZ_64K, GFP_KERNEL);
 	u64 *chunks = kmalloc_array(BENCH_PAIRS / BENCH_CHUNK, sizeof(u64), GFP_KERNEL);
-	u64 start, chunk, now, ns = 0, pairs = 0, best = U64_MAX, median;
+	u64 start, chunk, now, ns = 0, pairs = 0, best, median;
 	unsigned int i, n = 0;
 
 	if (buf && chunks) {
@@ -133,7 +141,6 @@ static int bench_thread(void *data)
 			}
 			if (!(++pairs % BENCH_CHUNK)) {
 				now = ktime_get_ns();
-				best = min(best, now - chunk);
 				chunks[n++] = now - chunk;
 				/* Yielding is not the chunk's time. */
 				cond_resched();
@@ -145,13 +152,9 @@ static int bench_thread(void *data)
 	} else {
 		atomic_inc(&run->failed);
 	}
-	median = chunk_median(chunks, n);
+	chunk_stats(chunks, n, ns, pairs, &best, &median);
 	kfree(chunks);
 	kfree(buf);
-	if (best == U64_MAX)	/* no whole chunk: the mean stands in */
-		best = pairs ? div64_u64(ns * BENCH_CHUNK, pairs) : 0;
-	if (!n)
-		median = best;
 	atomic64_add(ns, &run->ns);
 	atomic64_add(pairs, &run->pairs);
 	atomic64_add(best, &run->best_ns);
