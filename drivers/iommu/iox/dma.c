@@ -824,8 +824,10 @@ static int iox_dma_bus_notify(struct notifier_block *nb, unsigned long action,
 		iox_dma_bind(dev);
 		break;
 	case BUS_NOTIFY_UNBOUND_DRIVER:		/* the driver is gone */
-	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
 		iox_dma_unbind(dev);
+		break;
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
+		iox_probe_failed_call(dev, iox_dma_unbind);
 		break;
 	}
 	return NOTIFY_DONE;

@@ -735,8 +735,10 @@ static int iox_iommu_bus_notify(struct notifier_block *nb, unsigned long action,
 		iox_iommu_bind(data);
 		break;
 	case BUS_NOTIFY_UNBOUND_DRIVER:		/* the driver is gone */
-	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
 		iox_iommu_unbind(data);
+		break;
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
+		iox_probe_failed_call(data, iox_iommu_unbind);
 		break;
 	}
 	return NOTIFY_DONE;

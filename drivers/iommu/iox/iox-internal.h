@@ -59,6 +59,7 @@ void iox_isolate_exit(void);
 void iox_isolate_show(struct iox_unit *unit, struct seq_file *m);
 void iox_isolate_settle(const struct iox_unit_ops *ops);
 bool iox_dma_driver_uses_api(struct device *dev);
+void iox_probe_failed_call(struct device *dev, void (*fn)(struct device *dev));
 void iox_domain_units_destroy(struct iox_domain *domain);
 
 /* The bridge to the kernel's IOMMU API (iommu_api.c, CONFIG_IOX_IOMMU_API). */

@@ -63,17 +63,71 @@
  */
 static DEFINE_XARRAY(iox_choices);
 
+/*
+ * Devices whose driver's probe failed, while iox_probe_failed_call() runs
+ * for them.  The driver core announces the failure (DRIVER_NOT_BOUND)
+ * before it clears dev->driver, so the driver looks bound until then; the
+ * device is left without a driver all the same, and is to be blocked.  The
+ * entries live on the stack of the callers.
+ */
+static LIST_HEAD(iox_probe_failed_list);
+static DEFINE_SPINLOCK(iox_probe_failed_lock);	/* protects iox_probe_failed_list */
+
+struct iox_probe_failed {
+	struct list_head link;
+	struct device *dev;
+};
+
+/* Whether @dev is on iox_probe_failed_list. */
+static bool iox_probe_failed(struct device *dev)
+{
+	struct iox_probe_failed *pf;
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&iox_probe_failed_lock, flags);
+	list_for_each_entry(pf, &iox_probe_failed_list, link)
+		found |= pf->dev == dev;
+	spin_unlock_irqrestore(&iox_probe_failed_lock, flags);
+	return found;
+}
+
+/**
+ * iox_probe_failed_call() - handle a failed probe, the driver counted as gone
+ * @dev: the device whose driver's probe failed (BUS_NOTIFY_DRIVER_NOT_BOUND)
+ * @fn: what to do for it: called with @dev
+ *
+ * While @fn runs, iox_dma_driver_uses_api() sees no driver on @dev, so that
+ * a detach or a state applied for @dev blocks it (as after an unbind) rather
+ * than passing its DMA through for a driver that is on its way out.
+ */
+void iox_probe_failed_call(struct device *dev, void (*fn)(struct device *dev))
+{
+	struct iox_probe_failed pf = { .dev = dev };
+	unsigned long flags;
+
+	spin_lock_irqsave(&iox_probe_failed_lock, flags);
+	list_add(&pf.link, &iox_probe_failed_list);
+	spin_unlock_irqrestore(&iox_probe_failed_lock, flags);
+	fn(dev);
+	spin_lock_irqsave(&iox_probe_failed_lock, flags);
+	list_del(&pf.link);
+	spin_unlock_irqrestore(&iox_probe_failed_lock, flags);
+}
+
 /**
  * iox_dma_driver_uses_api() - whether a device's driver maps DMA through the DMA API
  * @dev: the device
  *
- * Return: false for a PCI device with no driver or a driver that manages
- * DMA itself (driver_managed_dma: vfio-pci); true otherwise.
+ * Return: false for a PCI device with no driver, a driver whose probe
+ * failed (see iox_probe_failed_call()) or a driver that manages DMA itself
+ * (driver_managed_dma: vfio-pci); true otherwise.
  */
 bool iox_dma_driver_uses_api(struct device *dev)
 {
 	return !dev_is_pci(dev) ||
-	       (dev->driver && !to_pci_driver(dev->driver)->driver_managed_dma);
+	       (dev->driver && !to_pci_driver(dev->driver)->driver_managed_dma &&
+		!iox_probe_failed(dev));
 }
 
 /* Whether the policy blocks @dev while it is in no domain (see above). */
@@ -301,8 +355,10 @@ static int iox_isolate_early_notify(struct notifier_block *nb, unsigned long act
 	switch (action) {
 	case BUS_NOTIFY_ADD_DEVICE:
 	case BUS_NOTIFY_UNBOUND_DRIVER:		/* the driver is gone */
-	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
 		iox_device_follow_policy(dev);
+		break;
+	case BUS_NOTIFY_DRIVER_NOT_BOUND:	/* its probe failed */
+		iox_probe_failed_call(dev, iox_device_follow_policy);
 		break;
 	case BUS_NOTIFY_REMOVED_DEVICE:
 		xa_erase(&iox_choices, (unsigned long)dev);

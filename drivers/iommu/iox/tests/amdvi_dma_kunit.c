@@ -69,6 +69,7 @@ AMDVI_DMA_CASE(attach_race, iox_dma_case_attach_race)
 AMDVI_DMA_CASE(attach_detach_stress, iox_dma_case_attach_detach_stress)
 AMDVI_DMA_CASE(unbind_blocks, iox_dma_case_unbind_blocks)
 AMDVI_DMA_CASE(detach_blocks, iox_dma_case_detach_blocks)
+AMDVI_DMA_CASE(probe_failure_blocks, iox_dma_case_probe_failure_blocks)
 AMDVI_DMA_CASE(detach_failure_keeps_entry, iox_dma_case_detach_failure_keeps_entry)
 
 static struct kunit_case iox_amdvi_dma_cases[] = {
@@ -90,6 +91,7 @@ static struct kunit_case iox_amdvi_dma_cases[] = {
 	KUNIT_CASE(amdvi_dma_attach_detach_stress),
 	KUNIT_CASE(amdvi_dma_unbind_blocks),
 	KUNIT_CASE(amdvi_dma_detach_blocks),
+	KUNIT_CASE(amdvi_dma_probe_failure_blocks),
 	KUNIT_CASE(amdvi_dma_detach_failure_keeps_entry),
 	{}
 };

@@ -1030,6 +1030,49 @@ static void iox_dma_case_blocked_from_load(struct iox_dma_test *t)
 	t_check_driverless_blocked(t);
 }
 
+/* Whether edu was in a DMA domain while t_edu_failing_driver probed. */
+static bool t_probe_dma_domain;
+
+static int t_edu_probe_fails(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	int ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	struct iox_domain *domain = iox_device_domain(&pdev->dev);
+
+	/* The domain goes with the failed probe: look at it now. */
+	t_probe_dma_domain = domain && domain->dma;
+	return ret ?: -ENODEV;
+}
+
+/* A driver of edu that uses the DMA API and whose probe fails. */
+static struct pci_driver t_edu_failing_driver = {
+	.name = "iox-edu-fail",
+	.id_table = t_edu_ids,
+	.probe = t_edu_probe_fails,
+};
+
+/*
+ * A driver whose probe fails leaves edu without a driver, as an unbind
+ * does: edu goes from the DMA domain it was given for the probe straight
+ * to the blocked state.  The driver core still names the failed driver
+ * while it announces the failure (BUS_NOTIFY_DRIVER_NOT_BOUND); counted as
+ * a driver using the DMA API, it would leave edu passed through.
+ */
+static void iox_dma_case_probe_failure_blocks(struct iox_dma_test *t)
+{
+	struct device *dev = &t->edu.pdev->dev;
+
+	T_CHECK(t, !iox_detach_device(t->domain, dev), "detach from the test's domain");
+	t_probe_dma_domain = false;
+	if (!T_CHECK(t, !pci_register_driver(&t_edu_failing_driver), "register the driver"))
+		goto out;
+	T_CHECK(t, t_probe_dma_domain, "edu was in no DMA domain while its driver probed");
+	t_check_driverless_blocked(t);
+	pci_unregister_driver(&t_edu_failing_driver);
+out:
+	iox_device_reset_blocked(dev);
+	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach back");
+}
+
 /* A test domain replaces the blocked state; its detach blocks edu again. */
 static void iox_dma_case_detach_blocks(struct iox_dma_test *t)
 {

@@ -75,6 +75,7 @@ VTD_DMA_CASE(free_during_fault)
 VTD_DMA_CASE(fault_storm_free)
 VTD_DMA_CASE(unbind_blocks)
 VTD_DMA_CASE(detach_blocks)
+VTD_DMA_CASE(probe_failure_blocks)
 VTD_DMA_CASE(dma_api_detach_failure)
 VTD_DMA_CASE(detach_failure_keeps_entry)
 
@@ -99,6 +100,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_fault_storm_free),
 	KUNIT_CASE(vtd_dma_unbind_blocks),
 	KUNIT_CASE(vtd_dma_detach_blocks),
+	KUNIT_CASE(vtd_dma_probe_failure_blocks),
 	KUNIT_CASE(vtd_dma_dma_api_detach_failure),
 	KUNIT_CASE(vtd_dma_detach_failure_keeps_entry),
 	{}

@@ -65,6 +65,7 @@ static const struct {
 	{ "attach_detach_stress", iox_dma_case_attach_detach_stress },
 	{ "unbind_blocks", iox_dma_case_unbind_blocks },
 	{ "detach_blocks", iox_dma_case_detach_blocks },
+	{ "probe_failure_blocks", iox_dma_case_probe_failure_blocks },
 	{ "detach_failure_keeps_entry", iox_dma_case_detach_failure_keeps_entry },
 };
 

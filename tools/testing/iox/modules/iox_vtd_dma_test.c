@@ -72,6 +72,7 @@ static const struct {
 	{ "fault_storm_free", iox_dma_case_fault_storm_free },
 	{ "unbind_blocks", iox_dma_case_unbind_blocks },
 	{ "detach_blocks", iox_dma_case_detach_blocks },
+	{ "probe_failure_blocks", iox_dma_case_probe_failure_blocks },
 	{ "dma_api_detach_failure", iox_dma_case_dma_api_detach_failure },
 	{ "detach_failure_keeps_entry", iox_dma_case_detach_failure_keeps_entry },
 };
