@@ -210,15 +210,19 @@ static dma_addr_t iova_alloc(struct device *dev, struct iox_dma_domain *dd,
 	return (dma_addr_t)pfn << PAGE_SHIFT;
 }
 
-/* Unmap and release [@iova, @iova + @size), both page aligned. */
-static void iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
+/*
+ * Unmap and release [@iova, @iova + @size), both page aligned.  Return: 0,
+ * or the errno of a strict invalidation that failed: a device may still
+ * reach the memory the range pointed to.
+ */
+static int iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
 {
 	unsigned long pfn = iova >> PAGE_SHIFT, npages = size >> PAGE_SHIFT;
 	ssize_t unmapped;
 
 	if (dd->lazy) {
 		iox_unmap_lazy(dd->domain, iova, size, pfn, npages);
-		return;
+		return 0;
 	}
 	/*
 	 * Never reuse the range after a failed invalidation (still reachable)
@@ -229,9 +233,10 @@ static void iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
 	if (unlikely(unmapped != size)) {
 		pr_warn_ratelimited("domain %d: DMA unmap of %#llx+%#zx unmapped %zd: IOVAs kept\n",
 				    dd->domain->id, (u64)iova, size, unmapped);
-		return;
+		return unmapped < 0 ? unmapped : 0;
 	}
 	iox_iova_free(&dd->iovad, pfn, npages);
+	return 0;
 }
 
 static dma_addr_t map_phys(struct device *dev, phys_addr_t phys, size_t size,
@@ -254,13 +259,15 @@ static dma_addr_t map_phys(struct device *dev, phys_addr_t phys, size_t size,
 	return iova + off;
 }
 
-static void unmap_addr(struct device *dev, dma_addr_t addr, size_t size)
+/* Return: as iova_unmap(); 0 for a device in no DMA domain or no size. */
+static int unmap_addr(struct device *dev, dma_addr_t addr, size_t size)
 {
 	struct iox_dma_domain *dd = dev_dma(dev);
 	size_t off = offset_in_page(addr);
 
-	if (dd && size)
-		iova_unmap(dd, addr - off, PAGE_ALIGN(size + off));
+	if (!dd || !size)
+		return 0;
+	return iova_unmap(dd, addr - off, PAGE_ALIGN(size + off));
 }
 
 static dma_addr_t iox_dma_map_page(struct device *dev, struct page *page,
@@ -437,8 +444,11 @@ static void *iox_dma_alloc(struct device *dev, size_t size,
 	unsigned int order = get_order(size);
 	struct page *page;
 
-	/* The IOMMU translates: the memory may be anywhere, above 4 GiB too. */
-	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM);
+	/*
+	 * The IOMMU translates: the memory may be anywhere, above 4 GiB too.
+	 * Not compound, so that keep_buffer() can split it.
+	 */
+	gfp &= ~(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_COMP);
 	page = iox_should_fail_alloc() ? NULL : alloc_pages(gfp | __GFP_ZERO | __GFP_NOWARN, order);
 	if (!page)
 		return NULL;
@@ -452,11 +462,37 @@ static void *iox_dma_alloc(struct device *dev, size_t size,
 	return page_address(page);
 }
 
+/*
+ * The strict unmap of a coherent buffer was not invalidated: the device
+ * may still reach the buffer.  Its pages join the page-table pages the
+ * domain keeps after failed invalidations (kept_pages in debugfs), never
+ * reused, until a domain-wide flush succeeds or the domain is freed.
+ */
+static void keep_buffer(struct device *dev, struct page *page, unsigned int order, int err)
+{
+	struct iox_dma_domain *dd = dev_dma(dev);
+	unsigned long i;
+	LIST_HEAD(pages);
+
+	split_page(page, order);
+	for (i = 0; i < 1UL << order; i++)
+		list_add_tail(&page[i].lru, &pages);
+	iox_domain_keep_pages(dd->domain, &pages);
+	dev_warn_ratelimited(dev, "iox: coherent buffer not invalidated (%d): %lu pages kept\n",
+			     err, 1UL << order);
+}
+
 static void iox_dma_free(struct device *dev, size_t size, void *cpu_addr,
 			 dma_addr_t handle, unsigned long attrs)
 {
-	unmap_addr(dev, handle, PAGE_ALIGN(size));
-	free_pages((unsigned long)cpu_addr, get_order(size));
+	struct page *page = virt_to_page(cpu_addr);
+	unsigned int order = get_order(size);
+	int ret = unmap_addr(dev, handle, PAGE_ALIGN(size));
+
+	if (unlikely(ret))
+		keep_buffer(dev, page, order, ret);
+	else
+		__free_pages(page, order);
 }
 
 static int iox_dma_get_sgtable(struct device *dev, struct sg_table *sgt,

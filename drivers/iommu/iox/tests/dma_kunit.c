@@ -58,10 +58,13 @@ static int dk_unmap_pages(struct iox_domain *domain, u64 iova, size_t pgsize,
 				       gather, unmapped);
 }
 
+/* What dk_iotlb_sync() returns: an errno makes invalidations fail. */
+static int dk_sync_error;
+
 static int dk_iotlb_sync(struct iox_domain *domain, struct iox_iotlb_gather *gather)
 {
 	atomic_inc(&to_dk(domain)->syncs);
-	return 0;
+	return dk_sync_error;
 }
 
 static int dk_flush_iotlb_all(struct iox_domain *domain)
@@ -455,6 +458,35 @@ static void dma_coherent_alloc(struct kunit *test)
 }
 
 /*
+ * A strict free whose invalidation fails: the device may still reach the
+ * buffer, so its four pages are kept with the domain (kept_pages), not
+ * freed, until a domain-wide flush succeeds.  Freed at once, the pages
+ * would have no reference left.
+ */
+static void dma_coherent_free_sync_error(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	struct page *page;
+	dma_addr_t addr;
+	void *cpu;
+	int i;
+
+	cpu = dma_alloc_coherent(dk_dev, 3 * SZ_4K + 1, &addr, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpu);
+	page = virt_to_page(cpu);
+	KUNIT_ASSERT_EQ(test, atomic_long_read(&dk->domain.nr_kept_pages), 0);
+	dk_sync_error = -ETIMEDOUT;
+	dma_free_coherent(dk_dev, 3 * SZ_4K + 1, cpu, addr);
+	dk_sync_error = 0;
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&dk->domain.nr_kept_pages), 4);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ_MSG(test, page_count(page + i), 1, "page %d", i);
+	KUNIT_EXPECT_EQ(test, iox_flush_all(&dk->domain), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&dk->domain.nr_kept_pages), 0);
+}
+
+/*
  * Strict: one IOTLB sync per unmap, and the IOVA may come back at once.
  * Lazy: no sync; the IOVAs stay out of use until the queue's flush (all
  * distinct here), which comes once the domain goes.
@@ -705,6 +737,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_sg_merging),
 	KUNIT_CASE(dma_sg_failure_unwinds),
 	KUNIT_CASE(dma_coherent_alloc),
+	KUNIT_CASE(dma_coherent_free_sync_error),
 	KUNIT_CASE(dma_strict_and_lazy),
 	KUNIT_CASE(dma_resource),
 	KUNIT_CASE(dma_double_unmap),
