@@ -161,12 +161,16 @@ MODULE_PARM_DESC(fq_timeout_ms, "lazy DMA domains: the longest an unmap waits fo
  * @iovad: where its IOVAs come from
  * @prev_ops: the device's DMA ops before iox_dma_attach()
  * @lazy: unmaps go through the domain's flush queue
+ * @dma_layer: iox_dma_attach() attached the device (and saved @prev_ops),
+ *	so iox_dma_detach() may take it out; false for the IOMMU-API bridge's
+ *	DMA domains
  */
 struct iox_dma_domain {
 	struct iox_domain *domain;
 	struct iox_iova_domain iovad;
 	const struct dma_map_ops *prev_ops;
 	bool lazy;
+	bool dma_layer;
 };
 
 static struct iox_dma_domain *dev_dma(struct device *dev)
@@ -751,6 +755,7 @@ int iox_dma_attach(struct device *dev, enum iox_dma_policy policy)
 		return ret;
 	}
 	domain->dma->prev_ops = get_dma_ops(dev);
+	domain->dma->dma_layer = true;
 	set_dma_ops(dev, &iox_dma_ops);
 	dev_info(dev, "iox: DMA domain %d, %s\n", domain->id,
 		 domain->dma->lazy ? "lazy" : "strict");
@@ -768,10 +773,12 @@ EXPORT_SYMBOL_GPL(iox_dma_attach);
  * device in no domain that iox_device_blocked() says: blocked (no driver,
  * or one that manages DMA itself), else pass-through.
  *
- * Return: 0, -ENODEV if @dev is not in an iox DMA domain, or the errno of
- * a detach the backend could not complete (-ETIMEDOUT, -EIO): the device
- * then stays in its domain, which may still be reachable, with iox's
- * dma_map_ops; the detach may be retried.
+ * Return: 0, -ENODEV if @dev is not in an iox DMA domain, -EBUSY if its
+ * DMA domain is not one of iox_dma_attach() (a DMA default domain of the
+ * IOMMU-API bridge, iommu_api.c: the IOMMU core detaches it), or the errno
+ * of a detach the backend could not complete (-ETIMEDOUT, -EIO): the
+ * device then stays in its domain, which may still be reachable, with
+ * iox's dma_map_ops; the detach may be retried.  Only 0 changes anything.
  */
 int iox_dma_detach(struct device *dev)
 {
@@ -781,6 +788,8 @@ int iox_dma_detach(struct device *dev)
 
 	if (!dd)
 		return -ENODEV;
+	if (!dd->dma_layer)
+		return -EBUSY;
 	domain = dd->domain;
 	ret = iox_detach_device(domain, dev);
 	if (ret)

@@ -19,6 +19,7 @@
 
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
+#include <linux/iommu.h>
 #include <linux/kernel.h>
 #include <linux/iox.h>
 #include <linux/iox-dma.h>
@@ -910,6 +911,14 @@ static bool t_edu_lands(struct iox_dma_test *t, dma_addr_t addr, u8 *buf, u8 byt
 	return !t_dma_out(t, addr) && !memchr_inv(buf, byte, T_LEN);
 }
 
+/* Whether @dev is in a DMA domain of the IOMMU API (default domain). */
+static bool t_iommu_api_dma_domain(struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+
+	return domain && (domain->type & __IOMMU_DOMAIN_DMA_API);
+}
+
 /*
  * A driver that uses the DMA API binds to edu and gets a DMA domain from
  * the DMA layer's bus notifier (or, edu being in an IOMMU group of iox, from
@@ -949,6 +958,13 @@ static void iox_dma_case_unbind_blocks(struct iox_dma_test *t)
 		 * until the queue flushes.  The unbind must cut both.
 		 */
 		T_CHECK(t, t_edu_lands(t, addr, buf, 0x5a + round), "DMA while bound");
+		/* A DMA domain of the IOMMU API is the IOMMU core's to detach. */
+		if (!round && t_iommu_api_dma_domain(dev)) {
+			int ret = iox_dma_detach(dev);
+
+			T_CHECK(t, ret == -EBUSY && iox_device_domain(dev) == domain,
+				"iox_dma_detach() of the IOMMU API's DMA domain: %d", ret);
+		}
 		if (round)
 			dma_unmap_single(dev, addr, T_LEN, DMA_BIDIRECTIONAL);
 		pci_unregister_driver(&t_edu_driver);
