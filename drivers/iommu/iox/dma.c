@@ -680,9 +680,10 @@ EXPORT_SYMBOL_NS_GPL(iox_dma_domain_free, IOX_TEST);
  * IOVAs are reserved, so the DMA API never hands them out, and mapped
  * read-write to the same physical addresses.
  *
- * Return: 0; -EINVAL for a misaligned or empty region, or iox_map()'s
- * error (-ERANGE beyond the aperture).  The reservation may stay on
- * failure; the domain is to be freed then.
+ * Return: 0; -EINVAL for a misaligned or empty region; the reservation's
+ * error (-EBUSY if DMA IOVAs are handed out there already, -ENOMEM); or
+ * iox_map()'s error (-ERANGE beyond the aperture).  The reservation may
+ * stay on failure; the domain is to be freed then.
  */
 int iox_dma_domain_map_direct(struct iox_domain *domain, u64 start, u64 last)
 {
