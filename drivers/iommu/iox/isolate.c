@@ -47,6 +47,7 @@
 #include <linux/device.h>
 #include <linux/iox.h>
 #include <linux/pci.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/xarray.h>
 
@@ -322,13 +323,23 @@ void iox_isolate_show(struct iox_unit *unit, struct seq_file *m)
 
 	for_each_pci_dev(pdev) {
 		struct device *dev = &pdev->dev;
-		struct iox_domain *domain = iox_device_domain(dev);
+		struct iox_domain *domain;
+		int id = -1;
 
 		if (!unit->ops->serves || !unit->ops->serves(unit, dev))
 			continue;
-		seq_printf(m, "%s ", pci_name(pdev));
+		/*
+		 * Nothing keeps the device attached here: iox_domain_free()
+		 * waits for RCU readers, so read the domain's id in one.
+		 */
+		rcu_read_lock();
+		domain = iox_device_domain(dev);
 		if (domain)
-			seq_printf(m, "domain %d\n", domain->id);
+			id = domain->id;
+		rcu_read_unlock();
+		seq_printf(m, "%s ", pci_name(pdev));
+		if (id >= 0)
+			seq_printf(m, "domain %d\n", id);
 		else
 			seq_puts(m, iox_device_blocked(dev) ? "blocked\n" : "pass-through\n");
 	}
