@@ -144,8 +144,8 @@ EXPORT_SYMBOL_GPL(iox_units_remove);
  * the units brought up so far; a walk that found none usable says why.
  *
  * Return: 0 when at least one unit was brought up; the walk's errno;
- * -ENODEV without the table or any usable unit; -EBUSY when every unit
- * found belongs to another driver.
+ * -ENODEV without the table or any usable unit; -EBUSY when no unit is
+ * usable and at least one found belongs to another driver.
  */
 int iox_probe_finish(const struct iox_probe *probe, int ret, const struct iox_unit_ops *ops,
 		     void (*remove)(struct iox_unit *unit))
