@@ -652,14 +652,17 @@ EXPORT_SYMBOL_NS_GPL(iox_dma_domain_alloc, IOX_TEST);
  * @domain: the domain, no device attached
  *
  * Lazy unmaps still queued are flushed; the domain and its IOVAs go, with
- * any mapping left in it (counted in a warning).
+ * any mapping left in it (counted in a warning).  A domain iox_domain_free()
+ * keeps (a unit may still walk it) keeps its IOVAs too.
  */
 void iox_dma_domain_free(struct iox_domain *domain)
 {
 	struct iox_dma_domain *dd = domain->dma;
 	int id = domain->id;
 
-	iox_domain_free(domain);
+	/* Kept for good (a unit may still walk it): so are its IOVAs. */
+	if (iox_domain_free(domain))
+		return;
 	/* What a buggy driver left mapped goes with the domain: say so, once. */
 	iox_iova_set_quiet_leaks(&dd->iovad, true);
 	iox_iova_domain_destroy(&dd->iovad);

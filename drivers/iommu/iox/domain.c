@@ -186,7 +186,9 @@ EXPORT_SYMBOL_GPL(iox_domain_alloc);
  * releases what was queued.
  *
  * Return: 0, -EINVAL for no domain, -EBUSY (and nothing freed) while
- * devices are attached.
+ * devices are attached, or while a unit may still walk the domain's tables
+ * (an attach its backend could neither complete nor undo, see
+ * iox_attach_device()): the domain is then kept for good.
  */
 int iox_domain_free(struct iox_domain *domain)
 {
@@ -194,6 +196,11 @@ int iox_domain_free(struct iox_domain *domain)
 		return -EINVAL;
 
 	mutex_lock(&domain->lock);
+	if (!domain->nr_devices && !list_empty(&domain->units)) {
+		mutex_unlock(&domain->lock);
+		pr_err("domain %d: a unit may still walk its tables, not freed\n", domain->id);
+		return -EBUSY;
+	}
 	if (domain->nr_devices) {
 		mutex_unlock(&domain->lock);
 		pr_err("domain %d: %u device(s) still attached, not freed\n",
@@ -276,7 +283,10 @@ static int iox_domain_check_unit(struct iox_domain *domain, struct iox_unit *uni
  * (iox_domain_enable_lazy()), defer invalidation (@lazy_ok); -ERANGE if
  * the domain maps beyond that unit's aperture; -ENODEV for a device no
  * unit serves; -ENOMEM; or the backend's error.  On failure nothing
- * changed.
+ * changed, with one exception: a backend whose attach failed half-way and
+ * whose undo failed too (both invalidations) logs it and leaves the unit in
+ * the domain's set, as the unit may still translate for the device; the
+ * domain can then not be freed (iox_domain_free() returns -EBUSY).
  */
 int iox_attach_device(struct iox_domain *domain, struct device *dev)
 {

@@ -207,9 +207,18 @@ static phys_addr_t mock_iova_to_phys(struct iox_domain *domain, u64 iova)
 static int mock_attach_fail;
 static int mock_detach_fail;
 
+/* Set: attach_dev joins the unit, then fails as if its undo failed too. */
+static bool mock_attach_stays_joined;
+static struct iox_domain_unit *mock_joined;
+static DEFINE_IDA(mock_domain_ids);
+
 static int mock_attach_dev(struct iox_domain *domain, struct iox_unit *unit,
 			   struct device *dev)
 {
+	if (mock_attach_stays_joined) {
+		mock_joined = iox_domain_unit_join(domain, unit, &mock_domain_ids, 1, 100);
+		return IS_ERR(mock_joined) ? PTR_ERR(mock_joined) : -EIO;
+	}
 	return mock_attach_fail;
 }
 
@@ -1319,6 +1328,31 @@ static void accounting_survives_racing_map(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[2]), 0);
 }
 
+/*
+ * An attach that its backend could neither complete nor undo leaves the
+ * unit in the domain's set, as the unit may still walk the domain's tables
+ * for the device: the domain is not freed (-EBUSY) until the unit is out
+ * of the set.  Freed at once, its tables would be freed under the unit.
+ */
+static void free_refused_while_unit_joined(struct kunit *test)
+{
+	struct iox_domain *d = iox_domain_alloc(&mock_units[0]);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(d));
+	mock_attach_stays_joined = true;
+	KUNIT_EXPECT_EQ(test, iox_attach_device(d, mock_devs[1]), -EIO);
+	mock_attach_stays_joined = false;
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(mock_joined));
+	KUNIT_EXPECT_NULL(test, iox_device_domain(mock_devs[1]));
+	KUNIT_EXPECT_EQ(test, iox_domain_free(d), -EBUSY);
+
+	/* The backend took the unit back later: now the domain goes. */
+	mutex_lock(&d->lock);
+	iox_domain_unit_release(mock_joined);
+	mutex_unlock(&d->lock);
+	KUNIT_EXPECT_EQ(test, iox_domain_free(d), 0);
+}
+
 static void stats_count_operations(struct kunit *test)
 {
 	struct mock_domain *md = test->priv;
@@ -1494,6 +1528,7 @@ static struct kunit_case iox_core_cases[] = {
 	KUNIT_CASE(attach_refuses_lazy_for_strict_unit),
 	KUNIT_CASE(accounting_survives_racing_map),
 	KUNIT_CASE(stats_count_operations),
+	KUNIT_CASE(free_refused_while_unit_joined),
 	KUNIT_CASE(sync_failure_keeps_tables),
 	KUNIT_CASE(detach_failure_keeps_device),
 	KUNIT_CASE(tracepoints_fire),
