@@ -369,15 +369,22 @@ static int iox_iommu_def_domain_type(struct device *dev)
 	return iox_dma_dev_lazy(dev) ? IOMMU_DOMAIN_DMA_FQ : IOMMU_DOMAIN_DMA;
 }
 
-/* Any unit the bridge registered: a domain starts with its capabilities. */
+/*
+ * Any unit the bridge registered, with a reference (iox_unit_put() it): a
+ * domain starts with its capabilities.  Found and pinned under the lock
+ * its removal takes, so that its backend cannot unload in between.
+ */
 static struct iox_unit *iox_iommu_any_unit(void)
 {
+	struct iox_unit *unit = NULL;
 	struct iox_iommu *iommu;
 
 	mutex_lock(&iox_iommus_lock);
 	iommu = list_first_entry_or_null(&iox_iommus, struct iox_iommu, link);
+	if (iommu && iox_unit_get(iommu->unit))
+		unit = iommu->unit;
 	mutex_unlock(&iox_iommus_lock);
-	return iommu ? iommu->unit : NULL;
+	return unit;
 }
 
 static bool iox_iommu_type_served(unsigned int type)
@@ -415,6 +422,9 @@ static struct iommu_domain *iox_iommu_domain_alloc(unsigned int type)
 	 */
 	unit = iox_iommu_any_unit();
 	d->iox = unit ? iox_domain_alloc(unit) : ERR_PTR(-ENODEV);
+	/* A live domain pins the unit's backend by itself. */
+	if (unit)
+		iox_unit_put(unit);
 	if (IS_ERR(d->iox)) {
 		pr_err("no iox domain for an UNMANAGED domain (%ld)\n", PTR_ERR(d->iox));
 		kfree(d);
