@@ -196,15 +196,15 @@ int iox_domain_free(struct iox_domain *domain)
 		return -EINVAL;
 
 	mutex_lock(&domain->lock);
-	if (!domain->nr_devices && !list_empty(&domain->units)) {
-		mutex_unlock(&domain->lock);
-		pr_err("domain %d: a unit may still walk its tables, not freed\n", domain->id);
-		return -EBUSY;
-	}
 	if (domain->nr_devices) {
 		mutex_unlock(&domain->lock);
 		pr_err("domain %d: %u device(s) still attached, not freed\n",
 		       domain->id, domain->nr_devices);
+		return -EBUSY;
+	}
+	if (!list_empty(&domain->units)) {
+		mutex_unlock(&domain->lock);
+		pr_err("domain %d: a unit may still walk its tables, not freed\n", domain->id);
 		return -EBUSY;
 	}
 	mutex_unlock(&domain->lock);
