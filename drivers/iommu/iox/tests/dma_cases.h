@@ -916,7 +916,7 @@ static bool t_iommu_api_dma_domain(struct device *dev)
 {
 	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
 
-	return domain && (domain->type & __IOMMU_DOMAIN_DMA_API);
+	return domain && iommu_is_dma_domain(domain);
 }
 
 /*
