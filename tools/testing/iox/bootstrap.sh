@@ -119,11 +119,13 @@ if [ ! -f "$SOURCE/.unpacked" ]; then
 	touch "$SOURCE/.unpacked"
 fi
 
-cat >"$CACHE/env.mk.tmp" <<EOM
+# A file of this run's own, renamed into place: runs at once (make lint
+# beside make bench) each write theirs whole.
+cat >"$CACHE/env.mk.tmp.$$" <<EOM
 IOX_ABI := $ABI
 IOX_KVER := $KVER
 IOX_HEADERS := $HEADERS
 IOX_IMAGE := $IMAGE
 IOX_SOURCE := $SOURCE
 EOM
-mv "$CACHE/env.mk.tmp" "$CACHE/env.mk"
+mv "$CACHE/env.mk.tmp.$$" "$CACHE/env.mk"
