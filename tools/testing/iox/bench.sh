@@ -123,6 +123,8 @@ bench_vm() {
 				"$log" | tr -d '\r' >>"$raw"
 			sed -n "s/^# bench-vm: dma-median $mode \(.*\)/$boot $mode dmamedian \1/p" \
 				"$log" | tr -d '\r' >>"$raw"
+			sed -n "s/^# bench-vm: dma-probe $mode \(.*\)/$boot $mode dmaprobe \1/p" \
+				"$log" | tr -d '\r' >>"$raw"
 			sed -n "s/^# bench-vm: map $mode \(.*\)/$boot $mode map \1/p" "$log" |
 				tr -d '\r' >>"$raw"
 			[ -f "$window-map" ] && echo "$boot $mode map desc" \

@@ -81,7 +81,7 @@ fi
 if [ -n "$dma_bench" ]; then
 	ktap_check "DMA API benchmark on edu" insmod $m/iox_dma_bench.ko
 	dmesg | sed -n 's/.*iox-dma-bench: \(.*\)/\1/p' |
-		sed "s/^# bench-vm: dma\(-best\|-median\)\{0,1\} /&$mode /"
+		sed "s/^# bench-vm: dma\(-best\|-median\|-probe\)\{0,1\} /&$mode /"
 fi
 
 nvme_read() {

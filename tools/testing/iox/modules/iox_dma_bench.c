@@ -24,6 +24,13 @@
  * then, or run slower for a while, which makes some chunks slower, never
  * faster: the best and the median chunk move much less between runs than
  * the mean does, the median unless the slow spells fill half the run.
+ *
+ * Such a spell can last seconds and cover a whole run.  After each chunk
+ * every thread also times a fixed computation that touches neither the
+ * DMA API nor shared memory (bench_probe()); the median of its times,
+ * averaged over the threads, is "dma-probe SHAPE CPUS NS": the same in
+ * every configuration while the host runs at one speed, so that two
+ * runs' probe times say how fast the host was during each.
  */
 #define pr_fmt(fmt) "iox-dma-bench: " fmt
 
@@ -42,6 +49,8 @@
 #define BENCH_MAX_NS	(NSEC_PER_SEC / 2)
 #define BENCH_SG	16
 #define BENCH_CHUNK	256
+#define BENCH_PROBE_WORDS	1024
+#define BENCH_PROBE_ROUNDS	8192
 
 enum bench_shape { SHAPE_4K, SHAPE_64K, SHAPE_SG, SHAPES };
 
@@ -57,6 +66,7 @@ static const char * const shape_names[SHAPES] = { "4K", "64K", "sg16x4K" };
  * @pairs: the pairs they completed
  * @best_ns: each thread's fastest chunk of BENCH_CHUNK pairs, summed
  * @median_ns: each thread's median chunk, summed
+ * @probe_ns: each thread's median time of bench_probe(), summed
  * @done: completed when the last thread is done
  */
 struct bench_run {
@@ -68,6 +78,7 @@ struct bench_run {
 	atomic64_t pairs;
 	atomic64_t best_ns;
 	atomic64_t median_ns;
+	atomic64_t probe_ns;
 	struct completion done;
 };
 
@@ -93,6 +104,33 @@ static bool bench_pair(struct bench_run *run, void *buf, struct scatterlist *sg)
 				 DMA_BIDIRECTIONAL);
 		return true;
 	}
+}
+
+/*
+ * The host-speed probe: a fixed amount of computation in a private 4 KiB
+ * array (xorshift32), no lock, no shared line and no call out, so that its
+ * time depends only on how fast the host runs the vCPU.
+ */
+static noinline void bench_probe(u32 *words)
+{
+	u32 x = 1;
+	unsigned int i;
+
+	for (i = 0; i < BENCH_PROBE_ROUNDS; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		words[x % BENCH_PROBE_WORDS] += x;
+	}
+}
+
+/* Time one bench_probe() into *@ns. */
+static void bench_probe_time(u32 *words, u64 *ns)
+{
+	u64 start = ktime_get_ns();
+
+	bench_probe(words);
+	*ns = ktime_get_ns() - start;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -125,10 +163,12 @@ static int bench_thread(void *data)
 	struct scatterlist sg[BENCH_SG];
 	void *buf = kmalloc(SZ_64K, GFP_KERNEL);
 	u64 *chunks = kmalloc_array(BENCH_PAIRS / BENCH_CHUNK, sizeof(u64), GFP_KERNEL);
-	u64 start, chunk, now, ns = 0, pairs = 0, best, median;
+	u64 *probes = kmalloc_array(BENCH_PAIRS / BENCH_CHUNK, sizeof(u64), GFP_KERNEL);
+	u32 *words = kcalloc(BENCH_PROBE_WORDS, sizeof(u32), GFP_KERNEL);
+	u64 start, chunk, now, ns = 0, pairs = 0, best, median, probe = 0, unused;
 	unsigned int i, n = 0;
 
-	if (buf && chunks) {
+	if (buf && chunks && probes && words) {
 		sg_init_table(sg, BENCH_SG);
 		for (i = 0; i < BENCH_SG; i++)
 			sg_set_buf(&sg[i], buf + i * SZ_4K, SZ_4K);
@@ -142,8 +182,9 @@ static int bench_thread(void *data)
 			if (!(++pairs % BENCH_CHUNK)) {
 				now = ktime_get_ns();
 				chunks[n++] = now - chunk;
-				/* Yielding is not the chunk's time. */
+				/* Yielding is not the chunk's time, nor the probe. */
 				cond_resched();
+				bench_probe_time(words, &probes[n - 1]);
 				chunk = ktime_get_ns();
 				ns = chunk - start;
 			}
@@ -153,12 +194,20 @@ static int bench_thread(void *data)
 		atomic_inc(&run->failed);
 	}
 	chunk_stats(chunks, n, ns, pairs, &best, &median);
+	/* A run too short for a whole chunk still probes once. */
+	if (!n && words)
+		bench_probe_time(words, &probe);
+	else if (n)
+		chunk_stats(probes, n, 0, 0, &unused, &probe);
+	kfree(words);
+	kfree(probes);
 	kfree(chunks);
 	kfree(buf);
 	atomic64_add(ns, &run->ns);
 	atomic64_add(pairs, &run->pairs);
 	atomic64_add(best, &run->best_ns);
 	atomic64_add(median, &run->median_ns);
+	atomic64_add(probe, &run->probe_ns);
 	if (atomic_dec_and_test(&run->threads))
 		complete(&run->done);
 	return 0;
@@ -206,6 +255,8 @@ static int bench_shape(struct device *dev, enum bench_shape shape, bool all, boo
 	pr_info("# bench-vm: dma-median %s %s %llu\n", shape_names[shape],
 		all ? "all-cpus" : "1-cpu",
 		div64_u64(atomic64_read(&run.median_ns), (u64)threads * BENCH_CHUNK));
+	pr_info("# bench-vm: dma-probe %s %s %llu\n", shape_names[shape],
+		all ? "all-cpus" : "1-cpu", div64_u64(atomic64_read(&run.probe_ns), threads));
 	return 0;
 }
 
