@@ -30,7 +30,13 @@
  * DMA API nor shared memory (bench_probe()); the median of its times,
  * averaged over the threads, is "dma-probe SHAPE CPUS NS": the same in
  * every configuration while the host runs at one speed, so that two
- * runs' probe times say how fast the host was during each.
+ * runs' probe times say how fast the host was during each.  The fastest
+ * probe of the boot so far (the untimed first pass included) stands for
+ * the host's nominal speed; a run whose probe is more than BENCH_SLOW_PCT
+ * percent slower than that is run again, up to BENCH_ATTEMPTS times in
+ * all, and the attempt with the fastest probe is the one printed, so that
+ * every configuration is measured with the host at its nominal speed
+ * when the host allows it (the probe line says how close it came).
  */
 #define pr_fmt(fmt) "iox-dma-bench: " fmt
 
@@ -51,6 +57,8 @@
 #define BENCH_CHUNK	256
 #define BENCH_PROBE_WORDS	1024
 #define BENCH_PROBE_ROUNDS	8192
+#define BENCH_SLOW_PCT		8
+#define BENCH_ATTEMPTS		3
 
 enum bench_shape { SHAPE_4K, SHAPE_64K, SHAPE_SG, SHAPES };
 
@@ -67,6 +75,7 @@ static const char * const shape_names[SHAPES] = { "4K", "64K", "sg16x4K" };
  * @best_ns: each thread's fastest chunk of BENCH_CHUNK pairs, summed
  * @median_ns: each thread's median chunk, summed
  * @probe_ns: each thread's median time of bench_probe(), summed
+ * @probe_min: the fastest bench_probe() of any thread
  * @done: completed when the last thread is done
  */
 struct bench_run {
@@ -79,6 +88,7 @@ struct bench_run {
 	atomic64_t best_ns;
 	atomic64_t median_ns;
 	atomic64_t probe_ns;
+	atomic64_t probe_min;
 	struct completion done;
 };
 
@@ -165,7 +175,7 @@ static int bench_thread(void *data)
 	u64 *chunks = kmalloc_array(BENCH_PAIRS / BENCH_CHUNK, sizeof(u64), GFP_KERNEL);
 	u64 *probes = kmalloc_array(BENCH_PAIRS / BENCH_CHUNK, sizeof(u64), GFP_KERNEL);
 	u32 *words = kcalloc(BENCH_PROBE_WORDS, sizeof(u32), GFP_KERNEL);
-	u64 start, chunk, now, ns = 0, pairs = 0, best, median, probe = 0, unused;
+	u64 start, chunk, now, ns = 0, pairs = 0, best, median, probe = 0, fastest = 0, old;
 	unsigned int i, n = 0;
 
 	if (buf && chunks && probes && words) {
@@ -195,10 +205,12 @@ static int bench_thread(void *data)
 	}
 	chunk_stats(chunks, n, ns, pairs, &best, &median);
 	/* A run too short for a whole chunk still probes once. */
-	if (!n && words)
+	if (!n && words) {
 		bench_probe_time(words, &probe);
-	else if (n)
-		chunk_stats(probes, n, 0, 0, &unused, &probe);
+		fastest = probe;
+	} else if (n) {
+		chunk_stats(probes, n, 0, 0, &fastest, &probe);
+	}
 	kfree(words);
 	kfree(probes);
 	kfree(chunks);
@@ -208,22 +220,42 @@ static int bench_thread(void *data)
 	atomic64_add(best, &run->best_ns);
 	atomic64_add(median, &run->median_ns);
 	atomic64_add(probe, &run->probe_ns);
+	old = atomic64_read(&run->probe_min);
+	while (fastest && fastest < old && !atomic64_try_cmpxchg(&run->probe_min, &old, fastest))
+		;
 	if (atomic_dec_and_test(&run->threads))
 		complete(&run->done);
 	return 0;
 }
 
-/*
- * Run @shape on one CPU or on all; print ns per pair unless @warm_up.
- * Return: 0 or -errno.
+/**
+ * struct bench_result - one run's figures, per pair or per thread
+ * @ns: mean time of a pair
+ * @best: time of a pair in the threads' fastest chunks, averaged
+ * @median: the same for their median chunks
+ * @probe: the threads' median bench_probe() time, averaged
+ * @probe_min: the fastest bench_probe() of the run
  */
-static int bench_shape(struct device *dev, enum bench_shape shape, bool all, bool warm_up)
+struct bench_result {
+	u64 ns;
+	u64 best;
+	u64 median;
+	u64 probe;
+	u64 probe_min;
+};
+
+/*
+ * Run @shape once on one CPU or on all into *@res.  Return: 0 or -errno.
+ */
+static int bench_run_once(struct device *dev, enum bench_shape shape, bool all,
+			  struct bench_result *res)
 {
 	struct bench_run run = { .dev = dev, .shape = shape };
 	unsigned int cpu, nr = all ? num_online_cpus() : 1, threads = nr;
 	u64 pairs;
 
 	atomic_set(&run.threads, nr);
+	atomic64_set(&run.probe_min, U64_MAX);
 	init_completion(&run.done);
 	for_each_online_cpu(cpu) {
 		struct task_struct *t;
@@ -245,18 +277,49 @@ static int bench_shape(struct device *dev, enum bench_shape shape, bool all, boo
 	pairs = atomic64_read(&run.pairs);
 	if (atomic_read(&run.failed) || !pairs)
 		return -EIO;
+	*res = (struct bench_result){
+		.ns = div64_u64(atomic64_read(&run.ns), pairs),
+		.best = div64_u64(atomic64_read(&run.best_ns), (u64)threads * BENCH_CHUNK),
+		.median = div64_u64(atomic64_read(&run.median_ns), (u64)threads * BENCH_CHUNK),
+		.probe = div64_u64(atomic64_read(&run.probe_ns), threads),
+		.probe_min = atomic64_read(&run.probe_min),
+	};
+	return 0;
+}
+
+/*
+ * Run @shape on one CPU or on all, again while the host runs slower than
+ * *@ref, the fastest probe so far, which the runs update (see the top of
+ * the file); print the attempt with the fastest probe unless @warm_up.
+ * Return: 0 or -errno.
+ */
+static int bench_shape(struct device *dev, enum bench_shape shape, bool all, bool warm_up,
+		       u64 *ref)
+{
+	struct bench_result res, kept = { .probe = U64_MAX };
+	const char *cpus = all ? "all-cpus" : "1-cpu";
+	unsigned int attempt;
+	int ret;
+
+	for (attempt = 1; attempt <= (warm_up ? 1 : BENCH_ATTEMPTS); attempt++) {
+		ret = bench_run_once(dev, shape, all, &res);
+		if (ret)
+			return ret;
+		*ref = min(*ref, res.probe_min);
+		if (res.probe < kept.probe)
+			kept = res;
+		/* No probe (no memory for it): nothing to compare. */
+		if (*ref == U64_MAX || kept.probe * 100 <= *ref * (100 + BENCH_SLOW_PCT))
+			break;
+	}
 	if (warm_up)
 		return 0;
-	pr_info("# bench-vm: dma %s %s %llu\n", shape_names[shape], all ? "all-cpus" : "1-cpu",
-		div64_u64(atomic64_read(&run.ns), pairs));
-	pr_info("# bench-vm: dma-best %s %s %llu\n", shape_names[shape],
-		all ? "all-cpus" : "1-cpu",
-		div64_u64(atomic64_read(&run.best_ns), (u64)threads * BENCH_CHUNK));
-	pr_info("# bench-vm: dma-median %s %s %llu\n", shape_names[shape],
-		all ? "all-cpus" : "1-cpu",
-		div64_u64(atomic64_read(&run.median_ns), (u64)threads * BENCH_CHUNK));
-	pr_info("# bench-vm: dma-probe %s %s %llu\n", shape_names[shape],
-		all ? "all-cpus" : "1-cpu", div64_u64(atomic64_read(&run.probe_ns), threads));
+	pr_info("# bench-vm: dma %s %s %llu\n", shape_names[shape], cpus, kept.ns);
+	pr_info("# bench-vm: dma-best %s %s %llu\n", shape_names[shape], cpus, kept.best);
+	pr_info("# bench-vm: dma-median %s %s %llu\n", shape_names[shape], cpus, kept.median);
+	pr_info("# bench-vm: dma-probe %s %s %llu\n", shape_names[shape], cpus, kept.probe);
+	pr_info("# %s %s: %u attempts, probe %llu ns, nominal %llu ns\n", shape_names[shape],
+		cpus, min_t(unsigned int, attempt, BENCH_ATTEMPTS), kept.probe, *ref);
 	return 0;
 }
 
@@ -264,6 +327,7 @@ static int iox_dma_bench_probe(struct pci_dev *pdev, const struct pci_device_id 
 {
 	enum bench_shape shape;
 	int ret, all;
+	u64 ref = U64_MAX;
 
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
@@ -275,7 +339,7 @@ static int iox_dma_bench_probe(struct pci_dev *pdev, const struct pci_device_id 
 	 */
 	for (all = -1; all < 2; all++) {
 		for (shape = 0; shape < SHAPES; shape++) {
-			ret = bench_shape(&pdev->dev, shape, all != 0, all < 0);
+			ret = bench_shape(&pdev->dev, shape, all != 0, all < 0, &ref);
 			if (ret) {
 				pr_err("%s failed: %d\n", shape_names[shape], ret);
 				return ret;
