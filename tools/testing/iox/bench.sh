@@ -85,7 +85,7 @@ bench_vm_window() {
 # bench.sh), each mode booted IOX_BENCH_BOOTS times (default 5), the
 # modes alternating; the medians go to bench.txt prefixed "vm: ".
 bench_vm() {
-	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid desc mpid
+	local raw=$IOX_BUILD/bench-vm.raw boot mode log trace window pid desc mpid kind
 	local modes=${IOX_BENCH_MODES:-iox-strict kernel-strict iox-lazy kernel-lazy direct}
 	local events="-trace vtd_inv_desc -trace vtd_iotlb_page_update"
 	: >"$raw"
@@ -117,14 +117,11 @@ bench_vm() {
 			wait "$pid" $mpid 2>/dev/null || true
 			cat "$log" >>"$IOX_BUILD/bench-vm.log"
 			"$IOX_TOOLS/ktap.py" "$log" "bench-vm-$mode-$boot" || return 1
-			sed -n "s/^# bench-vm: dma $mode \(.*\)/$boot $mode dma \1/p" "$log" |
-				tr -d '\r' >>"$raw"
-			sed -n "s/^# bench-vm: dma-best $mode \(.*\)/$boot $mode dmabest \1/p" \
-				"$log" | tr -d '\r' >>"$raw"
-			sed -n "s/^# bench-vm: dma-median $mode \(.*\)/$boot $mode dmamedian \1/p" \
-				"$log" | tr -d '\r' >>"$raw"
-			sed -n "s/^# bench-vm: dma-probe $mode \(.*\)/$boot $mode dmaprobe \1/p" \
-				"$log" | tr -d '\r' >>"$raw"
+			# Raw kinds without the dash: dma, dmabest, dmamedian, dmaprobe.
+			for kind in dma dma-best dma-median dma-probe; do
+				sed -n "s/^# bench-vm: $kind $mode /$boot $mode ${kind/-/} /p" \
+					"$log" | tr -d '\r' >>"$raw"
+			done
 			sed -n "s/^# bench-vm: map $mode \(.*\)/$boot $mode map \1/p" "$log" |
 				tr -d '\r' >>"$raw"
 			[ -f "$window-map" ] && echo "$boot $mode map desc" \
