@@ -253,6 +253,9 @@ static dma_addr_t map_phys(struct device *dev, phys_addr_t phys, size_t size,
 	if (!dd || !size || !prot)
 		return DMA_MAPPING_ERROR;
 	len = PAGE_ALIGN(size + off);
+	/* A size that wraps with the offset, or in the rounding, is refused. */
+	if (len < size)
+		return DMA_MAPPING_ERROR;
 	iova = iova_alloc(dev, dd, len, mask);
 	if (!iova)
 		return DMA_MAPPING_ERROR;
@@ -269,7 +272,7 @@ static int unmap_addr(struct device *dev, dma_addr_t addr, size_t size)
 	struct iox_dma_domain *dd = dev_dma(dev);
 	size_t off = offset_in_page(addr);
 
-	if (!dd || !size)
+	if (!dd || !size || PAGE_ALIGN(size + off) < size)
 		return 0;
 	return iova_unmap(dd, addr - off, PAGE_ALIGN(size + off));
 }

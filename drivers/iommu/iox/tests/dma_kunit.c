@@ -326,6 +326,34 @@ static void dma_subpage_offsets(struct kunit *test)
 }
 
 /*
+ * A size that wraps around with the buffer's offset into its page, or when
+ * rounded up to pages, is refused with nothing mapped; the unmap of such a
+ * size unmaps nothing either.
+ */
+static void dma_size_wraps(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	struct page *page = alloc_page(GFP_KERNEL);
+	dma_addr_t addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	addr = dma_map_page(dk_dev, page, 16, SIZE_MAX - 14, DMA_TO_DEVICE);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dk_dev, addr));
+	addr = dma_map_page(dk_dev, page, 0, SIZE_MAX - 100, DMA_TO_DEVICE);
+	KUNIT_EXPECT_TRUE(test, dma_mapping_error(dk_dev, addr));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&dk->domain.mapped_bytes), 0);
+
+	addr = dma_map_page(dk_dev, page, 16, 100, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dk_dev, addr));
+	dma_unmap_page(dk_dev, addr, SIZE_MAX - 14, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), page_to_phys(page) + 16);
+	dma_unmap_page(dk_dev, addr, 100, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&dk->domain.mapped_bytes), 0);
+	__free_page(page);
+}
+
+/*
  * One IOVA range per list: an entry that starts a page where the previous
  * one ended a page continues its DMA segment; others start a new one.
  */
@@ -734,6 +762,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_attach_refusals),
 	KUNIT_CASE(dma_masks),
 	KUNIT_CASE(dma_subpage_offsets),
+	KUNIT_CASE(dma_size_wraps),
 	KUNIT_CASE(dma_sg_merging),
 	KUNIT_CASE(dma_sg_failure_unwinds),
 	KUNIT_CASE(dma_coherent_alloc),
