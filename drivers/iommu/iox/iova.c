@@ -1142,8 +1142,11 @@ EXPORT_SYMBOL_GPL(iox_iova_domain_init);
  * Returns all cached ranges to the tree first.  Ranges still allocated
  * then are leaks of the domain's user: they are counted in @iovad->leaked
  * and reported once, with a WARN unless iox_iova_set_quiet_leaks() asked
- * for quiet.  The
- * structure itself stays readable.  May sleep.
+ * for quiet.  The structure itself stays readable: @iovad->leaked,
+ * @iovad->leak_reports and iox_iova_get_stats() (which then counts no
+ * cached range and no tree node) tell what destroy found.  A second
+ * destroy of the same domain is refused with a warning and changes
+ * nothing.  May sleep.
  */
 void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
 {
@@ -1151,6 +1154,11 @@ void iox_iova_domain_destroy(struct iox_iova_domain *iovad)
 	unsigned long leaked = 0;
 
 	might_sleep();
+	/* Only destroy clears it (iox_iova_cache_destroy()). */
+	if (!iovad->cpu) {
+		pr_warn("iox-iova: %s: destroyed already\n", iox_iova_name(iovad));
+		return;
+	}
 	iox_iova_debugfs_remove(iovad);
 	iox_iova_cache_destroy(iovad);
 

@@ -24,7 +24,7 @@ static struct dentry *iox_iova_debugfs_dir;
 
 /**
  * iox_iova_get_stats() - read a domain's counters
- * @iovad: the domain
+ * @iovad: the domain, live or destroyed (iox_iova_domain_destroy())
  * @stats: receives the counters
  */
 void iox_iova_get_stats(struct iox_iova_domain *iovad,
@@ -34,7 +34,10 @@ void iox_iova_get_stats(struct iox_iova_domain *iovad,
 	unsigned long flags;
 
 	memset(stats, 0, sizeof(*stats));
+	/* A destroyed domain has no caches, and its tree is gone. */
 	for_each_possible_cpu(cpu) {
+		if (!iovad->cpu)
+			break;
 		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
 
 		stats->alloc_hits += READ_ONCE(cc->alloc_hits);
@@ -45,8 +48,9 @@ void iox_iova_get_stats(struct iox_iova_domain *iovad,
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
 		stats->depot_mags += READ_ONCE(iovad->depot[order].nr_full);
 	spin_lock_irqsave(&iovad->lock, flags);
-	stats->tree_staged = iox_iova_nr_staged(iovad);
-	stats->tree_nodes = iovad->nr_nodes - 1 - stats->tree_staged;
+	stats->tree_staged = iovad->cpu ? iox_iova_nr_staged(iovad) : 0;
+	/* Less the sentinel, which a destroyed domain no longer has either. */
+	stats->tree_nodes = iovad->nr_nodes ? iovad->nr_nodes - 1 - stats->tree_staged : 0;
 	stats->tree_allocs = iovad->tree_allocs;
 	stats->tree_reuses = iovad->tree_reuses;
 	stats->tree_frees = iovad->tree_frees;

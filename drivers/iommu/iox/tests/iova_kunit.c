@@ -730,8 +730,10 @@ static void iova_trim_returns_to_tree(struct kunit *test)
 
 static void iova_destroy_reports_leaks_once(struct kunit *test)
 {
-	struct iox_iova_domain *iovad = new_domain(test, 1, 4095);
+	struct iox_iova_domain *iovad = new_domain(test, 1, 4095), *other;
+	struct iox_iova_stats stats;
 	unsigned long pfn;
+	u64 allocs;
 	int i;
 
 	for (i = 0; i < 3; i++)
@@ -741,9 +743,24 @@ static void iova_destroy_reports_leaks_once(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, iox_iova_free(iovad, pfn, 2), 0);
 	/* Leaking on purpose: a WARN would fail the test log. */
 	iox_iova_set_quiet_leaks(iovad, true);
+	allocs = stats_of(iovad).tree_allocs;
+	KUNIT_EXPECT_GE(test, allocs, 3);
 	iox_iova_domain_destroy(iovad);
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 3);
 	KUNIT_EXPECT_EQ(test, iovad->leak_reports, 1);
+	/* Still readable: the tree's counters stay, nothing is cached or live. */
+	stats = stats_of(iovad);
+	KUNIT_EXPECT_EQ(test, stats.tree_allocs, allocs);
+	KUNIT_EXPECT_EQ(test, stats.tree_nodes, 0);
+	KUNIT_EXPECT_EQ(test, stats.cpu_cached, 0);
+	/* A second destroy changes nothing, here or in other domains. */
+	other = new_domain(test, 1, 4095);
+	iox_iova_domain_destroy(iovad);
+	KUNIT_EXPECT_EQ(test, iovad->leak_reports, 1);
+	KUNIT_EXPECT_EQ(test, iox_iova_alloc(other, 200, 4095, &pfn), 0);
+	KUNIT_EXPECT_EQ(test, iox_iova_free(other, pfn, 200), 0);
+	iox_iova_domain_destroy(other);
+	KUNIT_EXPECT_EQ(test, other->leaked, 0);
 
 	iovad = new_domain(test, 1, 4095);
 	KUNIT_ASSERT_EQ(test, iox_iova_alloc(iovad, 1, 4095, &pfn), 0);
