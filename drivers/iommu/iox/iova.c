@@ -629,7 +629,7 @@ static int iox_iova_tree_alloc_here(struct iox_iova_domain *iovad,
 
 	ret = iox_iova_tree_alloc(iovad, cc, nodep, size, limit, pfn);
 	if (cc)
-		iox_iova_cpu_exit(cc);
+		iox_iova_cpu_exit(iovad, cc);
 	return ret;
 }
 
@@ -653,7 +653,7 @@ static int iox_iova_recent_free(struct iox_iova_domain *iovad, unsigned long pfn
 	if (node && node->lo == pfn && iox_iova_node_pages(node) == size)
 		ret = cmpxchg(&node->state, IOX_IOVA_PINNED,
 			      IOX_IOVA_STAGED) == IOX_IOVA_PINNED ? 0 : -EINVAL;
-	iox_iova_cpu_exit(cc);
+	iox_iova_cpu_exit(iovad, cc);
 	return ret;
 }
 
@@ -710,9 +710,14 @@ unsigned long iox_iova_nr_staged(struct iox_iova_domain *iovad)
  *	limit); clamped to the domain's last pfn
  * @pfn: receives the first pfn of the range
  *
- * The range is aligned to @npages rounded up to a power of two and is the
- * highest free one below @limit_pfn, so that low addresses stay available
- * for devices that need them.  Sizes up to IOX_IOVA_CACHE_MAX_PAGES are
+ * The range is aligned to @npages rounded up to a power of two and taken
+ * top-down below @limit_pfn, so that low addresses stay available for
+ * devices that need them: the highest aligned place in the highest free
+ * gap that holds the range wherever the alignment falls (at least @npages
+ * plus the alignment less one), or, if no such gap is left, in the
+ * highest smaller gap where an aligned range fits.  A higher gap that fits
+ * the range only exactly may thus be passed over while larger gaps
+ * remain.  Sizes up to IOX_IOVA_CACHE_MAX_PAGES are
  * rounded up to a power of two and are usually served from the local CPU's
  * cache.  When the tree has no room but caches hold ranges, the caches are
  * flushed (see iox_iova_flush_caches()) and the search retried once: from
