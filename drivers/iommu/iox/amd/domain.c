@@ -158,6 +158,12 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 	}
 	if (pci_dev_id(pdev) >= amdvi->nr_devids)
 		return -ENODEV;
+	/* A paging mode above the unit's HATS is reserved in its entries. */
+	if (d->pgt.levels > amdvi->caps.host_levels) {
+		pci_err(pdev, "iox: %s cannot walk this domain's %u-level table\n",
+			unit->name, d->pgt.levels);
+		return -EINVAL;
+	}
 
 	/* Syncs cover the unit before its entry points at the table. */
 	du = iox_domain_unit_join(domain, unit, &amdvi->domain_ids, AMDVI_PT_DOMID + 1,

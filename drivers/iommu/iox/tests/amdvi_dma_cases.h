@@ -126,6 +126,35 @@ static void iox_amdvi_dma_case_device_table(struct iox_dma_test *t)
 }
 
 /*
+ * A unit whose HATS allows fewer levels than the domain's table has cannot
+ * walk it: attaching a device behind it is refused, its device table entry
+ * untouched.  The unit's HATS is lowered by hand for the test (QEMU's is 6
+ * levels, as the domain's table).
+ */
+static void iox_amdvi_dma_case_levels_refused(struct iox_dma_test *t)
+{
+	struct iox_amdvi_unit *amdvi = t_amdvi(t);
+	struct device *dev = &t->edu.pdev->dev;
+	u8 levels = amdvi->caps.host_levels;
+	u64 q0, q1, b0, b1;
+	int ret;
+
+	if (!T_CHECK(t, !iox_detach_device(t->domain, dev), "detach"))
+		return;
+	t_edu_dte(t, &b0, &b1);
+	amdvi->caps.host_levels = 4;
+	ret = iox_attach_device(t->domain, dev);
+	amdvi->caps.host_levels = levels;
+	T_CHECK(t, ret == -EINVAL, "attach of a 6-level table to a 4-level unit: %d", ret);
+	t_edu_dte(t, &q0, &q1);
+	T_CHECK(t, q0 == b0 && q1 == b1, "refused attach changed the DTE: %#llx %#llx", q0, q1);
+	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach with the unit's own HATS");
+	t_edu_dte(t, &q0, &q1);
+	T_CHECK(t, FIELD_GET(AMDVI_DTE_MODE, q0) == 6, "mode %llu, not 6 levels",
+		FIELD_GET(AMDVI_DTE_MODE, q0));
+}
+
+/*
  * The invalidations a scripted sequence of unmaps costs, counted by the
  * unit: each strict unmap is one batch (one COMPLETION_WAIT) of the fewest
  * INVALIDATE_IOMMU_PAGES that cover its range exactly, or one
