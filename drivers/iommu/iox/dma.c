@@ -215,19 +215,20 @@ static dma_addr_t iova_alloc(struct device *dev, struct iox_dma_domain *dd,
 }
 
 /*
- * Unmap and release [@iova, @iova + @size), both page aligned.  Return: 0,
- * or the errno of a strict invalidation that failed: a device may still
- * reach the memory the range pointed to.
+ * Unmap [@iova, @iova + @size), both page aligned, and release the
+ * allocation @pfn of @npages pages once the unmap is invalidated; with
+ * @npages 0, release nothing.  Return: 0, or -EIO if the unmap stopped
+ * short, or the errno of a strict invalidation that failed: a device may
+ * still reach the memory the range pointed to, and the allocation is not
+ * released then either.
  */
-static int iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
+static int iova_unmap_release(struct iox_dma_domain *dd, dma_addr_t iova, size_t size,
+			      unsigned long pfn, unsigned long npages)
 {
-	unsigned long pfn = iova >> PAGE_SHIFT, npages = size >> PAGE_SHIFT;
 	ssize_t unmapped;
 
-	if (dd->lazy) {
-		iox_unmap_lazy(dd->domain, iova, size, pfn, npages);
-		return 0;
-	}
+	if (dd->lazy)
+		return iox_unmap_lazy(dd->domain, iova, size, pfn, npages) == size ? 0 : -EIO;
 	/*
 	 * Never reuse the range after a failed invalidation (still reachable)
 	 * or an unmap that stopped short, as a repeated or wrongly sized
@@ -237,10 +238,23 @@ static int iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
 	if (unlikely(unmapped != size)) {
 		pr_warn_ratelimited("domain %d: DMA unmap of %#llx+%#zx unmapped %zd: IOVAs kept\n",
 				    dd->domain->id, (u64)iova, size, unmapped);
-		return unmapped < 0 ? unmapped : 0;
+		return unmapped < 0 ? unmapped : -EIO;
 	}
-	iox_iova_free(&dd->iovad, pfn, npages);
+	if (npages)
+		iox_iova_free(&dd->iovad, pfn, npages);
 	return 0;
+}
+
+/*
+ * Unmap and release [@iova, @iova + @size), both page aligned.  Return: 0,
+ * or the errno of a strict invalidation that failed: a device may still
+ * reach the memory the range pointed to.
+ */
+static int iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
+{
+	int ret = iova_unmap_release(dd, iova, size, iova >> PAGE_SHIFT, size >> PAGE_SHIFT);
+
+	return ret == -EIO ? 0 : ret;
 }
 
 static dma_addr_t map_phys(struct device *dev, phys_addr_t phys, size_t size,
@@ -313,90 +327,202 @@ static inline phys_addr_t sg_pages(struct scatterlist *s, size_t *off, size_t *s
 	return pa - *off;
 }
 
+/**
+ * struct sg_layout - where map_sg puts a list's entries in its IOVA range
+ * @boundary: the device's segment boundary mask
+ * @max_seg: the device's largest segment
+ * @pos: offset of the next free page from the start of the range
+ * @seg: offset of the current DMA segment
+ * @seg_len: its length
+ * @count: segments so far
+ * @pads: segments moved up to the next boundary (leaving pages unmapped)
+ *
+ * Offsets from the start of the range stand for addresses: the range is
+ * aligned to its size rounded up to a power of two, so it either starts on
+ * a segment boundary or lies between two, and the same entries cross a
+ * boundary at the same offsets wherever it is allocated.
+ */
+struct sg_layout {
+	unsigned long boundary;
+	unsigned int max_seg;
+	size_t pos;
+	size_t seg;
+	size_t seg_len;
+	int count;
+	int pads;
+};
+
+static void sg_layout_init(struct sg_layout *l, struct device *dev)
+{
+	*l = (struct sg_layout){
+		.boundary = dma_get_seg_boundary(dev),
+		.max_seg = dma_get_max_seg_size(dev),
+	};
+}
+
+static bool sg_crosses(const struct sg_layout *l, size_t at, size_t len)
+{
+	return (at ^ (at + len - 1)) & ~(u64)l->boundary;
+}
+
+/*
+ * Place an entry of @len bytes, @off into the first of its @span bytes of
+ * pages.  It continues the current segment if it starts a page right
+ * where that segment ended one, within the device's segment size and
+ * boundary; otherwise it starts a new segment, moved up to the next
+ * segment boundary first (pages left unmapped) if it would cross one
+ * where it is and fits between two.  Return: true if it continues the
+ * segment; the entry's pages start at @l->pos less @span.
+ */
+static bool sg_place(struct sg_layout *l, size_t off, size_t span, size_t len)
+{
+	size_t at = l->pos + off;
+
+	if (l->count && !off && l->seg + l->seg_len == at && l->seg_len + len <= l->max_seg &&
+	    !sg_crosses(l, l->seg, l->seg_len + len)) {
+		l->seg_len += len;
+		l->pos += span;
+		return true;
+	}
+	if (sg_crosses(l, at, len) && l->boundary >= PAGE_SIZE - 1 &&
+	    off + len - 1 <= l->boundary) {
+		l->pos = ALIGN(l->pos, (size_t)l->boundary + 1);
+		at = l->pos + off;
+		l->pads++;
+	}
+	l->seg = at;
+	l->seg_len = len;
+	l->count++;
+	l->pos += span;
+	return false;
+}
+
 /*
  * Check the entries as iox_map_sg() would, widened to the pages they
- * touch, and add up the IOVA space they need in *@total.  Return: 0, or
- * -EINVAL for an empty entry or one the domain's smallest page does not
- * fit, -EOVERFLOW for one that wraps or a list too long.
+ * touch, and lay them out (@l): the IOVA space they need is @l->pos.
+ * Return: 0, or -EINVAL for an empty entry or one the domain's smallest
+ * page does not fit, -EOVERFLOW for one that wraps or a list too long.
  */
 static int sg_check(struct iox_domain *domain, struct scatterlist *sgl,
-		    int nents, size_t *total)
+		    int nents, struct sg_layout *l)
 {
 	unsigned long bitmap = READ_ONCE(domain->pgsize_bitmap);
 	unsigned long align = (bitmap & -bitmap) - 1;
 	struct scatterlist *s;
-	size_t off, span;
+	size_t off, span, prev;
 	phys_addr_t pa;
 	int i;
 
-	*total = 0;
 	if (!bitmap)
 		return -EINVAL;
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		pa = sg_pages(s, &off, &span);
 		if (!s->length || ((pa | span) & align))
 			return -EINVAL;
-		if (pa + (span - 1) < pa || *total + span < *total)
+		if (pa + (span - 1) < pa)
 			return -EOVERFLOW;
-		*total += span;
+		prev = l->pos;
+		sg_place(l, off, span, s->length);
+		if (l->pos <= prev)
+			return -EOVERFLOW;
 	}
 	return 0;
 }
 
+/* Fill in the DMA segment of an entry placed at @iova + the layout's end. */
+static void sg_fill(struct sg_layout *l, struct scatterlist **seg, struct scatterlist *s,
+		    bool merged, dma_addr_t iova)
+{
+	/* No segment, unless @seg gets this far (only to entries seen). */
+	sg_dma_len(s) = 0;
+	if (merged) {
+		sg_dma_len(*seg) = l->seg_len;
+		return;
+	}
+	if (l->count > 1)
+		*seg = iox_sg_next(*seg);
+	sg_dma_address(*seg) = iova + l->seg;
+	sg_dma_len(*seg) = l->seg_len;
+}
+
 /*
- * Map the entries, widened to whole pages (@total bytes in all), with
- * @prot at consecutive IOVAs from @iova on, and fill in the DMA segments
- * in the same walk: an entry that starts on a page boundary right where
- * the previous segment ended on one extends that segment, within the
- * device's segment size and boundary.  The entries after the last segment
- * get length 0.
- * Return: the number of segments, or a negative errno with nothing mapped.
+ * Map the entries, widened to whole pages, with @prot at consecutive
+ * IOVAs from @iova on as sg_check() laid them out, and fill in the DMA
+ * segments in the same walk; the entries after the last segment get
+ * length 0.  Return: the number of segments, or a negative errno with
+ * nothing mapped.
  */
 static int sg_map(struct device *dev, struct iox_domain *domain, dma_addr_t iova,
 		  size_t total, int prot, struct scatterlist *sgl, int nents)
 {
 	struct iox_map_batch b = IOX_MAP_BATCH(iova, total, prot, GFP_ATOMIC);
-	unsigned long boundary = dma_get_seg_boundary(dev);
-	unsigned int max_seg = dma_get_max_seg_size(dev);
 	struct scatterlist *s, *seg = sgl;
-	dma_addr_t pos = iova;
-	int i, ret, count = 0;
+	struct sg_layout l;
+	int i, ret;
 
 	ret = iox_map_batch_check(domain, &b);
 	if (ret)
 		return ret;
+	sg_layout_init(&l, dev);
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
-		size_t off, span, len = s->length;
+		size_t off, span;
 		phys_addr_t pa = sg_pages(s, &off, &span);
-		dma_addr_t addr = pos + off;
 
 		ret = iox_map_batch_add(domain, &b, pa, span);
 		if (ret) {
 			iox_map_batch_abort(domain, &b);
 			return ret;
 		}
-		pos += span;
-		/* No segment, unless @seg gets this far (only to entries seen). */
-		sg_dma_len(s) = 0;
-		if (count && !off && sg_dma_address(seg) + sg_dma_len(seg) == addr &&
-		    sg_dma_len(seg) + len <= max_seg &&
-		    !((sg_dma_address(seg) ^ (addr + len - 1)) & ~(u64)boundary)) {
-			sg_dma_len(seg) += len;
-			continue;
-		}
-		if (count)
-			seg = iox_sg_next(seg);
-		sg_dma_address(seg) = addr;
-		sg_dma_len(seg) = len;
-		count++;
+		sg_fill(&l, &seg, s, sg_place(&l, off, span, s->length), iova);
 	}
 	ret = iox_map_batch_end(domain, &b);
-	return ret ? ret : count;
+	return ret ? ret : l.count;
 }
 
 /*
- * Two walks of the list: sg_check() sizes its IOVA range, sg_map() maps
- * it and fills in the segments.  The entries' own fields are only read.
+ * sg_map() for a list laid out with pages left unmapped before segments
+ * that would have crossed a boundary: one iox_map() per entry.  Return: as
+ * sg_map(), with *@keep set if what it mapped could not be removed again
+ * (the IOVA range must then not be reused).
+ */
+static int sg_map_padded(struct device *dev, struct iox_dma_domain *dd, dma_addr_t iova,
+			 int prot, struct scatterlist *sgl, int nents, bool *keep)
+{
+	struct scatterlist *s, *seg = sgl;
+	struct sg_layout l;
+	int i, ret = 0;
+
+	sg_layout_init(&l, dev);
+	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
+		size_t off, span;
+		phys_addr_t pa = sg_pages(s, &off, &span);
+		bool merged = sg_place(&l, off, span, s->length);
+
+		ret = iox_map(dd->domain, iova + l.pos - span, pa, span, prot, GFP_ATOMIC);
+		if (ret)
+			break;
+		sg_fill(&l, &seg, s, merged, iova);
+	}
+	if (!ret)
+		return l.count;
+	/* Take out what the entries before this one mapped. */
+	nents = i;
+	sg_layout_init(&l, dev);
+	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
+		size_t off, span;
+
+		sg_pages(s, &off, &span);
+		sg_place(&l, off, span, s->length);
+		if (iox_unmap(dd->domain, iova + l.pos - span, span) != span)
+			*keep = true;
+	}
+	return ret;
+}
+
+/*
+ * Two walks of the list: sg_check() lays it out and sizes its IOVA range,
+ * sg_map() maps it and fills in the segments.  The entries' own fields are
+ * only read.
  */
 static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 			  int nents, enum dma_data_direction dir,
@@ -404,45 +530,65 @@ static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 {
 	struct iox_dma_domain *dd = dev_dma(dev);
 	int prot = dir_prot(dir), ret;
+	struct sg_layout l;
+	bool keep = false;
 	dma_addr_t iova;
-	size_t total;
 
 	if (!dd || !prot || nents <= 0)
 		return -EINVAL;
-	ret = sg_check(dd->domain, sgl, nents, &total);
+	sg_layout_init(&l, dev);
+	ret = sg_check(dd->domain, sgl, nents, &l);
 	if (ret)
 		return ret == -EINVAL ? ret : -EIO;
-	iova = iova_alloc(dev, dd, total, dma_get_mask(dev));
+	iova = iova_alloc(dev, dd, l.pos, dma_get_mask(dev));
 	if (!iova)
 		return -ENOMEM;
-	ret = sg_map(dev, dd->domain, iova, total, prot, sgl, nents);
+	if (unlikely(l.pads))
+		ret = sg_map_padded(dev, dd, iova, prot, sgl, nents, &keep);
+	else
+		ret = sg_map(dev, dd->domain, iova, l.pos, prot, sgl, nents);
 	if (ret < 0) {
-		iox_iova_free(&dd->iovad, iova >> PAGE_SHIFT, total >> PAGE_SHIFT);
+		/* Mapped and not removed again: a device may reach it still. */
+		if (!keep)
+			iox_iova_free(&dd->iovad, iova >> PAGE_SHIFT, l.pos >> PAGE_SHIFT);
 		return ret == -ENOMEM || ret == -EINVAL ? ret : -EIO;
 	}
 	return ret;
 }
 
+/*
+ * The IOVA range of a mapped list runs from its first segment's page to
+ * the end of its last; the segments' pages are mapped, and pages left
+ * unmapped before a segment moved up to a boundary are not: each run of
+ * mapped pages is unmapped on its own, and the range released with the
+ * last, unless an unmap failed.
+ */
 static void iox_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
 			     int nents, enum dma_data_direction dir,
 			     unsigned long attrs)
 {
 	struct iox_dma_domain *dd = dev_dma(dev);
-	dma_addr_t start = sg_dma_address(sgl), end = 0;
+	dma_addr_t start = sg_dma_address(sgl) & PAGE_MASK, run = start, end = start;
 	struct scatterlist *s;
+	bool keep = false;
 	int i;
 
 	if (!dd)
 		return;
-	/* One IOVA range from the first segment to the end of the last. */
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
+		dma_addr_t first = sg_dma_address(s) & PAGE_MASK;
+
 		if (!sg_dma_len(s))
 			break;
-		end = sg_dma_address(s) + sg_dma_len(s);
+		if (first != end) {
+			keep |= !!iova_unmap_release(dd, run, end - run, 0, 0);
+			run = first;
+		}
+		end = PAGE_ALIGN(sg_dma_address(s) + sg_dma_len(s));
 	}
-	start &= PAGE_MASK;
-	if (end > start)
-		iova_unmap(dd, start, PAGE_ALIGN(end) - start);
+	if (end > run)
+		iova_unmap_release(dd, run, end - run, start >> PAGE_SHIFT,
+				   keep ? 0 : (end - start) >> PAGE_SHIFT);
 }
 
 static void *iox_dma_alloc(struct device *dev, size_t size,

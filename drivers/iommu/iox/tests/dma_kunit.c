@@ -403,6 +403,60 @@ static void dma_sg_merging(struct kunit *test)
 }
 
 /*
+ * No DMA segment crosses the device's segment boundary: an entry that
+ * would cross one where it falls is moved up to the next boundary, the
+ * pages skipped left unmapped, and the whole range is unmapped and
+ * released again (the same list gets the same range back).
+ */
+static void dma_sg_boundary(struct kunit *test)
+{
+	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
+	struct device_dma_parameters *parms = kunit_kzalloc(test, sizeof(*parms), GFP_KERNEL);
+	struct page *big = alloc_pages(GFP_KERNEL, 4), *small = alloc_pages(GFP_KERNEL, 1);
+	struct scatterlist sgl[3], *s;
+	dma_addr_t first;
+	int i, count;
+
+	KUNIT_ASSERT_NOT_NULL(test, parms);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, small);
+	dk_dev->dma_parms = parms;
+	KUNIT_ASSERT_EQ(test, dma_set_seg_boundary(dk_dev, SZ_64K - 1), 0);
+	KUNIT_ASSERT_EQ(test, dma_set_max_seg_size(dk_dev, SZ_64K), 0);
+	sg_init_table(sgl, 3);
+	sg_set_page(&sgl[0], big, SZ_32K + SZ_16K + SZ_8K + SZ_4K, 0);	/* 60K */
+	sg_set_page(&sgl[1], small, SZ_8K, 0);	/* would span 60K..68K */
+	sg_set_page(&sgl[2], big, SZ_4K, 0);	/* merges with it */
+	count = dma_map_sg(dk_dev, sgl, 3, DMA_TO_DEVICE);
+	KUNIT_ASSERT_EQ(test, count, 2);
+	first = sg_dma_address(&sgl[0]);
+	for_each_sg(sgl, s, count, i)
+		KUNIT_EXPECT_EQ_MSG(test, (sg_dma_address(s) ^
+					   (sg_dma_address(s) + sg_dma_len(s) - 1)) & ~(u64)0xffff,
+				    0, "segment %d at %pad+%#x crosses 64K", i, &sg_dma_address(s),
+				    sg_dma_len(s));
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[0]), SZ_32K + SZ_16K + SZ_8K + SZ_4K);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[1]), first + SZ_64K);
+	KUNIT_EXPECT_EQ(test, sg_dma_len(&sgl[1]), SZ_8K + SZ_4K);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first + SZ_32K), page_to_phys(big) + SZ_32K);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first + SZ_64K - SZ_4K), 0);	/* skipped */
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first + SZ_64K), page_to_phys(small));
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first + SZ_64K + SZ_8K), page_to_phys(big));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&dk->domain.mapped_bytes), SZ_64K + SZ_8K);
+
+	dma_unmap_sg(dk_dev, sgl, 3, DMA_TO_DEVICE);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&dk->domain.mapped_bytes), 0);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first), 0);
+	KUNIT_EXPECT_EQ(test, dk_phys(dk, first + SZ_64K), 0);
+	KUNIT_ASSERT_EQ(test, dma_map_sg(dk_dev, sgl, 3, DMA_TO_DEVICE), 2);
+	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[0]), first);
+	dma_unmap_sg(dk_dev, sgl, 3, DMA_TO_DEVICE);
+	dk_dev->dma_parms = NULL;
+	__free_pages(small, 1);
+	__free_pages(big, 4);
+}
+
+/*
  * A list that fails to map, in its checks or halfway through mapping,
  * leaves nothing mapped, its IOVA range free and its entries as they were.
  */
@@ -764,6 +818,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_subpage_offsets),
 	KUNIT_CASE(dma_size_wraps),
 	KUNIT_CASE(dma_sg_merging),
+	KUNIT_CASE(dma_sg_boundary),
 	KUNIT_CASE(dma_sg_failure_unwinds),
 	KUNIT_CASE(dma_coherent_alloc),
 	KUNIT_CASE(dma_coherent_free_sync_error),
