@@ -213,6 +213,8 @@ void iox_iova_test_check_frees(struct iox_iova_domain *iovad, bool check);
 void iox_iova_test_trim_interval(struct iox_iova_domain *iovad,
 				 unsigned long interval);
 void iox_iova_trim(struct iox_iova_domain *iovad);
+int iox_iova_test_in_cache_path(struct iox_iova_domain *iovad, void (*fn)(void *arg),
+				void *arg);
 void iox_iova_get_stats(struct iox_iova_domain *iovad,
 			struct iox_iova_stats *stats);
 

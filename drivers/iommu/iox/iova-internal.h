@@ -90,6 +90,10 @@ static_assert(sizeof(struct iox_iova_mag) <= 1024);
  *	it in program order.  While it is set, nothing else touches the
  *	magazines or counters below; remote CPUs never do (flushes run on the
  *	owning CPU through an IPI, dead CPUs are drained after they stopped).
+ * @flush_pending: a flush's IPI found the CPU inside the cache path;
+ *	the CPU empties its caches when it leaves the path, then clears it
+ *	(with release: the flusher waits for that, see iox_iova_flush_all()).
+ *	Written only on the owning CPU.
  * @alloc_hits: allocations served here or from the depot
  * @alloc_misses: allocations of a cached size that went to the tree
  * @free_hits: frees kept here or in the depot
@@ -112,6 +116,7 @@ static_assert(sizeof(struct iox_iova_mag) <= 1024);
  */
 struct iox_iova_cpu {
 	bool busy;
+	bool flush_pending;
 	u64 alloc_hits;
 	u64 alloc_misses;
 	u64 free_hits;
@@ -151,10 +156,18 @@ static inline struct iox_iova_cpu *iox_iova_cpu_enter(struct iox_iova_domain *io
 	return cc;
 }
 
-static inline void iox_iova_cpu_exit(struct iox_iova_cpu *cc)
+void iox_iova_cpu_flush_pending(struct iox_iova_domain *iovad);
+
+/*
+ * Leave the cache path, and carry out a flush that came in meanwhile.  An
+ * IPI after the flag was cleared finds the path free and drains itself.
+ */
+static inline void iox_iova_cpu_exit(struct iox_iova_domain *iovad, struct iox_iova_cpu *cc)
 {
 	barrier();
 	WRITE_ONCE(cc->busy, false);
+	if (unlikely(READ_ONCE(cc->flush_pending)))
+		iox_iova_cpu_flush_pending(iovad);
 	preempt_enable();
 }
 
@@ -217,7 +230,7 @@ static inline bool iox_iova_cache_alloc(struct iox_iova_domain *iovad,
 		cc->alloc_hits++;
 	else
 		cc->alloc_misses++;
-	iox_iova_cpu_exit(cc);
+	iox_iova_cpu_exit(iovad, cc);
 	return hit;
 }
 
@@ -243,7 +256,7 @@ static inline bool iox_iova_cache_free(struct iox_iova_domain *iovad,
 	mag = cc->loaded[order];
 	mag->pfns[mag->nr++] = pfn;
 	cc->free_hits++;
-	iox_iova_cpu_exit(cc);
+	iox_iova_cpu_exit(iovad, cc);
 	return true;
 }
 

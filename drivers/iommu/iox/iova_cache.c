@@ -191,28 +191,82 @@ static void iox_iova_depot_release(struct iox_iova_domain *iovad,
 	}
 }
 
-/* IPI handler: drain this CPU's caches unless we interrupted its path. */
+/* Drain the local CPU's caches, now inside its cache path (@cc). */
+static void iox_iova_drain_here(struct iox_iova_domain *iovad, struct iox_iova_cpu *cc)
+{
+	iox_iova_cpu_drain(iovad, cc);
+	/* The ranges are in the tree before a flusher stops waiting. */
+	smp_store_release(&cc->flush_pending, false);
+}
+
+/*
+ * IPI handler: drain this CPU's caches; if we interrupted its cache path,
+ * have the path drain them when it leaves (iox_iova_cpu_exit()).
+ */
 static void iox_iova_flush_this_cpu(void *data)
 {
 	struct iox_iova_domain *iovad = data;
 	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
 
-	if (!cc)
+	if (!cc) {
+		WRITE_ONCE(this_cpu_ptr(iovad->cpu)->flush_pending, true);
 		return;
-	iox_iova_cpu_drain(iovad, cc);
-	iox_iova_cpu_exit(cc);
+	}
+	iox_iova_drain_here(iovad, cc);
+	iox_iova_cpu_exit(iovad, cc);
 }
 
-/* Empty every CPU's caches, each on its CPU, and the depots.  May sleep. */
+/* The flush that the IPI asked for when the CPU was inside its cache path. */
+void iox_iova_cpu_flush_pending(struct iox_iova_domain *iovad)
+{
+	/* Not inside the path: the caller just left it, preemption off. */
+	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
+
+	if (!cc)
+		return;
+	iox_iova_drain_here(iovad, cc);
+	iox_iova_cpu_exit(iovad, cc);
+}
+
+/*
+ * Empty every CPU's caches, each on its CPU, and the depots.  A CPU the
+ * IPI found inside its cache path empties them when it leaves the path,
+ * which is short and never sleeps: wait for that.  May sleep.
+ */
 void iox_iova_flush_all(struct iox_iova_domain *iovad)
 {
-	unsigned int order;
+	unsigned int cpu, order;
 
 	/* CPUs that are offline were drained when they died. */
 	on_each_cpu(iox_iova_flush_this_cpu, iovad, 1);
+	for_each_online_cpu(cpu) {
+		struct iox_iova_cpu *cc = per_cpu_ptr(iovad->cpu, cpu);
+
+		/* Pairs with the release in iox_iova_drain_here(). */
+		while (smp_load_acquire(&cc->flush_pending))
+			cpu_relax();
+	}
 	for (order = 0; order < IOX_IOVA_CACHE_ORDERS; order++)
 		iox_iova_depot_release(iovad, order, true);
 }
+
+/*
+ * Tests only: run @fn(@arg) on the local CPU inside its cache path, where
+ * an allocation or free would be when an IPI or interrupt arrives.
+ * Return: 0, or -EBUSY if the caller interrupted the path itself.
+ */
+int iox_iova_test_in_cache_path(struct iox_iova_domain *iovad, void (*fn)(void *arg),
+				void *arg)
+{
+	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
+
+	if (!cc)
+		return -EBUSY;
+	fn(arg);
+	iox_iova_cpu_exit(iovad, cc);
+	return 0;
+}
+EXPORT_SYMBOL_NS_GPL(iox_iova_test_in_cache_path, IOX_TEST);
 
 static void iox_iova_flush_work(struct work_struct *work)
 {

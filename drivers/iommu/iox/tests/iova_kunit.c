@@ -1134,6 +1134,69 @@ static void iova_reserve_flushes_other_cpus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iovad->leaked, 0);
 }
 
+struct busy_ctx {
+	struct iox_iova_domain *iovad;
+	atomic_t inside;
+	struct completion done;
+	int ret;
+};
+
+static void busy_spin(void *data)
+{
+	struct busy_ctx *b = data;
+
+	atomic_set(&b->inside, 1);
+	/* Long enough for the other CPU's flush IPI to land in here. */
+	mdelay(200);
+}
+
+static int busy_thread(void *data)
+{
+	struct busy_ctx *b = data;
+
+	b->ret = iox_iova_test_in_cache_path(b->iovad, busy_spin, b);
+	complete(&b->done);
+	return 0;
+}
+
+/*
+ * A flush whose IPI lands while the other CPU is inside its cache path
+ * waits for that CPU to leave the path and empty its caches: the
+ * reservation over the ranges cached there succeeds.
+ */
+static void iova_flush_waits_for_busy_cpu(struct kunit *test)
+{
+	struct fill_ctx c = { .n = 64 };
+	struct busy_ctx b = { .inside = ATOMIC_INIT(0) };
+	struct task_struct *t;
+	unsigned int other, waited;
+
+	migrate_disable();
+	other = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (other >= nr_cpu_ids) {
+		migrate_enable();
+		kunit_skip(test, "one CPU: run make kunit-qemu");
+	}
+	b.iovad = new_domain(test, 1, 64);
+	c.iovad = b.iovad;
+	init_completion(&b.done);
+	work_on_cpu(other, fill_and_cache, &c);
+	KUNIT_ASSERT_EQ(test, c.ret, 0);
+	t = kthread_create(busy_thread, &b, "iox-iova-busy");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, other);
+	wake_up_process(t);
+	for (waited = 0; !atomic_read(&b.inside) && waited < 5000; waited += 20)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, iox_iova_reserve(b.iovad, 1, 64), 0);
+	KUNIT_EXPECT_EQ(test, stats_of(b.iovad).cpu_cached, 0);
+	wait_for_completion(&b.done);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, b.ret, 0);
+	iox_iova_domain_destroy(b.iovad);
+	KUNIT_EXPECT_EQ(test, b.iovad->leaked, 0);
+}
+
 static struct kunit_case iova_cases[] = {
 	KUNIT_CASE(iova_bad_input),
 	KUNIT_CASE(iova_domain_at_top_of_pfns),
@@ -1141,6 +1204,7 @@ static struct kunit_case iova_cases[] = {
 	KUNIT_CASE(iova_unreserve),
 	KUNIT_CASE(iova_atomic_flush_reaches_other_cpus),
 	KUNIT_CASE(iova_reserve_flushes_other_cpus),
+	KUNIT_CASE(iova_flush_waits_for_busy_cpu),
 	KUNIT_CASE(iova_size_alignment),
 	KUNIT_CASE(iova_limit_topdown),
 	KUNIT_CASE(iova_reserved_never_returned),
@@ -1168,4 +1232,5 @@ static struct kunit_suite iova_suite = {
 kunit_test_suite(iova_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the iox IOVA allocator");
+MODULE_IMPORT_NS(IOX_TEST);
 MODULE_LICENSE("GPL");
