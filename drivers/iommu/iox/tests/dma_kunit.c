@@ -193,6 +193,8 @@ static struct dk_domain *dk_attach(struct kunit *test, enum iox_dma_policy polic
 
 static void dk_exit(struct kunit *test)
 {
+	/* A test that gave the device DMA parameters (its own memory) ends. */
+	dk_dev->dma_parms = NULL;
 	if (iox_device_domain(dk_dev))
 		KUNIT_EXPECT_EQ(test, iox_dma_detach(dk_dev), 0);
 	KUNIT_EXPECT_NULL(test, dk_dev->dma_ops);
@@ -420,6 +422,7 @@ static void dma_sg_boundary(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, parms);
 	KUNIT_ASSERT_NOT_NULL(test, big);
 	KUNIT_ASSERT_NOT_NULL(test, small);
+	/* Until dk_exit(), whatever this test does. */
 	dk_dev->dma_parms = parms;
 	KUNIT_ASSERT_EQ(test, dma_set_seg_boundary(dk_dev, SZ_64K - 1), 0);
 	KUNIT_ASSERT_EQ(test, dma_set_max_seg_size(dk_dev, SZ_64K), 0);
@@ -451,7 +454,6 @@ static void dma_sg_boundary(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, dma_map_sg(dk_dev, sgl, 3, DMA_TO_DEVICE), 2);
 	KUNIT_EXPECT_EQ(test, sg_dma_address(&sgl[0]), first);
 	dma_unmap_sg(dk_dev, sgl, 3, DMA_TO_DEVICE);
-	dk_dev->dma_parms = NULL;
 	__free_pages(small, 1);
 	__free_pages(big, 4);
 }
