@@ -125,10 +125,15 @@ struct iox_amdvi_caps {
  * struct iox_amdvi_devrange - a range of device ids the unit translates
  * @first: first device id (PCI requester id: bus << 8 | devfn)
  * @last: last device id, inclusive
+ * @alias: if @aliased, the requester id the devices' DMA arrives under
+ *	(IVHD alias entries)
+ * @aliased: the IVHD names @alias for these devices
  */
 struct iox_amdvi_devrange {
 	u16 first;
 	u16 last;
+	u16 alias;
+	bool aliased;
 };
 
 /**
@@ -322,6 +327,7 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 			   struct iox_amdvi_devrange **ranges, unsigned int *nr);
 
 bool iox_amdvi_serves(struct iox_amdvi_unit *amdvi, u16 segment, u16 devid);
+bool iox_amdvi_dma_alias(struct iox_amdvi_unit *amdvi, u16 devid, u16 *alias);
 
 int iox_amdvi_cmdbuf_alloc(struct iox_amdvi_unit *amdvi);
 void iox_amdvi_cmdbuf_free(struct iox_amdvi_unit *amdvi);
@@ -356,6 +362,7 @@ void iox_amdvi_event_report(struct iox_amdvi_unit *amdvi, const struct iox_amdvi
 void iox_amdvi_event_show(struct iox_amdvi_unit *amdvi, struct seq_file *m);
 
 struct iox_domain *iox_amdvi_domain_alloc(struct iox_unit *unit);
+void iox_amdvi_find_function(struct iox_amdvi_unit *amdvi);
 
 /* For tests (IOX_TEST namespace): the bring-up of module load, again. */
 extern const struct iox_backend iox_amdvi_backend;

@@ -147,6 +147,7 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 	struct iox_amdvi_unit *amdvi = to_amdvi_unit(unit);
 	struct iox_domain_unit *du;
 	struct pci_dev *pdev;
+	u16 alias;
 	int ret;
 
 	if (!dev_is_pci(dev))
@@ -158,6 +159,12 @@ static int iox_amdvi_attach_dev(struct iox_domain *domain, struct iox_unit *unit
 	}
 	if (pci_dev_id(pdev) >= amdvi->nr_devids)
 		return -ENODEV;
+	/* Its own entry would not translate its DMA: as behind a bridge. */
+	if (iox_amdvi_dma_alias(amdvi, pci_dev_id(pdev), &alias)) {
+		pci_warn(pdev, "iox: DMA under requester id %04x (IVRS alias): not attached\n",
+			 alias);
+		return -EOPNOTSUPP;
+	}
 	/* A paging mode above the unit's HATS is reserved in its entries. */
 	if (d->pgt.levels > amdvi->caps.host_levels) {
 		pci_err(pdev, "iox: %s cannot walk this domain's %u-level table\n",

@@ -116,7 +116,8 @@ static u16 iox_ivhd_entry_u16(const u8 *e, unsigned int offset)
  * @nr: set to the number of ranges
  *
  * Select, range and extended entries name devices directly; alias entries
- * add both the device and the requester id it aliases to; special
+ * add both the device (with the alias, see iox_amdvi_dma_alias()) and the
+ * requester id it aliases to; special
  * (IOAPIC, HPET) entries add their requester id.  ACPI HID entries name no
  * PCI requester and are skipped.
  *
@@ -129,7 +130,7 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 	const u8 *end = (const u8 *)ivhd + ivhd->header.length;
 	struct iox_amdvi_devrange *out;
 	unsigned int count = 0, n = 0;
-	int range_start = -1;
+	int range_start = -1, range_alias = -1;
 	const u8 *e;
 
 	for (e = start; e < end; e += iox_ivhd_entry_length(e, end)) {
@@ -147,7 +148,7 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 		return -ENOMEM;
 
 	for (e = start; e < end; e += iox_ivhd_entry_length(e, end)) {
-		u16 id = iox_ivhd_entry_u16(e, 1);
+		u16 id = iox_ivhd_entry_u16(e, 1), alias;
 
 		switch (e[0]) {
 		case ACPI_IVRS_TYPE_ALL:
@@ -158,17 +159,20 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 			out[n++] = (struct iox_amdvi_devrange){ id, id };
 			break;
 		case ACPI_IVRS_TYPE_ALIAS_SELECT:
-			out[n++] = (struct iox_amdvi_devrange){ id, id };
-			id = iox_ivhd_entry_u16(e, 5);
-			out[n++] = (struct iox_amdvi_devrange){ id, id };
+			alias = iox_ivhd_entry_u16(e, 5);
+			out[n++] = (struct iox_amdvi_devrange){ id, id, alias, true };
+			out[n++] = (struct iox_amdvi_devrange){ alias, alias };
 			break;
 		case ACPI_IVRS_TYPE_ALIAS_START:
-			id = iox_ivhd_entry_u16(e, 5);
-			out[n++] = (struct iox_amdvi_devrange){ id, id };
-			fallthrough;
+			alias = iox_ivhd_entry_u16(e, 5);
+			out[n++] = (struct iox_amdvi_devrange){ alias, alias };
+			range_start = id;
+			range_alias = alias;
+			break;
 		case ACPI_IVRS_TYPE_START:
 		case ACPI_IVRS_TYPE_EXT_START:
-			range_start = iox_ivhd_entry_u16(e, 1);
+			range_start = id;
+			range_alias = -1;
 			break;
 		case ACPI_IVRS_TYPE_END:
 			if (range_start < 0 || id < range_start) {
@@ -177,7 +181,9 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 				kfree(out);
 				return -EINVAL;
 			}
-			out[n++] = (struct iox_amdvi_devrange){ range_start, id };
+			out[n++] = (struct iox_amdvi_devrange){
+				range_start, id, max(range_alias, 0), range_alias >= 0
+			};
 			range_start = -1;
 			break;
 		case ACPI_IVRS_TYPE_SPECIAL:
@@ -193,6 +199,7 @@ int iox_ivrs_parse_devices(const struct acpi_ivrs_hardware_10 *ivhd,
 	*nr = n;
 	return 0;
 }
+EXPORT_SYMBOL_NS_GPL(iox_ivrs_parse_devices, IOX_TEST);
 
 /**
  * iox_amdvi_serves() - whether a PCI requester is behind a unit
@@ -214,6 +221,35 @@ bool iox_amdvi_serves(struct iox_amdvi_unit *amdvi, u16 segment, u16 devid)
 	return false;
 }
 EXPORT_SYMBOL_GPL(iox_amdvi_serves);
+
+/**
+ * iox_amdvi_dma_alias() - whether a device's DMA arrives under another id
+ * @amdvi: the unit
+ * @devid: the device's requester id
+ * @alias: set to the requester id its DMA arrives under, if so
+ *
+ * Firmware names such aliases in IVHD alias entries (a device whose
+ * requests a bridge or a quirk of the platform re-tags).  The unit then
+ * translates the device's DMA through the alias's device table entry, not
+ * the device's own.
+ *
+ * Return: true if an IVHD entry gives @devid an alias other than itself.
+ */
+bool iox_amdvi_dma_alias(struct iox_amdvi_unit *amdvi, u16 devid, u16 *alias)
+{
+	unsigned int i;
+
+	for (i = 0; i < amdvi->nr_ranges; i++) {
+		const struct iox_amdvi_devrange *r = &amdvi->ranges[i];
+
+		if (r->aliased && r->alias != devid && devid >= r->first && devid <= r->last) {
+			*alias = r->alias;
+			return true;
+		}
+	}
+	return false;
+}
+EXPORT_SYMBOL_NS_GPL(iox_amdvi_dma_alias, IOX_TEST);
 
 MODULE_DESCRIPTION("iox AMD-Vi backend");
 MODULE_LICENSE("GPL");

@@ -90,9 +90,15 @@ static void iox_amdvi_show(struct iox_unit *unit, struct seq_file *m)
 	seq_printf(m, "np_cache: %d\n", amdvi->np_cache);
 	seq_printf(m, "status: %#018llx\n", readq(amdvi->mmio + AMDVI_STATUS_REG));
 	seq_printf(m, "device_ids: %u\n", amdvi->nr_devids);
-	for (i = 0; i < amdvi->nr_ranges; i++)
-		seq_printf(m, "devices: %04x-%04x\n", amdvi->ranges[i].first,
-			   amdvi->ranges[i].last);
+	for (i = 0; i < amdvi->nr_ranges; i++) {
+		const struct iox_amdvi_devrange *r = &amdvi->ranges[i];
+
+		if (r->aliased)
+			seq_printf(m, "devices: %04x-%04x alias %04x\n", r->first, r->last,
+				   r->alias);
+		else
+			seq_printf(m, "devices: %04x-%04x\n", r->first, r->last);
+	}
 }
 
 static bool iox_amdvi_unit_serves(struct iox_unit *unit, struct device *dev)
@@ -259,21 +265,34 @@ fail:
 	return ret;
 }
 
-/* The IOMMU's own PCI function and what its capability header says. */
-static void iox_amdvi_find_function(struct iox_amdvi_unit *amdvi)
+/**
+ * iox_amdvi_find_function() - the IOMMU's own PCI function and its header
+ * @amdvi: the unit, with the segment, device id and capability offset its
+ *	IVHD gives
+ *
+ * Takes a reference to the function (@amdvi->pdev, NULL if there is none)
+ * and reads NpCache from its capability header.  A unit whose header
+ * cannot be read (a device id that names no function, a failed read) is
+ * assumed to cache not-present entries: that costs an invalidation per
+ * map, where the opposite guess would leave new mappings faulting on
+ * stale entries.
+ */
+void iox_amdvi_find_function(struct iox_amdvi_unit *amdvi)
 {
 	u32 header;
 
+	amdvi->np_cache = true;
 	amdvi->pdev = pci_get_domain_bus_and_slot(amdvi->segment, PCI_BUS_NUM(amdvi->devid),
 						  amdvi->devid & 0xff);
 	if (!amdvi->pdev) {
-		pr_warn("%s: IOMMU PCI function %04x not found: no event interrupt\n",
+		pr_warn("%s: IOMMU PCI function %04x not found: no event interrupt, NpCache assumed\n",
 			amdvi->unit.name, amdvi->devid);
 		return;
 	}
 	if (!pci_read_config_dword(amdvi->pdev, amdvi->cap_offset, &header))
 		amdvi->np_cache = header & AMDVI_CAP_NP_CACHE;
 }
+EXPORT_SYMBOL_NS_GPL(iox_amdvi_find_function, IOX_TEST);
 
 /*
  * Returns 0 for a unit registered or skipped with a message, an errno

@@ -155,6 +155,40 @@ static void iox_amdvi_dma_case_levels_refused(struct iox_dma_test *t)
 }
 
 /*
+ * A device whose DMA firmware says arrives under another requester id (an
+ * IVHD alias entry) is not attached: its own device table entry would not
+ * translate that DMA.  The alias is given to edu's range by hand for the
+ * test (QEMU's IVRS names none for it).
+ */
+static void iox_amdvi_dma_case_alias_refused(struct iox_dma_test *t)
+{
+	struct iox_amdvi_unit *amdvi = t_amdvi(t);
+	struct device *dev = &t->edu.pdev->dev;
+	u16 devid = pci_dev_id(t->edu.pdev);
+	struct iox_amdvi_devrange *r = NULL, saved;
+	unsigned int i;
+	u64 q0, q1, b0, b1;
+	int ret;
+
+	for (i = 0; i < amdvi->nr_ranges && !r; i++)
+		if (devid >= amdvi->ranges[i].first && devid <= amdvi->ranges[i].last)
+			r = &amdvi->ranges[i];
+	if (!T_CHECK(t, r, "no IVHD range covers edu") ||
+	    !T_CHECK(t, !iox_detach_device(t->domain, dev), "detach"))
+		return;
+	t_edu_dte(t, &b0, &b1);
+	saved = *r;
+	r->alias = devid ^ 0x8;
+	r->aliased = true;
+	ret = iox_attach_device(t->domain, dev);
+	*r = saved;
+	T_CHECK(t, ret == -EOPNOTSUPP, "attach of an aliased device: %d", ret);
+	t_edu_dte(t, &q0, &q1);
+	T_CHECK(t, q0 == b0 && q1 == b1, "refused attach changed the DTE: %#llx %#llx", q0, q1);
+	T_CHECK(t, !iox_attach_device(t->domain, dev), "attach without the alias");
+}
+
+/*
  * The invalidations a scripted sequence of unmaps costs, counted by the
  * unit: each strict unmap is one batch (one COMPLETION_WAIT) of the fewest
  * INVALIDATE_IOMMU_PAGES that cover its range exactly, or one

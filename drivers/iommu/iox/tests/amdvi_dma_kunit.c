@@ -59,6 +59,7 @@ AMDVI_DMA_CASE(read_only, iox_dma_case_read_only)
 AMDVI_DMA_CASE(lookup, iox_dma_case_lookup)
 AMDVI_DMA_CASE(device_table, iox_amdvi_dma_case_device_table)
 AMDVI_DMA_CASE(levels_refused, iox_amdvi_dma_case_levels_refused)
+AMDVI_DMA_CASE(alias_refused, iox_amdvi_dma_case_alias_refused)
 AMDVI_DMA_CASE(inval_precision, iox_amdvi_dma_case_inval_precision)
 AMDVI_DMA_CASE(map_invalidation, iox_amdvi_dma_case_map_invalidation)
 AMDVI_DMA_CASE(event_log, iox_amdvi_dma_case_event_log)
@@ -82,6 +83,7 @@ static struct kunit_case iox_amdvi_dma_cases[] = {
 	KUNIT_CASE(amdvi_dma_lookup),
 	KUNIT_CASE(amdvi_dma_device_table),
 	KUNIT_CASE(amdvi_dma_levels_refused),
+	KUNIT_CASE(amdvi_dma_alias_refused),
 	KUNIT_CASE(amdvi_dma_inval_precision),
 	KUNIT_CASE(amdvi_dma_map_invalidation),
 	KUNIT_CASE(amdvi_dma_event_log),

@@ -9,6 +9,7 @@
  * Elsewhere the cases are skipped.
  */
 #include <kunit/test.h>
+#include <linux/acpi.h>
 #include <linux/io.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
@@ -134,6 +135,25 @@ static void amdvi_devices_cover_edu(struct kunit *test)
 	/* QEMU lists bus-0 devices one by one: nothing on bus 0x80. */
 	KUNIT_EXPECT_FALSE(test, iox_amdvi_serves(amdvi, 0, 0x8000));
 	pci_dev_put(edu);
+}
+
+/*
+ * A unit whose own PCI function is not there (firmware that names the
+ * wrong device id) is assumed to cache not-present entries, so that iox
+ * invalidates after each map rather than leave new mappings faulting.
+ * Needs no AMD-Vi hardware: bus 0xfe holds no function on any machine the
+ * tests run on.
+ */
+static void amdvi_np_cache_assumed_without_function(struct kunit *test)
+{
+	struct iox_amdvi_unit *fake = kunit_kzalloc(test, sizeof(*fake), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	fake->devid = PCI_DEVID(0xfe, PCI_DEVFN(0x1f, 7));
+	fake->cap_offset = 0x40;
+	iox_amdvi_find_function(fake);
+	KUNIT_EXPECT_NULL(test, fake->pdev);
+	KUNIT_EXPECT_TRUE(test, fake->np_cache);
 }
 
 /*
@@ -349,7 +369,65 @@ static struct kunit_suite iox_amdvi_event_suite = {
 	.test_cases = iox_amdvi_event_cases,
 };
 
-kunit_test_suites(&iox_amdvi_hw_suite, &iox_amdvi_event_suite, &amdvi_bringup_fail_nth_suite);
+/*
+ * IVHD alias entries: the device's own range carries the requester id its
+ * DMA arrives under, which is a range of its own; a device the alias
+ * names is not aliased itself, nor is a device of a plain range.
+ */
+static void amdvi_ivrs_aliases(struct kunit *test)
+{
+	static const u8 entries[] = {
+		0x02, 0x08, 0x00, 0x00,				/* select 00:01.0 */
+		0x42, 0x28, 0x00, 0x00, 0x00, 0xa4, 0x00, 0x00,	/* 00:05.0 as 00:14.4 */
+		0x43, 0x00, 0x01, 0x00, 0x00, 0x10, 0x00, 0x00,	/* 01:00.0... as 00:02.0 */
+		0x04, 0x07, 0x01, 0x00,				/* ...to 01:00.7 */
+		0x03, 0x00, 0x02, 0x00,				/* 02:00.0... */
+		0x04, 0xff, 0x02, 0x00,				/* ...to 02:1f.7 */
+	};
+	struct iox_amdvi_unit *fake = kunit_kzalloc(test, sizeof(*fake), GFP_KERNEL);
+	struct acpi_ivrs_hardware_10 *ivhd;
+	u16 alias = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	ivhd = kunit_kzalloc(test, sizeof(*ivhd) + sizeof(entries), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ivhd);
+	ivhd->header.type = ACPI_IVRS_TYPE_HARDWARE1;
+	ivhd->header.length = sizeof(*ivhd) + sizeof(entries);
+	memcpy(ivhd + 1, entries, sizeof(entries));
+	KUNIT_ASSERT_EQ(test, iox_ivrs_parse_devices(ivhd, &fake->ranges, &fake->nr_ranges), 0);
+	KUNIT_EXPECT_EQ(test, fake->nr_ranges, 6U);
+
+	KUNIT_EXPECT_TRUE(test, iox_amdvi_dma_alias(fake, 0x0028, &alias));
+	KUNIT_EXPECT_EQ(test, alias, 0x00a4);
+	KUNIT_EXPECT_TRUE(test, iox_amdvi_dma_alias(fake, 0x0103, &alias));
+	KUNIT_EXPECT_EQ(test, alias, 0x0010);
+	KUNIT_EXPECT_FALSE(test, iox_amdvi_dma_alias(fake, 0x00a4, &alias));
+	KUNIT_EXPECT_FALSE(test, iox_amdvi_dma_alias(fake, 0x0010, &alias));
+	KUNIT_EXPECT_FALSE(test, iox_amdvi_dma_alias(fake, 0x0008, &alias));
+	KUNIT_EXPECT_FALSE(test, iox_amdvi_dma_alias(fake, 0x0205, &alias));
+	/* The aliases are served too, the range after the alias range plainly. */
+	fake->segment = 0;
+	KUNIT_EXPECT_TRUE(test, iox_amdvi_serves(fake, 0, 0x00a4));
+	KUNIT_EXPECT_TRUE(test, iox_amdvi_serves(fake, 0, 0x0010));
+	KUNIT_EXPECT_TRUE(test, iox_amdvi_serves(fake, 0, 0x0107));
+	KUNIT_EXPECT_FALSE(test, iox_amdvi_serves(fake, 0, 0x0108));
+	kfree(fake->ranges);
+}
+
+/* What the probe makes of firmware and hardware, without a unit. */
+static struct kunit_case iox_amdvi_probe_cases[] = {
+	KUNIT_CASE(amdvi_np_cache_assumed_without_function),
+	KUNIT_CASE(amdvi_ivrs_aliases),
+	{}
+};
+
+static struct kunit_suite iox_amdvi_probe_suite = {
+	.name = "iox-hw-amdvi-probe",
+	.test_cases = iox_amdvi_probe_cases,
+};
+
+kunit_test_suites(&iox_amdvi_hw_suite, &iox_amdvi_event_suite, &iox_amdvi_probe_suite,
+		  &amdvi_bringup_fail_nth_suite);
 
 MODULE_DESCRIPTION("KUnit tests of iox AMD-Vi discovery, bring-up and events");
 MODULE_IMPORT_NS(IOX_TEST);

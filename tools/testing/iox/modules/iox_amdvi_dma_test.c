@@ -55,6 +55,7 @@ static const struct {
 	{ "lookup", iox_dma_case_lookup },
 	{ "device_table", iox_amdvi_dma_case_device_table },
 	{ "levels_refused", iox_amdvi_dma_case_levels_refused },
+	{ "alias_refused", iox_amdvi_dma_case_alias_refused },
 	{ "inval_precision", iox_amdvi_dma_case_inval_precision },
 	{ "map_invalidation", iox_amdvi_dma_case_map_invalidation },
 	{ "event_log", iox_amdvi_dma_case_event_log },
