@@ -360,7 +360,7 @@ static void sg_layout_init(struct sg_layout *l, struct device *dev)
 	};
 }
 
-static bool sg_crosses(const struct sg_layout *l, size_t at, size_t len)
+static __always_inline bool sg_crosses(const struct sg_layout *l, size_t at, size_t len)
 {
 	return (at ^ (at + len - 1)) & ~(u64)l->boundary;
 }
@@ -374,7 +374,7 @@ static bool sg_crosses(const struct sg_layout *l, size_t at, size_t len)
  * where it is and fits between two.  Return: true if it continues the
  * segment; the entry's pages start at @l->pos less @span.
  */
-static bool sg_place(struct sg_layout *l, size_t off, size_t span, size_t len)
+static __always_inline bool sg_place(struct sg_layout *l, size_t off, size_t span, size_t len)
 {
 	size_t at = l->pos + off;
 
@@ -398,6 +398,28 @@ static bool sg_place(struct sg_layout *l, size_t off, size_t span, size_t len)
 }
 
 /*
+ * The entries' layout where a range of @l->pos bytes could cross a segment
+ * boundary: sg_place() for each, which may leave gaps.  Return: 0, or
+ * -EOVERFLOW for a list whose range wraps.
+ */
+static int sg_lay_out(struct sg_layout *l, struct scatterlist *sgl, int nents)
+{
+	struct scatterlist *s;
+	size_t off, span, prev;
+	int i;
+
+	l->pos = 0;
+	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
+		sg_pages(s, &off, &span);
+		prev = l->pos;
+		sg_place(l, off, span, s->length);
+		if (l->pos <= prev)
+			return -EOVERFLOW;
+	}
+	return 0;
+}
+
+/*
  * Check the entries as iox_map_sg() would, widened to the pages they
  * touch, and lay them out (@l): the IOVA space they need is @l->pos.
  * Return: 0, or -EINVAL for an empty entry or one the domain's smallest
@@ -409,7 +431,7 @@ static int sg_check(struct iox_domain *domain, struct scatterlist *sgl,
 	unsigned long bitmap = READ_ONCE(domain->pgsize_bitmap);
 	unsigned long align = (bitmap & -bitmap) - 1;
 	struct scatterlist *s;
-	size_t off, span, prev;
+	size_t off, span, total = 0;
 	phys_addr_t pa;
 	int i;
 
@@ -419,19 +441,24 @@ static int sg_check(struct iox_domain *domain, struct scatterlist *sgl,
 		pa = sg_pages(s, &off, &span);
 		if (!s->length || ((pa | span) & align))
 			return -EINVAL;
-		if (pa + (span - 1) < pa)
+		if (pa + (span - 1) < pa || total + span < total)
 			return -EOVERFLOW;
-		prev = l->pos;
-		sg_place(l, off, span, s->length);
-		if (l->pos <= prev)
-			return -EOVERFLOW;
+		total += span;
 	}
-	return 0;
+	l->pos = total;
+	/*
+	 * The range is aligned to its size rounded up to a power of two: one
+	 * no larger than a boundary's window lies inside one, and no segment
+	 * can cross a boundary (the usual case, with nothing to lay out).
+	 */
+	if (total - 1 <= l->boundary)
+		return 0;
+	return sg_lay_out(l, sgl, nents);
 }
 
 /* Fill in the DMA segment of an entry placed at @iova + the layout's end. */
-static void sg_fill(struct sg_layout *l, struct scatterlist **seg, struct scatterlist *s,
-		    bool merged, dma_addr_t iova)
+static __always_inline void sg_fill(struct sg_layout *l, struct scatterlist **seg,
+				    struct scatterlist *s, bool merged, dma_addr_t iova)
 {
 	/* No segment, unless @seg gets this far (only to entries seen). */
 	sg_dma_len(s) = 0;
@@ -452,8 +479,9 @@ static void sg_fill(struct sg_layout *l, struct scatterlist **seg, struct scatte
  * length 0.  Return: the number of segments, or a negative errno with
  * nothing mapped.
  */
-static int sg_map(struct device *dev, struct iox_domain *domain, dma_addr_t iova,
-		  size_t total, int prot, struct scatterlist *sgl, int nents)
+static __always_inline int sg_map(struct device *dev, struct iox_domain *domain,
+				  dma_addr_t iova, size_t total, int prot,
+				  struct scatterlist *sgl, int nents)
 {
 	struct iox_map_batch b = IOX_MAP_BATCH(iova, total, prot, GFP_ATOMIC);
 	struct scatterlist *s, *seg = sgl;
