@@ -109,20 +109,23 @@ static int iox_vtd_context_unset(struct iox_vtd_unit *vtd, u64 *entry)
 /*
  * After a context entry changed: drop cached copies of it, and IOTLB
  * entries tagged with the domain id it had.  Hardware in caching mode may
- * also have cached the entry while it was not present.
+ * also have cached the entry while it was not present, tagged with domain
+ * id 0 (never given to a domain in that mode), and translations
+ * under the new domain id: both go too.
  */
 static int iox_vtd_context_changed(struct iox_vtd_unit *vtd, u8 bus, u8 devfn,
 				   int old_did, u16 new_did)
 {
+	bool was_cached = old_did < 0 && vtd->caps.caching_mode;
 	u16 sid = bus << 8 | devfn;
 	int ret;
 
 	ret = iox_vtd_flush_write_buffer(vtd);
 	if (!ret)
-		ret = iox_vtd_inv_context(vtd, VTD_INV_DEVICE, old_did < 0 ? new_did : old_did,
-					  sid);
-	if (!ret && old_did >= 0)
-		ret = iox_vtd_inv_iotlb(vtd, VTD_INV_DOMAIN, old_did);
+		ret = iox_vtd_inv_context(vtd, VTD_INV_DEVICE,
+					  old_did >= 0 ? old_did : was_cached ? 0 : new_did, sid);
+	if (!ret && (old_did >= 0 || was_cached))
+		ret = iox_vtd_inv_iotlb(vtd, VTD_INV_DOMAIN, old_did >= 0 ? old_did : new_did);
 	return ret;
 }
 

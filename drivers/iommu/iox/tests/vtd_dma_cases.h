@@ -159,6 +159,48 @@ static void iox_dma_case_inval_precision(struct iox_dma_test *t)
 }
 
 /*
+ * Attaching from the blocked state (edu's context entry not present): a
+ * unit in caching mode may hold the entry cached as not present, tagged
+ * with domain id 0, so the device-selective context-cache invalidation is
+ * for domain id 0 and the new domain id's IOTLB follows; other units get
+ * the one invalidation, under the new domain id.  The descriptors are read
+ * back from the queue.
+ */
+static void iox_dma_case_attach_from_blocked(struct iox_dma_test *t)
+{
+	struct iox_vtd_unit *vtd = t_vtd(t);
+	struct device *dev = &t->edu.pdev->dev;
+	u16 sid = pci_dev_id(t->edu.pdev);
+	bool cm = vtd->caps.caching_mode;
+	unsigned int idx, tail, cc = 0, dsi = 0;
+	int did;
+
+	if (!vtd->use_qi) {
+		t_skip(t, "register-based invalidation has no queue");
+		return;
+	}
+	if (!T_CHECK(t, !iox_detach_device(t->domain, dev), "detach"))
+		return;
+	tail = vtd->qi.tail;
+	if (!T_CHECK(t, !iox_attach_device(t->domain, dev), "attach"))
+		return;
+	did = iox_vtd_dma_entry_domid(t);
+	for (idx = tail; idx != vtd->qi.tail; idx = (idx + 1) % VTD_QI_ENTRIES) {
+		u64 lo = vtd->qi.ring[idx].lo;
+		/* Type in bits 3:0, granularity 5:4, domain id 31:16, source id 47:32. */
+		unsigned int type = lo & 0xf, gran = (lo >> 4) & 3, d = (lo >> 16) & 0xffff;
+
+		if (type == 1 && gran == VTD_INV_DEVICE && ((lo >> 32) & 0xffff) == sid) {
+			cc++;
+			T_CHECK(t, d == (cm ? 0 : did), "context-cache invalidation for did %u", d);
+		}
+		dsi += type == 2 && gran == VTD_INV_DOMAIN && d == did;
+	}
+	T_CHECK(t, cc == 1, "%u context-cache invalidations of edu, not 1", cc);
+	T_CHECK(t, dsi == (cm ? 1 : 0), "%u IOTLB invalidations of domain id %d", dsi, did);
+}
+
+/*
  * A unit in caching mode may cache not-present entries: a new mapping must
  * be invalidated (one page-selective invalidation for one page); other
  * units need none.  Either way the mapping must work at once.

@@ -65,6 +65,7 @@ VTD_DMA_CASE(fault_delivery)
 VTD_DMA_CASE(phys_beyond_haw)
 VTD_DMA_CASE(inval_precision)
 VTD_DMA_CASE(map_invalidation)
+VTD_DMA_CASE(attach_from_blocked)
 VTD_DMA_CASE(qi_recovery)
 VTD_DMA_CASE(dma_api_strict)
 VTD_DMA_CASE(dma_api_lazy)
@@ -90,6 +91,7 @@ static struct kunit_case iox_vtd_dma_cases[] = {
 	KUNIT_CASE(vtd_dma_phys_beyond_haw),
 	KUNIT_CASE(vtd_dma_inval_precision),
 	KUNIT_CASE(vtd_dma_map_invalidation),
+	KUNIT_CASE(vtd_dma_attach_from_blocked),
 	KUNIT_CASE(vtd_dma_qi_recovery),
 	KUNIT_CASE(vtd_dma_dma_api_strict),
 	KUNIT_CASE(vtd_dma_dma_api_lazy),

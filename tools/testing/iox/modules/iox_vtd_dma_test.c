@@ -62,6 +62,7 @@ static const struct {
 	{ "phys_beyond_haw", iox_dma_case_phys_beyond_haw },
 	{ "inval_precision", iox_dma_case_inval_precision },
 	{ "map_invalidation", iox_dma_case_map_invalidation },
+	{ "attach_from_blocked", iox_dma_case_attach_from_blocked },
 	{ "qi_recovery", iox_dma_case_qi_recovery },
 	{ "dma_api_strict", iox_dma_case_dma_api_strict },
 	{ "dma_api_lazy", iox_dma_case_dma_api_lazy },
