@@ -405,6 +405,17 @@ void iox_test_set_register_hook(void (*hook)(void *data), void *data);
 
 struct pci_dev;
 bool iox_pci_own_requester_id(struct pci_dev *pdev);
+
+/**
+ * struct iox_dma_alias_walk - a visitor of the requester ids of a device's DMA
+ * @alias: called for each id (bus << 8 | devfn); a non-zero return stops
+ *	the walk.  Callers embed the walk in their own state.
+ */
+struct iox_dma_alias_walk {
+	int (*alias)(struct iox_dma_alias_walk *walk, u16 alias);
+};
+
+int iox_pci_walk_dma_aliases(struct pci_dev *pdev, struct iox_dma_alias_walk *walk);
 struct pci_dev *iox_release_pci_dev(struct device *dev, int *ret);
 
 /**

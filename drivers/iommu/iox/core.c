@@ -312,6 +312,44 @@ bool iox_pci_own_requester_id(struct pci_dev *pdev)
 EXPORT_SYMBOL_GPL(iox_pci_own_requester_id);
 
 /**
+ * iox_pci_walk_dma_aliases() - visit every requester id of a device's DMA
+ * @pdev: the device
+ * @walk: the visitor, embedded in the caller's state
+ *
+ * The ids are the device's own, those PCI quirks add (dma_alias_mask, on
+ * the device's bus), and for each bridge above it the id its requests take
+ * on there: a PCIe-to-PCI bridge's secondary bus with devfn 0, a
+ * conventional PCI bridge's own id (see iox_pci_own_requester_id()).  The
+ * kernel's pci_for_each_dma_alias() is not exported to modules.
+ *
+ * Return: 0, or the first non-zero return of @walk's callback.
+ */
+int iox_pci_walk_dma_aliases(struct pci_dev *pdev, struct iox_dma_alias_walk *walk)
+{
+	struct pci_dev *up;
+	unsigned int devfn;
+	int ret;
+
+	ret = walk->alias(walk, pci_dev_id(pdev));
+	if (ret || !pdev->dma_alias_mask)
+		goto bridges;
+	for_each_set_bit(devfn, pdev->dma_alias_mask, U8_MAX + 1) {
+		ret = walk->alias(walk, PCI_DEVID(pdev->bus->number, devfn));
+		if (ret)
+			return ret;
+	}
+bridges:
+	for (up = pci_upstream_bridge(pdev); up && !ret; up = pci_upstream_bridge(up)) {
+		if (!pci_is_pcie(up))
+			ret = walk->alias(walk, pci_dev_id(up));
+		else if (pci_pcie_type(up) == PCI_EXP_TYPE_PCI_BRIDGE && up->subordinate)
+			ret = walk->alias(walk, PCI_DEVID(up->subordinate->number, 0));
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(iox_pci_walk_dma_aliases);
+
+/**
  * iox_release_pci_dev() - the device a unit's release_dev writes an entry for
  * @dev: the device release_dev was called for
  * @ret: set to what release_dev returns when there is no entry to write

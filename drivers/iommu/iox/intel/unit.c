@@ -363,19 +363,45 @@ static void iox_vtd_disable(struct iox_vtd_unit *vtd)
 	ida_destroy(&vtd->domain_ids);
 }
 
+/**
+ * struct iox_vtd_alias_pt - gives pass-through to a device's requester ids
+ * @walk: the walk over them
+ * @vtd: the unit
+ */
+struct iox_vtd_alias_pt {
+	struct iox_dma_alias_walk walk;
+	struct iox_vtd_unit *vtd;
+};
+
+/* Pass-through for one of the requester ids a device's DMA arrives under. */
+static int iox_vtd_alias_pt(struct iox_dma_alias_walk *walk, u16 alias)
+{
+	struct iox_vtd_alias_pt *pt = container_of(walk, struct iox_vtd_alias_pt, walk);
+	int ret = iox_vtd_context_set_pt(pt->vtd, PCI_BUS_NUM(alias), alias & 0xff);
+
+	/* A unit without pass-through: reported for the device's own id. */
+	return ret == -EOPNOTSUPP ? 0 : ret;
+}
+
 /*
  * Pass-through for a device the unit serves that no domain has: at bring-up
  * for every device in scope, later for every device added.  A device the
  * core blocks (iox_device_blocked(): no driver, for one) keeps its entry
- * not present.
+ * not present.  A device whose DMA arrives under other requester ids too
+ * (behind a PCIe-to-PCI bridge, quirk aliases), which the core never
+ * blocks, gets pass-through under each of them: its own entry alone would
+ * leave its DMA faulting.
  */
 static int iox_vtd_device_pt(struct iox_vtd_unit *vtd, struct pci_dev *pdev)
 {
+	struct iox_vtd_alias_pt pt = { .walk.alias = iox_vtd_alias_pt, .vtd = vtd };
 	int ret;
 
 	if (iox_device_blocked(&pdev->dev))
 		return 0;
 	ret = iox_vtd_context_set_pt(vtd, pdev->bus->number, pdev->devfn);
+	if (!ret && !iox_pci_own_requester_id(pdev))
+		ret = iox_pci_walk_dma_aliases(pdev, &pt.walk);
 
 	if (ret == -EOPNOTSUPP) {
 		pci_warn(pdev, "iox: %s has no pass-through: DMA blocked until attached\n",

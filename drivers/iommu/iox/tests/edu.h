@@ -42,18 +42,17 @@ struct iox_edu {
 };
 
 /**
- * iox_edu_open() - find, enable and map the first edu device
+ * iox_edu_open_dev() - enable and map an edu device
  * @edu: filled in
+ * @pdev: the edu function, whose reference @edu takes over
  *
- * Return: 0, -ENODEV without an edu device, -EIO if it does not answer.
+ * Return: 0, or -EIO if it does not answer (the reference is dropped).
  */
-static inline int iox_edu_open(struct iox_edu *edu)
+static inline int iox_edu_open_dev(struct iox_edu *edu, struct pci_dev *pdev)
 {
 	int ret;
 
-	edu->pdev = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
-	if (!edu->pdev)
-		return -ENODEV;
+	edu->pdev = pdev;
 	ret = pci_enable_device(edu->pdev);
 	if (ret)
 		goto put;
@@ -72,6 +71,19 @@ disable:
 put:
 	pci_dev_put(edu->pdev);
 	return ret;
+}
+
+/**
+ * iox_edu_open() - find, enable and map the first edu device
+ * @edu: filled in
+ *
+ * Return: 0, -ENODEV without an edu device, -EIO if it does not answer.
+ */
+static inline int iox_edu_open(struct iox_edu *edu)
+{
+	struct pci_dev *pdev = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+
+	return pdev ? iox_edu_open_dev(edu, pdev) : -ENODEV;
 }
 
 /**

@@ -443,6 +443,50 @@ static void iommu_api_alias_group(struct kunit *test)
 	iommu_group_put(groups[1]);
 }
 
+/*
+ * A function behind a PCIe-to-PCI bridge is never attached (its DMA
+ * arrives under the bridge's requester id) and keeps pass-through: its DMA
+ * reaches physical addresses, through the entry of the id it arrives
+ * under.  Memory to the device's buffer and back to another page.
+ */
+static void iommu_api_alias_pass_through(struct kunit *test)
+{
+	struct page *src = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct page *dst = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	struct pci_dev *pdev = NULL, *behind = NULL;
+	struct iox_edu edu;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	while (!behind && (pdev = t_next_edu(pdev))) {
+		struct pci_dev *up = pci_upstream_bridge(pdev);
+
+		if (up && pci_is_pcie(up) && pci_pcie_type(up) == PCI_EXP_TYPE_PCI_BRIDGE)
+			behind = pci_dev_get(pdev);
+	}
+	pci_dev_put(pdev);
+	if (!behind) {
+		__free_page(src);
+		__free_page(dst);
+		if (alias)
+			KUNIT_FAIL(test, "no edu function behind a PCIe-to-PCI bridge");
+		else
+			kunit_skip(test, "no edu function behind a PCIe-to-PCI bridge");
+		return;
+	}
+	memset(page_address(src), 0x5a, 256);
+	ret = iox_edu_open_dev(&edu, behind);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, iox_edu_dma(&edu, page_to_phys(src), 0, 256, false), 0);
+	KUNIT_EXPECT_EQ(test, iox_edu_dma(&edu, page_to_phys(dst), 0, 256, true), 0);
+	iox_edu_close(&edu);
+	KUNIT_EXPECT_EQ_MSG(test, memcmp(page_address(src), page_address(dst), 256), 0,
+			    "DMA of %s did not move the data", pci_name(behind));
+	__free_page(src);
+	__free_page(dst);
+}
+
 static struct kunit_case iommu_api_cases[] = {
 	KUNIT_CASE(iommu_api_default_dma),
 	KUNIT_CASE(iommu_api_map_dma_unmap),
@@ -453,6 +497,7 @@ static struct kunit_case iommu_api_cases[] = {
 	KUNIT_CASE(iommu_api_capabilities),
 	KUNIT_CASE(iommu_api_resv_regions),
 	KUNIT_CASE(iommu_api_alias_group),
+	KUNIT_CASE(iommu_api_alias_pass_through),
 	{}
 };
 
