@@ -28,6 +28,7 @@
 
 #include <linux/delay.h>
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -317,15 +318,35 @@ EXPORT_SYMBOL_NS_GPL(iox_vtd_qi_enable, IOX_TEST);
 /**
  * iox_vtd_qi_free() - turn the invalidation queue off and free it
  * @vtd: the unit
+ *
+ * A batch that timed out stays queued (iox_vtd_qi_submit()): queued
+ * invalidation is turned off only once hardware fetched every descriptor
+ * (the head at the tail), waiting up to the queue's timeout, as the unit
+ * may refuse it otherwise.  If the queue does not drain, or the unit keeps
+ * it on, hardware may still read the ring or write a wait's status: both
+ * stay allocated (logged) rather than freed under it, and a later call
+ * tries again.
  */
 void iox_vtd_qi_free(struct iox_vtd_unit *vtd)
 {
 	struct iox_vtd_qi *qi = &vtd->qi;
+	int ret = 0;
+	u64 head;
 
 	if (!qi->ring)
 		return;
-	if (readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_QIES)
-		iox_vtd_gcmd_enable(vtd, VTD_GSTS_QIES, false);
+	if (readl(vtd->regs + VTD_GSTS_REG) & VTD_GSTS_QIES) {
+		ret = readq_poll_timeout(vtd->regs + VTD_IQH_REG, head,
+					 (head >> VTD_IQ_SHIFT) % VTD_QI_ENTRIES == qi->tail,
+					 10, div_u64(qi->timeout_ns, NSEC_PER_USEC));
+		if (!ret)
+			ret = iox_vtd_gcmd_enable(vtd, VTD_GSTS_QIES, false);
+	}
+	if (ret) {
+		pr_err("%s: invalidation queue not drained or still on (%d): its memory is kept\n",
+		       vtd->unit.name, ret);
+		return;
+	}
 	free_page((unsigned long)qi->ring);
 	kfree(qi->status);
 	qi->ring = NULL;

@@ -414,8 +414,47 @@ static void vtd_qi_timeout_keeps_unfetched(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd->qi.tail, (4 + VTD_QI_MAX_BATCH + 1) % VTD_QI_ENTRIES);
 	KUNIT_EXPECT_EQ(test, vtd->qi.ring[4].lo, descs[0].lo);
 
+	/* The queue drains, then turns off: it is freed. */
+	*(u64 *)(page + VTD_IQH_REG) = (u64)vtd->qi.tail << VTD_IQ_SHIFT;
 	*(u32 *)(page + VTD_GSTS_REG) = 0;
 	iox_vtd_qi_free(vtd);
+	KUNIT_EXPECT_NULL(test, vtd->qi.ring);
+}
+
+/*
+ * Turning the queue off waits for hardware to fetch what is queued: with a
+ * timed-out batch still unfetched, or a unit that keeps the queue on, the
+ * ring and the wait status stay allocated (hardware may still use them),
+ * and a later call frees them once the queue drained and went off.
+ */
+static void vtd_qi_free_keeps_busy_queue(struct kunit *test)
+{
+	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+	struct iox_vtd_desc desc = { .lo = 2 | (1 << 4) };	/* global IOTLB */
+
+	KUNIT_ASSERT_TRUE(test, page && vtd);
+	vtd->regs = (void __force __iomem *)page;
+	raw_spin_lock_init(&vtd->reg_lock);
+	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
+	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
+	KUNIT_ASSERT_EQ(test, iox_vtd_qi_enable(vtd), 0);
+	vtd->qi.timeout_ns = 5 * NSEC_PER_MSEC;
+	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, &desc, 1), -ETIMEDOUT);
+
+	/* Nothing fetched: kept. */
+	iox_vtd_qi_free(vtd);
+	KUNIT_EXPECT_NOT_NULL(test, vtd->qi.ring);
+	KUNIT_EXPECT_NOT_NULL(test, vtd->qi.status);
+	/* Fetched, but the unit keeps QIES set: kept. */
+	*(u64 *)(page + VTD_IQH_REG) = (u64)vtd->qi.tail << VTD_IQ_SHIFT;
+	iox_vtd_qi_free(vtd);
+	KUNIT_EXPECT_NOT_NULL(test, vtd->qi.ring);
+	/* Off at last: freed. */
+	*(u32 *)(page + VTD_GSTS_REG) = 0;
+	iox_vtd_qi_free(vtd);
+	KUNIT_EXPECT_NULL(test, vtd->qi.ring);
+	KUNIT_EXPECT_NULL(test, vtd->qi.status);
 }
 
 /* Completes the fake queue's batch in flight, from a timer interrupt. */
@@ -476,8 +515,10 @@ static void vtd_qi_waits_with_irqs_on(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, c.fired);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "the wait kept interrupts off until it timed out");
 	KUNIT_EXPECT_EQ(test, vtd->qi.nr_timeouts, 0);
+	*(u64 *)(page + VTD_IQH_REG) = (u64)vtd->qi.tail << VTD_IQ_SHIFT;
 	*(u32 *)(page + VTD_GSTS_REG) = 0;
 	iox_vtd_qi_free(vtd);
+	KUNIT_EXPECT_NULL(test, vtd->qi.ring);
 }
 
 /*
@@ -755,6 +796,7 @@ static struct kunit_case iox_vtd_hw_cases[] = {
 	KUNIT_CASE(vtd_include_all_defers_to_scopes),
 	KUNIT_CASE(vtd_unit_enabled),
 	KUNIT_CASE(vtd_qi_timeout_keeps_unfetched),
+	KUNIT_CASE(vtd_qi_free_keeps_busy_queue),
 	KUNIT_CASE(vtd_qi_waits_with_irqs_on),
 	KUNIT_CASE(vtd_gcmd_read_modify_write),
 	KUNIT_CASE(vtd_unit_api),
