@@ -217,10 +217,10 @@ static dma_addr_t iova_alloc(struct device *dev, struct iox_dma_domain *dd,
 /*
  * Unmap [@iova, @iova + @size), both page aligned, and release the
  * allocation @pfn of @npages pages once the unmap is invalidated; with
- * @npages 0, release nothing.  Return: 0, or -EIO if the unmap stopped
- * short, or the errno of a strict invalidation that failed: a device may
- * still reach the memory the range pointed to, and the allocation is not
- * released then either.
+ * @npages 0, release nothing.  Return: 0; 1 if the unmap stopped short
+ * (the allocation is kept: the rest may be mapped); or the errno of a
+ * strict invalidation that failed: a device may still reach the memory
+ * the range pointed to, and the allocation is kept too.
  */
 static int iova_unmap_release(struct iox_dma_domain *dd, dma_addr_t iova, size_t size,
 			      unsigned long pfn, unsigned long npages)
@@ -228,7 +228,7 @@ static int iova_unmap_release(struct iox_dma_domain *dd, dma_addr_t iova, size_t
 	ssize_t unmapped;
 
 	if (dd->lazy)
-		return iox_unmap_lazy(dd->domain, iova, size, pfn, npages) == size ? 0 : -EIO;
+		return iox_unmap_lazy(dd->domain, iova, size, pfn, npages) != size;
 	/*
 	 * Never reuse the range after a failed invalidation (still reachable)
 	 * or an unmap that stopped short, as a repeated or wrongly sized
@@ -238,7 +238,7 @@ static int iova_unmap_release(struct iox_dma_domain *dd, dma_addr_t iova, size_t
 	if (unlikely(unmapped != size)) {
 		pr_warn_ratelimited("domain %d: DMA unmap of %#llx+%#zx unmapped %zd: IOVAs kept\n",
 				    dd->domain->id, (u64)iova, size, unmapped);
-		return unmapped < 0 ? unmapped : -EIO;
+		return unmapped < 0 ? unmapped : 1;
 	}
 	if (npages)
 		iox_iova_free(&dd->iovad, pfn, npages);
@@ -252,9 +252,8 @@ static int iova_unmap_release(struct iox_dma_domain *dd, dma_addr_t iova, size_t
  */
 static int iova_unmap(struct iox_dma_domain *dd, dma_addr_t iova, size_t size)
 {
-	int ret = iova_unmap_release(dd, iova, size, iova >> PAGE_SHIFT, size >> PAGE_SHIFT);
-
-	return ret == -EIO ? 0 : ret;
+	return min(iova_unmap_release(dd, iova, size, iova >> PAGE_SHIFT, size >> PAGE_SHIFT),
+		   0);
 }
 
 static dma_addr_t map_phys(struct device *dev, phys_addr_t phys, size_t size,

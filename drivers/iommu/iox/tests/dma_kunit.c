@@ -542,32 +542,37 @@ static void dma_coherent_alloc(struct kunit *test)
 }
 
 /*
- * A strict free whose invalidation fails: the device may still reach the
- * buffer, so its four pages are kept with the domain (kept_pages), not
- * freed, until a domain-wide flush succeeds.  Freed at once, the pages
- * would have no reference left.
+ * A strict free whose invalidation fails, with either errno iox_unmap()
+ * gives for it: the device may still reach the buffer, so its four pages
+ * are kept with the domain (kept_pages), not freed, until a domain-wide
+ * flush succeeds.  Freed at once, the pages would have no reference left.
  */
 static void dma_coherent_free_sync_error(struct kunit *test)
 {
+	static const int errs[] = { -ETIMEDOUT, -EIO };
 	struct dk_domain *dk = dk_attach(test, IOX_DMA_STRICT);
 	struct page *page;
 	dma_addr_t addr;
+	unsigned int e;
 	void *cpu;
 	int i;
 
-	cpu = dma_alloc_coherent(dk_dev, 3 * SZ_4K + 1, &addr, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, cpu);
-	page = virt_to_page(cpu);
-	KUNIT_ASSERT_EQ(test, atomic_long_read(&dk->domain.nr_kept_pages), 0);
-	dk_sync_error = -ETIMEDOUT;
-	dma_free_coherent(dk_dev, 3 * SZ_4K + 1, cpu, addr);
-	dk_sync_error = 0;
-	KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&dk->domain.nr_kept_pages), 4);
-	for (i = 0; i < 4; i++)
-		KUNIT_EXPECT_EQ_MSG(test, page_count(page + i), 1, "page %d", i);
-	KUNIT_EXPECT_EQ(test, iox_flush_all(&dk->domain), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&dk->domain.nr_kept_pages), 0);
+	for (e = 0; e < ARRAY_SIZE(errs); e++) {
+		cpu = dma_alloc_coherent(dk_dev, 3 * SZ_4K + 1, &addr, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, cpu);
+		page = virt_to_page(cpu);
+		KUNIT_ASSERT_EQ(test, atomic_long_read(&dk->domain.nr_kept_pages), 0);
+		dk_sync_error = errs[e];
+		dma_free_coherent(dk_dev, 3 * SZ_4K + 1, cpu, addr);
+		dk_sync_error = 0;
+		KUNIT_EXPECT_EQ(test, dk_phys(dk, addr), 0);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&dk->domain.nr_kept_pages), 4,
+				    "sync error %d", errs[e]);
+		for (i = 0; i < 4; i++)
+			KUNIT_EXPECT_EQ_MSG(test, page_count(page + i), 1, "page %d", i);
+		KUNIT_EXPECT_EQ(test, iox_flush_all(&dk->domain), 0);
+		KUNIT_EXPECT_EQ(test, atomic_long_read(&dk->domain.nr_kept_pages), 0);
+	}
 }
 
 /*
