@@ -283,11 +283,12 @@ static dma_addr_t map_phys(struct device *dev, phys_addr_t phys, size_t size,
 static int unmap_addr(struct device *dev, dma_addr_t addr, size_t size)
 {
 	struct iox_dma_domain *dd = dev_dma(dev);
-	size_t off = offset_in_page(addr);
+	size_t off = offset_in_page(addr), len = PAGE_ALIGN(size + off);
 
-	if (!dd || !size || PAGE_ALIGN(size + off) < size)
+	/* A size that wraps with the offset, as map_phys() refuses. */
+	if (!dd || !size || len < size)
 		return 0;
-	return iova_unmap(dd, addr - off, PAGE_ALIGN(size + off));
+	return iova_unmap(dd, addr - off, len);
 }
 
 static dma_addr_t iox_dma_map_page(struct device *dev, struct page *page,
@@ -359,6 +360,12 @@ static void sg_layout_init(struct sg_layout *l, struct device *dev)
 	};
 }
 
+/* A layout with @l's device limits and nothing placed, to place again. */
+static __always_inline struct sg_layout sg_layout_again(const struct sg_layout *l)
+{
+	return (struct sg_layout){ .boundary = l->boundary, .max_seg = l->max_seg };
+}
+
 static __always_inline bool sg_crosses(const struct sg_layout *l, size_t at, size_t len)
 {
 	return (at ^ (at + len - 1)) & ~(u64)l->boundary;
@@ -407,7 +414,7 @@ static int sg_lay_out(struct sg_layout *l, struct scatterlist *sgl, int nents)
 	size_t off, span, prev;
 	int i;
 
-	l->pos = 0;
+	*l = sg_layout_again(l);
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		sg_pages(s, &off, &span);
 		prev = l->pos;
@@ -473,24 +480,23 @@ static __always_inline void sg_fill(struct sg_layout *l, struct scatterlist **se
 
 /*
  * Map the entries, widened to whole pages, with @prot at consecutive
- * IOVAs from @iova on as sg_check() laid them out, and fill in the DMA
- * segments in the same walk; the entries after the last segment get
- * length 0.  Return: the number of segments, or a negative errno with
- * nothing mapped.
+ * IOVAs from @iova on as sg_check() laid them out (@layout, @layout->pos
+ * bytes), and fill in the DMA segments in the same walk; the entries after
+ * the last segment get length 0.  Return: the number of segments, or a
+ * negative errno with nothing mapped.
  */
-static __always_inline int sg_map(struct device *dev, struct iox_domain *domain,
-				  dma_addr_t iova, size_t total, int prot,
+static __always_inline int sg_map(struct iox_domain *domain, dma_addr_t iova,
+				  const struct sg_layout *layout, int prot,
 				  struct scatterlist *sgl, int nents)
 {
-	struct iox_map_batch b = IOX_MAP_BATCH(iova, total, prot, GFP_ATOMIC);
+	struct iox_map_batch b = IOX_MAP_BATCH(iova, layout->pos, prot, GFP_ATOMIC);
+	struct sg_layout l = sg_layout_again(layout);
 	struct scatterlist *s, *seg = sgl;
-	struct sg_layout l;
 	int i, ret;
 
 	ret = iox_map_batch_check(domain, &b);
 	if (ret)
 		return ret;
-	sg_layout_init(&l, dev);
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		size_t off, span;
 		phys_addr_t pa = sg_pages(s, &off, &span);
@@ -512,14 +518,14 @@ static __always_inline int sg_map(struct device *dev, struct iox_domain *domain,
  * sg_map(), with *@keep set if what it mapped could not be removed again
  * (the IOVA range must then not be reused).
  */
-static int sg_map_padded(struct device *dev, struct iox_dma_domain *dd, dma_addr_t iova,
-			 int prot, struct scatterlist *sgl, int nents, bool *keep)
+static int sg_map_padded(struct iox_dma_domain *dd, dma_addr_t iova,
+			 const struct sg_layout *layout, int prot, struct scatterlist *sgl,
+			 int nents, bool *keep)
 {
+	struct sg_layout l = sg_layout_again(layout);
 	struct scatterlist *s, *seg = sgl;
-	struct sg_layout l;
 	int i, ret = 0;
 
-	sg_layout_init(&l, dev);
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		size_t off, span;
 		phys_addr_t pa = sg_pages(s, &off, &span);
@@ -534,7 +540,7 @@ static int sg_map_padded(struct device *dev, struct iox_dma_domain *dd, dma_addr
 		return l.count;
 	/* Take out what the entries before this one mapped. */
 	nents = i;
-	sg_layout_init(&l, dev);
+	l = sg_layout_again(layout);
 	for (i = 0, s = sgl; i < nents; i++, s = iox_sg_next(s)) {
 		size_t off, span;
 
@@ -571,9 +577,9 @@ static int iox_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 	if (!iova)
 		return -ENOMEM;
 	if (unlikely(l.pads))
-		ret = sg_map_padded(dev, dd, iova, prot, sgl, nents, &keep);
+		ret = sg_map_padded(dd, iova, &l, prot, sgl, nents, &keep);
 	else
-		ret = sg_map(dev, dd->domain, iova, l.pos, prot, sgl, nents);
+		ret = sg_map(dd->domain, iova, &l, prot, sgl, nents);
 	if (ret < 0) {
 		/* Mapped and not removed again: a device may reach it still. */
 		if (!keep)
