@@ -156,7 +156,7 @@ static inline struct iox_iova_cpu *iox_iova_cpu_enter(struct iox_iova_domain *io
 	return cc;
 }
 
-void iox_iova_cpu_flush_pending(struct iox_iova_domain *iovad);
+bool iox_iova_cpu_flush(struct iox_iova_domain *iovad);
 
 /*
  * Leave the cache path, and carry out a flush that came in meanwhile.  An
@@ -167,7 +167,7 @@ static inline void iox_iova_cpu_exit(struct iox_iova_domain *iovad, struct iox_i
 	barrier();
 	WRITE_ONCE(cc->busy, false);
 	if (unlikely(READ_ONCE(cc->flush_pending)))
-		iox_iova_cpu_flush_pending(iovad);
+		iox_iova_cpu_flush(iovad);
 	preempt_enable();
 }
 

@@ -191,41 +191,32 @@ static void iox_iova_depot_release(struct iox_iova_domain *iovad,
 	}
 }
 
-/* Drain the local CPU's caches, now inside its cache path (@cc). */
-static void iox_iova_drain_here(struct iox_iova_domain *iovad, struct iox_iova_cpu *cc)
-{
-	iox_iova_cpu_drain(iovad, cc);
-	/* The ranges are in the tree before a flusher stops waiting. */
-	smp_store_release(&cc->flush_pending, false);
-}
-
 /*
- * IPI handler: drain this CPU's caches; if we interrupted its cache path,
- * have the path drain them when it leaves (iox_iova_cpu_exit()).
+ * Drain the local CPU's caches and clear its flush mark, unless we
+ * interrupted its cache path.  Return: whether it drained them.  Also the
+ * flush an IPI asked for while the CPU was inside the path, carried out
+ * as it leaves (iox_iova_cpu_exit()).
  */
-static void iox_iova_flush_this_cpu(void *data)
+bool iox_iova_cpu_flush(struct iox_iova_domain *iovad)
 {
-	struct iox_iova_domain *iovad = data;
-	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
-
-	if (!cc) {
-		WRITE_ONCE(this_cpu_ptr(iovad->cpu)->flush_pending, true);
-		return;
-	}
-	iox_iova_drain_here(iovad, cc);
-	iox_iova_cpu_exit(iovad, cc);
-}
-
-/* The flush that the IPI asked for when the CPU was inside its cache path. */
-void iox_iova_cpu_flush_pending(struct iox_iova_domain *iovad)
-{
-	/* Not inside the path: the caller just left it, preemption off. */
 	struct iox_iova_cpu *cc = iox_iova_cpu_enter(iovad);
 
 	if (!cc)
-		return;
-	iox_iova_drain_here(iovad, cc);
+		return false;
+	iox_iova_cpu_drain(iovad, cc);
+	/* The ranges are in the tree before a flusher stops waiting. */
+	smp_store_release(&cc->flush_pending, false);
 	iox_iova_cpu_exit(iovad, cc);
+	return true;
+}
+
+/* IPI handler: a CPU inside its cache path drains when it leaves. */
+static void iox_iova_flush_this_cpu(void *data)
+{
+	struct iox_iova_domain *iovad = data;
+
+	if (!iox_iova_cpu_flush(iovad))
+		WRITE_ONCE(this_cpu_ptr(iovad->cpu)->flush_pending, true);
 }
 
 /*
