@@ -368,6 +368,49 @@ static void vtd_check_regs_refuses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, *(u32 *)(page + VTD_GCMD_REG), 0);
 }
 
+/* A unit whose registers are a page of memory, zeroed. */
+static struct iox_vtd_unit *fake_unit(struct kunit *test)
+{
+	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+
+	KUNIT_ASSERT_TRUE(test, page && vtd);
+	vtd->regs = (void __force __iomem *)page;
+	raw_spin_lock_init(&vtd->reg_lock);
+	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
+	return vtd;
+}
+
+/* The fake unit's register page. */
+static u8 *fake_regs(struct iox_vtd_unit *vtd)
+{
+	return (u8 __force *)vtd->regs;
+}
+
+/*
+ * A fake unit with queued invalidation on: the enable command "completes"
+ * because its status bit reads set, and a batch completes only when the
+ * test writes its wait's status.
+ */
+static struct iox_vtd_unit *fake_qi_unit(struct kunit *test, u64 timeout_ns)
+{
+	struct iox_vtd_unit *vtd = fake_unit(test);
+
+	*(u32 *)(fake_regs(vtd) + VTD_GSTS_REG) = VTD_GSTS_QIES;
+	KUNIT_ASSERT_EQ(test, iox_vtd_qi_enable(vtd), 0);
+	vtd->qi.timeout_ns = timeout_ns;
+	return vtd;
+}
+
+/* The fake queue drains, then turns off: it is freed. */
+static void fake_qi_unit_free(struct kunit *test, struct iox_vtd_unit *vtd)
+{
+	*(u64 *)(fake_regs(vtd) + VTD_IQH_REG) = (u64)vtd->qi.tail << VTD_IQ_SHIFT;
+	*(u32 *)(fake_regs(vtd) + VTD_GSTS_REG) = 0;
+	iox_vtd_qi_free(vtd);
+	KUNIT_EXPECT_NULL(test, vtd->qi.ring);
+}
+
 /*
  * A queue whose hardware stopped fetching (ordinary memory stands in for
  * the registers, so no wait ever completes): each batch times out and
@@ -377,23 +420,14 @@ static void vtd_check_regs_refuses(struct kunit *test)
  */
 static void vtd_qi_timeout_keeps_unfetched(struct kunit *test)
 {
-	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+	struct iox_vtd_unit *vtd = fake_qi_unit(test, 5 * NSEC_PER_MSEC);
 	struct iox_vtd_desc *descs, queued[4];
 	unsigned int i;
 
-	KUNIT_ASSERT_TRUE(test, page && vtd);
 	descs = kunit_kcalloc(test, VTD_QI_MAX_BATCH, sizeof(*descs), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, descs);
 	for (i = 0; i < VTD_QI_MAX_BATCH; i++)	/* domain-selective IOTLB, did i */
 		descs[i].lo = 2 | (2 << 4) | ((u64)i << 16);
-	vtd->regs = (void __force __iomem *)page;
-	raw_spin_lock_init(&vtd->reg_lock);
-	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
-	/* The enable command "completes": its status bit reads set. */
-	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
-	KUNIT_ASSERT_EQ(test, iox_vtd_qi_enable(vtd), 0);
-	vtd->qi.timeout_ns = 5 * NSEC_PER_MSEC;
 
 	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, descs, 1), -ETIMEDOUT);
 	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, descs + 1, 1), -ETIMEDOUT);
@@ -408,17 +442,12 @@ static void vtd_qi_timeout_keeps_unfetched(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vtd->qi.nr_timeouts, 2);
 
 	/* Hardware fetched both batches and completes the next one at once. */
-	*(u64 *)(page + VTD_IQH_REG) = 4 << VTD_IQ_SHIFT;
+	*(u64 *)(fake_regs(vtd) + VTD_IQH_REG) = 4 << VTD_IQ_SHIFT;
 	WRITE_ONCE(vtd->qi.status[0], vtd->qi.seq + 1);
 	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, descs, VTD_QI_MAX_BATCH), 0);
 	KUNIT_EXPECT_EQ(test, vtd->qi.tail, (4 + VTD_QI_MAX_BATCH + 1) % VTD_QI_ENTRIES);
 	KUNIT_EXPECT_EQ(test, vtd->qi.ring[4].lo, descs[0].lo);
-
-	/* The queue drains, then turns off: it is freed. */
-	*(u64 *)(page + VTD_IQH_REG) = (u64)vtd->qi.tail << VTD_IQ_SHIFT;
-	*(u32 *)(page + VTD_GSTS_REG) = 0;
-	iox_vtd_qi_free(vtd);
-	KUNIT_EXPECT_NULL(test, vtd->qi.ring);
+	fake_qi_unit_free(test, vtd);
 }
 
 /*
@@ -429,17 +458,9 @@ static void vtd_qi_timeout_keeps_unfetched(struct kunit *test)
  */
 static void vtd_qi_free_keeps_busy_queue(struct kunit *test)
 {
-	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+	struct iox_vtd_unit *vtd = fake_qi_unit(test, 5 * NSEC_PER_MSEC);
 	struct iox_vtd_desc desc = { .lo = 2 | (1 << 4) };	/* global IOTLB */
 
-	KUNIT_ASSERT_TRUE(test, page && vtd);
-	vtd->regs = (void __force __iomem *)page;
-	raw_spin_lock_init(&vtd->reg_lock);
-	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
-	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
-	KUNIT_ASSERT_EQ(test, iox_vtd_qi_enable(vtd), 0);
-	vtd->qi.timeout_ns = 5 * NSEC_PER_MSEC;
 	KUNIT_EXPECT_EQ(test, iox_vtd_qi_submit(vtd, &desc, 1), -ETIMEDOUT);
 
 	/* Nothing fetched: kept. */
@@ -447,13 +468,11 @@ static void vtd_qi_free_keeps_busy_queue(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, vtd->qi.ring);
 	KUNIT_EXPECT_NOT_NULL(test, vtd->qi.status);
 	/* Fetched, but the unit keeps QIES set: kept. */
-	*(u64 *)(page + VTD_IQH_REG) = (u64)vtd->qi.tail << VTD_IQ_SHIFT;
+	*(u64 *)(fake_regs(vtd) + VTD_IQH_REG) = (u64)vtd->qi.tail << VTD_IQ_SHIFT;
 	iox_vtd_qi_free(vtd);
 	KUNIT_EXPECT_NOT_NULL(test, vtd->qi.ring);
 	/* Off at last: freed. */
-	*(u32 *)(page + VTD_GSTS_REG) = 0;
-	iox_vtd_qi_free(vtd);
-	KUNIT_EXPECT_NULL(test, vtd->qi.ring);
+	fake_qi_unit_free(test, vtd);
 	KUNIT_EXPECT_NULL(test, vtd->qi.status);
 }
 
@@ -489,19 +508,11 @@ static enum hrtimer_restart qi_complete_from_irq(struct hrtimer *timer)
  */
 static void vtd_qi_waits_with_irqs_on(struct kunit *test)
 {
-	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+	struct iox_vtd_unit *vtd = fake_qi_unit(test, 2 * NSEC_PER_SEC);
 	struct iox_vtd_desc desc = { .lo = 2 | (1 << 4) };	/* global IOTLB */
 	struct qi_completer c = {};
 	int ret;
 
-	KUNIT_ASSERT_TRUE(test, page && vtd);
-	vtd->regs = (void __force __iomem *)page;
-	raw_spin_lock_init(&vtd->reg_lock);
-	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
-	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_QIES;
-	KUNIT_ASSERT_EQ(test, iox_vtd_qi_enable(vtd), 0);
-	vtd->qi.timeout_ns = 2 * NSEC_PER_SEC;
 	c.qi = &vtd->qi;
 
 	migrate_disable();
@@ -515,10 +526,7 @@ static void vtd_qi_waits_with_irqs_on(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, c.fired);
 	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "the wait kept interrupts off until it timed out");
 	KUNIT_EXPECT_EQ(test, vtd->qi.nr_timeouts, 0);
-	*(u64 *)(page + VTD_IQH_REG) = (u64)vtd->qi.tail << VTD_IQ_SHIFT;
-	*(u32 *)(page + VTD_GSTS_REG) = 0;
-	iox_vtd_qi_free(vtd);
-	KUNIT_EXPECT_NULL(test, vtd->qi.ring);
+	fake_qi_unit_free(test, vtd);
 }
 
 /*
@@ -529,13 +537,9 @@ static void vtd_qi_waits_with_irqs_on(struct kunit *test)
  */
 static void vtd_gcmd_read_modify_write(struct kunit *test)
 {
-	u8 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
-	struct iox_vtd_unit *vtd = kunit_kzalloc(test, sizeof(*vtd), GFP_KERNEL);
+	struct iox_vtd_unit *vtd = fake_unit(test);
+	u8 *page = fake_regs(vtd);
 
-	KUNIT_ASSERT_TRUE(test, page && vtd);
-	vtd->regs = (void __force __iomem *)page;
-	raw_spin_lock_init(&vtd->reg_lock);
-	strscpy(vtd->unit.name, "fake", sizeof(vtd->unit.name));
 	*(u32 *)(page + VTD_GSTS_REG) = VTD_GSTS_TES | VTD_GSTS_QIES | VTD_GSTS_RTPS;
 	/* Without CAP.RWBF nothing is written. */
 	KUNIT_EXPECT_EQ(test, iox_vtd_flush_write_buffer(vtd), 0);
